@@ -1,0 +1,601 @@
+//! The interpreter: rules, then repair, then resolution of package and service names.
+
+use std::sync::OnceLock;
+
+use crate::index::{MatchKind, PackageIndex};
+use crate::normalize::normalize;
+use crate::registry::{IntentSpec, REGISTRY, Rule};
+use crate::template::{ANY, Captures, Template};
+use crate::{Candidate, IntentKind, Interpretation, Note, Slots, services};
+
+struct Compiled {
+    spec: &'static IntentSpec,
+    rule: &'static Rule,
+    template: Template,
+}
+
+fn compiled() -> &'static [Compiled] {
+    static RULES: OnceLock<Vec<Compiled>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        REGISTRY
+            .iter()
+            .flat_map(|spec| spec.rules.iter().map(move |rule| (spec, rule)))
+            // A malformed template is caught by the registry tests; here it simply never matches.
+            .filter_map(|(spec, rule)| {
+                Template::parse(rule.template).map(|template| Compiled {
+                    spec,
+                    rule,
+                    template,
+                })
+            })
+            .collect()
+    })
+}
+
+/// Every literal word of every template: the vocabulary that repair corrects towards.
+fn vocabulary() -> &'static [String] {
+    static VOCAB: OnceLock<Vec<String>> = OnceLock::new();
+    VOCAB.get_or_init(|| {
+        let mut words: Vec<String> = REGISTRY
+            .iter()
+            .flat_map(|s| s.rules.iter())
+            .flat_map(|r| {
+                r.template
+                    .split(|c: char| c.is_whitespace() || "()|?".contains(c))
+            })
+            .filter(|w| w.len() >= 4 && !w.starts_with('{') && *w != "*")
+            .map(str::to_owned)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    })
+}
+
+/// Parse a spoken choice: "2", "2nd", "second", "two" (already digits after normalisation).
+pub fn parse_choice(word: &str) -> Option<usize> {
+    let w = word.trim();
+    let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = &w[digits.len()..];
+    if !matches!(suffix, "" | "st" | "nd" | "rd" | "th") {
+        return None;
+    }
+    digits
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=20).contains(n))
+}
+
+struct RuleMatch {
+    compiled: &'static Compiled,
+    caps: Captures,
+}
+
+fn match_rules(tokens: &[String]) -> Option<RuleMatch> {
+    best_rule(tokens).map(|(_, m)| m)
+}
+
+/// The best rule over the filler-free tokens or, when that is more specific, the raw ones
+/// ("what can you do" loses its meaning once "can you" is dropped as politeness).
+fn match_either(tokens: &[String], raw: &[String]) -> Option<RuleMatch> {
+    match (best_rule(tokens), best_rule(raw)) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b.1 } else { a.1 }),
+        (a, b) => a.or(b).map(|(_, m)| m),
+    }
+}
+
+fn best_rule(tokens: &[String]) -> Option<(usize, RuleMatch)> {
+    let mut best: Option<(usize, RuleMatch)> = None;
+    for c in compiled() {
+        let Some(caps) = c.template.matches(tokens) else {
+            continue;
+        };
+        if c.spec.kind == IntentKind::Confirm
+            && caps
+                .get("answer")
+                .is_some_and(|a| a.len() != 1 || (parse_choice(&a[0]).is_none() && a[0] != "last"))
+        {
+            continue;
+        }
+        let spec_score =
+            c.template.specificity() * 100 + 99 - caps.get(ANY).map_or(0, Vec::len).min(99);
+        if best.as_ref().is_none_or(|(s, _)| spec_score > *s) {
+            best = Some((spec_score, RuleMatch { compiled: c, caps }));
+        }
+    }
+    best
+}
+
+/// Interpret one utterance against the package index.
+pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
+    let n = normalize(text);
+    let mut notes = Vec::new();
+    if n.truncated {
+        notes.push(Note::Truncated);
+    }
+    if n.had_control_chars {
+        notes.push(Note::ControlCharacters);
+    }
+    let tokens = if n.tokens.is_empty() {
+        n.raw.clone()
+    } else {
+        n.tokens.clone()
+    };
+    let heard = tokens.join(" ");
+    if tokens.is_empty() {
+        notes.push(Note::Empty);
+        return Interpretation {
+            intent: IntentKind::Unknown,
+            slots: Slots::new(),
+            confidence: 0.0,
+            options: vec![],
+            notes,
+            heard,
+        };
+    }
+
+    let (rule_match, repaired) = match match_either(&tokens, &n.raw) {
+        Some(m) => (Some(m), false),
+        None => match repair(&tokens) {
+            Some(fixed) => (match_rules(&fixed), true),
+            None => (None, false),
+        },
+    };
+
+    let mut interp = match rule_match {
+        Some(m) => from_rule(m, tokens.len(), index, &mut notes),
+        None => fallback(&tokens),
+    };
+    if repaired {
+        interp.confidence *= 0.92;
+    }
+    if n.truncated {
+        interp.confidence = interp.confidence.min(0.5);
+    }
+    interp.notes.splice(0..0, notes);
+    interp.heard = heard;
+    interp
+}
+
+/// Correct a mistyped or misheard command word ("instal", "unistall") towards the templates' words.
+fn repair(tokens: &[String]) -> Option<Vec<String>> {
+    let mut fixed = tokens.to_vec();
+    let mut changed = false;
+    for t in fixed.iter_mut().take(2) {
+        if t.len() < 4 || vocabulary().iter().any(|v| v == t) {
+            continue;
+        }
+        let best = vocabulary()
+            .iter()
+            .map(|v| (v, strsim::jaro_winkler(v, t)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((v, score)) = best
+            && score >= 0.9
+        {
+            *t = v.clone();
+            changed = true;
+        }
+    }
+    changed.then_some(fixed)
+}
+
+fn from_rule(
+    m: RuleMatch,
+    n_tokens: usize,
+    index: &PackageIndex,
+    notes: &mut Vec<Note>,
+) -> Interpretation {
+    let kind = m.compiled.spec.kind;
+    let mut slots: Slots = m
+        .compiled
+        .rule
+        .fixed
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let absorbed = m.caps.get(ANY).map_or(0, Vec::len) as f32;
+    // A wildcard is part of a template by design; only a small penalty for what it absorbs.
+    let mut confidence = 0.96 - 0.1 * (absorbed / n_tokens.max(1) as f32);
+    let mut options = Vec::new();
+    let mut intent = kind;
+
+    match kind {
+        IntentKind::InstallPackage | IntentKind::RemovePackage | IntentKind::TryPackage => {
+            let phrase = m.caps.get("package").cloned().unwrap_or_default();
+            let r = resolve_packages(&phrase, index, notes);
+            if r.category_query.is_some() && r.attrs.is_empty() && r.options.is_empty() {
+                // "install a music player" with nothing found: a search says more than a refusal.
+                intent = IntentKind::SearchPackage;
+                slots.insert("query".into(), r.category_query.unwrap_or_default());
+                confidence = 0.7;
+            } else {
+                if let Some(first) = r.attrs.first() {
+                    slots.insert("package".into(), first.clone());
+                }
+                if r.attrs.len() > 1 {
+                    slots.insert("packages".into(), r.attrs.join(" "));
+                }
+                options = r
+                    .options
+                    .iter()
+                    .map(|attr| Candidate {
+                        intent: kind,
+                        slots: Slots::from([("package".to_owned(), attr.clone())]),
+                    })
+                    .collect();
+                confidence = confidence.min(r.confidence);
+            }
+        }
+        IntentKind::SearchPackage => {
+            let query = clean_phrase(
+                m.caps.get("query").map_or(&[][..], Vec::as_slice),
+                SEARCH_LEAD,
+                &[],
+            );
+            if query.is_empty() {
+                confidence = 0.5;
+            } else {
+                slots.insert("query".into(), query.join(" "));
+            }
+        }
+        IntentKind::EnableService | IntentKind::DisableService => {
+            let phrase = clean_phrase(
+                m.caps.get("service").map_or(&[][..], Vec::as_slice),
+                ARTICLES,
+                SERVICE_TAIL,
+            );
+            let said = phrase.join(" ");
+            let full = m
+                .caps
+                .get("service")
+                .map(|v| v.join(" "))
+                .unwrap_or_default();
+            match services::find(&said).or_else(|| services::find(&full)) {
+                Some(s) => {
+                    slots.insert("service".into(), s.id.into());
+                    slots.insert("option".into(), s.option.into());
+                }
+                None => {
+                    let near = services::nearest(&said, 3);
+                    match near.as_slice() {
+                        [(s, score), rest @ ..]
+                            if *score >= 0.9
+                                && rest.first().is_none_or(|r| score - r.1 >= 0.05) =>
+                        {
+                            slots.insert("service".into(), s.id.into());
+                            slots.insert("option".into(), s.option.into());
+                            notes.push(Note::Corrected {
+                                heard: said.clone(),
+                                meant: s.id.into(),
+                            });
+                            confidence = confidence.min(0.85);
+                        }
+                        [] => {
+                            notes.push(Note::UnknownService {
+                                heard: said.clone(),
+                                nearest: vec![],
+                            });
+                            confidence = 0.3;
+                        }
+                        several => {
+                            options = several
+                                .iter()
+                                .map(|(s, _)| Candidate {
+                                    intent: kind,
+                                    slots: Slots::from([
+                                        ("service".into(), s.id.into()),
+                                        ("option".into(), s.option.into()),
+                                    ]),
+                                })
+                                .collect();
+                            notes.push(Note::UnknownService {
+                                heard: said.clone(),
+                                nearest: several.iter().map(|(s, _)| s.id.to_owned()).collect(),
+                            });
+                            confidence = 0.6;
+                        }
+                    }
+                }
+            }
+        }
+        IntentKind::Confirm => {
+            if let Some(answer) = m.caps.get("answer").and_then(|a| a.first()) {
+                let value = parse_choice(answer).map_or_else(|| answer.clone(), |n| n.to_string());
+                slots.insert("answer".into(), value);
+            }
+        }
+        _ => {}
+    }
+    Interpretation {
+        intent,
+        slots,
+        confidence: confidence.clamp(0.0, 1.0),
+        options,
+        notes: vec![],
+        heard: String::new(),
+    }
+}
+
+/// Nothing matched: find the closest example utterances and offer their intents.
+fn fallback(tokens: &[String]) -> Interpretation {
+    let mut scored: Vec<(IntentKind, f32)> = Vec::new();
+    for spec in REGISTRY
+        .iter()
+        .filter(|s| s.slots.is_empty() && s.kind != IntentKind::Unknown)
+    {
+        let best = spec
+            .examples
+            .iter()
+            .map(|(ex, _)| similarity(tokens, &normalize(ex).tokens))
+            .fold(0.0f32, f32::max);
+        scored.push((spec.kind, best));
+    }
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top: Vec<(IntentKind, f32)> = scored
+        .into_iter()
+        .filter(|(_, s)| *s >= 0.5)
+        .take(3)
+        .collect();
+    match top.as_slice() {
+        [] => Interpretation {
+            intent: IntentKind::Unknown,
+            slots: Slots::new(),
+            confidence: 0.1,
+            options: vec![],
+            notes: vec![],
+            heard: String::new(),
+        },
+        [(kind, score), ..] => Interpretation {
+            intent: *kind,
+            slots: Slots::new(),
+            confidence: (score * 0.75).min(0.75),
+            options: top
+                .iter()
+                .map(|(k, _)| Candidate {
+                    intent: *k,
+                    slots: Slots::new(),
+                })
+                .collect(),
+            notes: vec![],
+            heard: String::new(),
+        },
+    }
+}
+
+/// Share of words in common, each word matched fuzzily.
+fn similarity(a: &[String], b: &[String]) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let hits = a
+        .iter()
+        .filter(|x| {
+            b.iter()
+                .any(|y| x == &y || (x.len() >= 4 && strsim::jaro_winkler(x, y) >= 0.9))
+        })
+        .count();
+    hits as f32 / a.len().max(b.len()) as f32
+}
+
+const ARTICLES: &[&str] = &["the", "a", "an", "some", "my", "that", "this", "any"];
+const SEARCH_LEAD: &[&str] = &[
+    "me", "for", "the", "a", "an", "some", "any", "up", "package", "packages", "called", "named",
+    "program", "programs", "app", "apps",
+];
+const SERVICE_TAIL: &[&str] = &["service", "services", "support", "daemon", "please", "now"];
+const PACKAGE_TAIL: &[&str] = &[
+    "package",
+    "program",
+    "app",
+    "application",
+    "please",
+    "now",
+    "too",
+    "again",
+    "for",
+    "me",
+    "then",
+];
+/// Words that name a kind of program: dropped only when the rest then names a package.
+const GENERIC: &[&str] = &[
+    "browser",
+    "editor",
+    "player",
+    "client",
+    "app",
+    "application",
+    "program",
+    "software",
+    "tool",
+    "package",
+];
+
+fn clean_phrase<'a>(tokens: &'a [String], lead: &[&str], tail: &[&str]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    while v.first().is_some_and(|t| lead.contains(t)) {
+        v.remove(0);
+    }
+    while v.last().is_some_and(|t| tail.contains(t)) {
+        v.pop();
+    }
+    v
+}
+
+/// A word that can be part of a package name. Anything else (shell syntax, paths) is never a
+/// package and never reaches Nix.
+fn is_name_token(t: &str) -> bool {
+    let mut chars = t.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
+}
+
+#[derive(Debug, Default)]
+struct Resolved {
+    attrs: Vec<String>,
+    options: Vec<String>,
+    confidence: f32,
+    category_query: Option<String>,
+}
+
+fn resolve_packages(phrase: &[String], index: &PackageIndex, notes: &mut Vec<Note>) -> Resolved {
+    let mut out = Resolved {
+        confidence: 0.96,
+        ..Resolved::default()
+    };
+    let parts =
+        phrase.split(|t| matches!(t.as_str(), "and" | "plus" | "also" | "&" | "then" | "+"));
+    for part in parts {
+        let cleaned = clean_phrase(part, ARTICLES, PACKAGE_TAIL);
+        if cleaned.is_empty() {
+            continue;
+        }
+        let said = cleaned.join(" ");
+        if !cleaned.iter().all(|t| is_name_token(t)) {
+            // Shell syntax or a path: nothing after it is trusted. Only a plain package name
+            // that leads the phrase ("firefox; rm -rf /") is kept; everything else is dropped.
+            let lead: Vec<&str> = cleaned
+                .iter()
+                .copied()
+                .take_while(|t| is_name_token(t))
+                .collect();
+            let kept = [
+                lead.join(" "),
+                lead.first().map(|t| (*t).to_owned()).unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|name| !name.is_empty())
+            .find_map(|name| exact_attr(index, &name).map(|attr| (name, attr)));
+            let dropped = match &kept {
+                Some((name, attr)) => {
+                    out.attrs.push(attr.clone());
+                    cleaned
+                        .iter()
+                        .copied()
+                        .skip(name.split(' ').count())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+                None => said,
+            };
+            notes.push(Note::Dropped { text: dropped });
+            out.confidence = out.confidence.min(0.85);
+            continue;
+        }
+        let category = matches!(
+            part.first().map(String::as_str),
+            Some("a" | "an" | "some" | "any")
+        );
+        if category {
+            out.category_query = Some(said.clone());
+        }
+        match resolve_one(&cleaned, index, category) {
+            One::Found { attr, how } => {
+                if how != MatchKind::Exact
+                    && crate::index::key_of(&attr) != crate::index::key_of(&said)
+                {
+                    notes.push(Note::Corrected {
+                        heard: said,
+                        meant: attr.clone(),
+                    });
+                    out.confidence = out.confidence.min(0.85);
+                }
+                out.attrs.push(attr);
+            }
+            One::Choose(options) => {
+                out.options.extend(options);
+                out.confidence = out.confidence.min(0.6);
+            }
+            One::Unknown(nearest) => {
+                notes.push(Note::UnknownPackage {
+                    heard: said,
+                    nearest: nearest.clone(),
+                });
+                out.confidence = out.confidence.min(0.3);
+                if out.attrs.is_empty() {
+                    // A counterfactual suggestion: the user can say yes to the nearest real name.
+                    out.options.extend(nearest.into_iter().take(1));
+                }
+            }
+        }
+    }
+    out.attrs.dedup();
+    out
+}
+
+fn exact_attr(index: &PackageIndex, name: &str) -> Option<String> {
+    index
+        .lookup_name(name, 1)
+        .first()
+        .filter(|m| m.how == MatchKind::Exact)
+        .and_then(|m| index.package(m.package))
+        .map(|p| p.attr.clone())
+}
+
+enum One {
+    Found { attr: String, how: MatchKind },
+    Choose(Vec<String>),
+    Unknown(Vec<String>),
+}
+
+fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
+    let attr_of = |i: usize| index.package(i).map(|p| p.attr.clone()).unwrap_or_default();
+    let said = words.join(" ");
+    let mut tries = vec![said.clone()];
+    let specific: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !GENERIC.contains(w))
+        .collect();
+    if !specific.is_empty() && specific.len() < words.len() {
+        tries.push(specific.join(" "));
+    }
+    if !category {
+        for attempt in &tries {
+            let found = index.lookup_name(attempt, 4);
+            let Some(best) = found.first() else { continue };
+            if best.how == MatchKind::Exact {
+                return One::Found {
+                    attr: attr_of(best.package),
+                    how: best.how,
+                };
+            }
+            let margin = found.get(1).map_or(1.0, |s| best.score - s.score);
+            if best.score >= 0.6 && margin >= 0.08 {
+                return One::Found {
+                    attr: attr_of(best.package),
+                    how: best.how,
+                };
+            }
+            if best.score >= 0.45 {
+                let close: Vec<String> = found
+                    .iter()
+                    .filter(|m| best.score - m.score <= 0.15)
+                    .take(3)
+                    .map(|m| attr_of(m.package))
+                    .collect();
+                return One::Choose(close);
+            }
+        }
+        // Several words, one of which plainly names a package: "firefox rm".
+        if words.len() > 1 {
+            for w in words {
+                if let Some(attr) = exact_attr(index, w) {
+                    return One::Found {
+                        attr,
+                        how: MatchKind::Exact,
+                    };
+                }
+            }
+        }
+    }
+    let by_words = index.search_words(&said, 3);
+    if !by_words.is_empty() {
+        return One::Choose(by_words.iter().map(|m| attr_of(m.package)).collect());
+    }
+    let nearest: Vec<String> = index
+        .search(&said, 3)
+        .iter()
+        .map(|m| attr_of(m.package))
+        .collect();
+    One::Unknown(nearest)
+}

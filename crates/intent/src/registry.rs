@@ -1,0 +1,570 @@
+//! The intent registry: every intent with its description, sentence templates and example
+//! utterances. It is the single source of truth: the interpreter matches its templates,
+//! the tests run its examples, and docs/intents.md is rendered from it.
+
+use crate::IntentKind;
+
+/// One sentence template, with slot values it fixes when it matches.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// See [`crate::template`] for the syntax.
+    pub template: &'static str,
+    /// Slots this template sets, e.g. `[("answer", "yes")]`.
+    pub fixed: &'static [(&'static str, &'static str)],
+}
+
+const fn r(template: &'static str) -> Rule {
+    Rule {
+        template,
+        fixed: &[],
+    }
+}
+
+const fn f(template: &'static str, fixed: &'static [(&'static str, &'static str)]) -> Rule {
+    Rule { template, fixed }
+}
+
+/// One intent's entry.
+#[derive(Debug, Clone, Copy)]
+pub struct IntentSpec {
+    /// The intent.
+    pub kind: IntentKind,
+    /// One line for people.
+    pub description: &'static str,
+    /// Slot names this intent fills.
+    pub slots: &'static [&'static str],
+    /// True when carrying it out changes the system (always confirmed first).
+    pub changes_system: bool,
+    /// Sentence templates, tried against the normalised utterance.
+    pub rules: &'static [Rule],
+    /// Example utterances and the slots they must give (`"name=value,..."`, empty for none).
+    pub examples: &'static [(&'static str, &'static str)],
+}
+
+const YES: &[(&str, &str)] = &[("answer", "yes")];
+const NO: &[(&str, &str)] = &[("answer", "no")];
+
+/// The registry, in a fixed order (ties between equally specific templates go to the earlier).
+pub const REGISTRY: &[IntentSpec] = &[
+    IntentSpec {
+        kind: IntentKind::InstallPackage,
+        description: "Install a package for the whole system (added to configuration.nix, then rebuilt).",
+        slots: &["package"],
+        changes_system: true,
+        rules: &[
+            r("(install|add|get|download|grab|fetch|reinstall) {package}"),
+            r("(put|set up|setup) {package} (on|up|in)?"),
+            r("(i|we) (need|want|would like) {package}"),
+            r("(give|get) (me|us) {package}"),
+            r("(can|could|may) (i|we) (have|get|install) {package}"),
+            r("install {package} (package|program|app|application|too|as well|now)"),
+        ],
+        examples: &[
+            ("install firefox", "package=firefox"),
+            ("can you put htop on my computer", "package=htop"),
+            ("please install Visual Studio Code", "package=vscode"),
+            ("install fire fox", "package=firefox"),
+            ("install fierfox", "package=firefox"),
+            ("I need gimp", "package=gimp"),
+            ("add obs studio", "package=obs-studio"),
+            ("get me thunderbird", "package=thunderbird"),
+            ("install v l c", "package=vlc"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::RemovePackage,
+        description: "Remove a package from the system configuration.",
+        slots: &["package"],
+        changes_system: true,
+        rules: &[
+            r("(remove|uninstall|delete|purge|drop) {package}"),
+            r("get rid of {package}"),
+            r("take {package} (off|away|out)"),
+            r("take (off|away|out) {package}"),
+            r("(i|we) (do not|no longer) (need|want|use) {package} (anymore|any more)?"),
+        ],
+        examples: &[
+            ("get rid of vlc", "package=vlc"),
+            ("uninstall the gimp", "package=gimp"),
+            ("remove firefox please", "package=firefox"),
+            ("I don't need htop anymore", "package=htop"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::SearchPackage,
+        description: "Search the package index by name or description.",
+        slots: &["query"],
+        changes_system: false,
+        rules: &[
+            r("(find|search|look|locate) {query}"),
+            r("(search|look|looking) (for|up) {query}"),
+            r("(is|are) there (a|an|any)? {query}"),
+            r("do you (have|know) (a|an|any)? {query}"),
+            r("(what|which) {query} (can|could|should) (i|we)? (install|use|get)"),
+            r("(recommend|suggest) (a|an|some)? {query}"),
+            r("(show|list) (me)? {query} (packages|programs|apps)"),
+        ],
+        examples: &[
+            ("find me a music player", "query=music player"),
+            ("search for video editor", "query=video editor"),
+            ("is there a screen reader", "query=screen reader"),
+            ("look for thunderbrid", "query=thunderbrid"),
+            ("which pdf viewer should I install", "query=pdf viewer"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::TryPackage,
+        description: "Run a program in a temporary shell without installing it.",
+        slots: &["package"],
+        changes_system: false,
+        rules: &[
+            r("(try|test|try out|test drive|trial) {package}"),
+            r("(try|test) {package} (out|first)"),
+            r("(run|open|use|start) {package} (without installing|temporarily|once|just once) *"),
+            r("(temporarily|briefly) (run|use|try|open) {package}"),
+            r("{package} without installing *"),
+        ],
+        examples: &[
+            ("try cowsay", "package=cowsay"),
+            ("let me try out blender", "package=blender"),
+            ("run htop without installing it", "package=htop"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::ListInstalled,
+        description: "List the packages in the system configuration.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r(
+                "(what|which) (packages|programs|apps|software|applications)? (is|are|do i have|have i got|have i)? installed *",
+            ),
+            r(
+                "(list|show|tell) (me)? (my|the|all|all the|all my)? (installed)? (packages|programs|apps|software|applications) *",
+            ),
+            r("what (do i have|have i got|have i) installed *"),
+            r("(what|which) (packages|programs|apps|software|applications) (do i have|have i got)"),
+        ],
+        examples: &[
+            ("what is installed", ""),
+            ("list my packages", ""),
+            ("show me all installed programs", ""),
+            ("which apps do I have", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::UpdateSystem,
+        description: "Update the package sources (channels or flake inputs), then rebuild.",
+        slots: &[],
+        changes_system: true,
+        rules: &[
+            r("(update|upgrade) *"),
+            r(
+                "(check for|get|install|download|apply) (the|any|all)? (latest)? (updates|upgrades|update)",
+            ),
+            r("(are there|any) (updates|upgrades) *"),
+        ],
+        examples: &[
+            ("update my system", ""),
+            ("upgrade everything", ""),
+            ("install the latest updates", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::RebuildSystem,
+        description: "Rebuild the system from its configuration and switch to it.",
+        slots: &[],
+        changes_system: true,
+        rules: &[
+            r("(rebuild|re build|nixos rebuild) *"),
+            r("(apply|activate) (the|my|these|those)? (changes|configuration|config|settings) *"),
+            r("switch (to)? (the|my)? (new)? (configuration|config|generation) *"),
+        ],
+        examples: &[
+            ("rebuild the system", ""),
+            ("apply my configuration", ""),
+            ("nixos rebuild switch", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::RollbackSystem,
+        description: "Go back to the previous system generation.",
+        slots: &[],
+        changes_system: true,
+        rules: &[
+            r("(roll back|rollback|roll it back|revert|undo) *"),
+            r("go back (to)? (the|a)? (previous|last|old|older|earlier|prior) *"),
+            r(
+                "(restore|boot) (the|a)? (previous|last|old|older|earlier|prior) (generation|version|configuration|system|state) *",
+            ),
+        ],
+        examples: &[
+            ("undo the last system change", ""),
+            ("roll back", ""),
+            ("go back to the previous generation", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::ListGenerations,
+        description: "List the system generations.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r(
+                "(list|show|display|tell) (me)? (my|the|all|all the|all my)? (system)? generations *",
+            ),
+            r("(what|which) (system)? generations *"),
+            r("how many (system)? generations *"),
+            r("generations"),
+        ],
+        examples: &[
+            ("list generations", ""),
+            ("show me my system generations", ""),
+            ("how many generations do I have", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::CollectGarbage,
+        description: "Delete old generations and unused store paths to free disk space.",
+        slots: &[],
+        changes_system: true,
+        rules: &[
+            r("(clean|clear|tidy) up *"),
+            r("(clean|clear|tidy) (the|my)? (nix)? (store|system|disk|cache) *"),
+            r("(collect|run) (the)? garbage *"),
+            r("garbage (collect|collection|collector) *"),
+            r(
+                "(delete|remove|purge|drop) (the|all|all the|my)? (old|older|previous|unused|stale) (generations|versions|packages|stuff|files|builds) *",
+            ),
+            r("free (up)? (some)? (disk|storage)? space *"),
+            r("make (some)? (more)? (disk)? space *"),
+        ],
+        examples: &[
+            ("clean up old generations", ""),
+            ("collect garbage", ""),
+            ("free up some disk space", ""),
+            ("delete old generations", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::EnableService,
+        description: "Turn on a service or feature by setting its NixOS option to true.",
+        slots: &["service", "option"],
+        changes_system: true,
+        rules: &[
+            r("(enable|activate|turn on|switch on|start|start up) {service}"),
+            r("(turn|switch) {service} on"),
+            r("(set up|setup|configure) {service} (service|server|support)"),
+        ],
+        examples: &[
+            (
+                "enable bluetooth",
+                "option=hardware.bluetooth.enable,service=bluetooth",
+            ),
+            (
+                "turn on the ssh server",
+                "option=services.openssh.enable,service=ssh",
+            ),
+            (
+                "switch printing on",
+                "option=services.printing.enable,service=printing",
+            ),
+            (
+                "enable docker",
+                "option=virtualisation.docker.enable,service=docker",
+            ),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::DisableService,
+        description: "Turn off a service or feature by setting its NixOS option to false.",
+        slots: &["service", "option"],
+        changes_system: true,
+        rules: &[
+            r("(disable|deactivate|turn off|switch off|stop) {service}"),
+            r("(turn|switch) {service} off"),
+        ],
+        examples: &[
+            (
+                "disable the firewall",
+                "option=networking.firewall.enable,service=firewall",
+            ),
+            (
+                "turn off bluetooth",
+                "option=hardware.bluetooth.enable,service=bluetooth",
+            ),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::ExplainError,
+        description: "Explain what is wrong with the configuration or the last failed rebuild.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r("why *"),
+            r("what (is|went|is going) wrong *"),
+            r(
+                "(explain|show|read|check|diagnose|debug) (the|my|this|that)? (error|errors|problem|problems|failure|config|configuration|build) *",
+            ),
+            r(
+                "(is|are) (my|the)? (config|configuration|build) (ok|okay|valid|correct|broken|fine) *",
+            ),
+            r(
+                "(my|the) (config|configuration|rebuild|build|update) (failed|fails|is broken|will not build|does not build|broke) *",
+            ),
+            r("(fix|check) (my|the) (config|configuration) *"),
+        ],
+        examples: &[
+            ("why did my rebuild fail", ""),
+            ("why won't my configuration build", ""),
+            ("what's wrong with my config", ""),
+            ("explain the error", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::DiskUsage,
+        description: "Say how much disk space is used and free, and how big the Nix store is.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r("how (much|full|big) * (disk|space|storage|store) *"),
+            r("how (full|big) is (my|the)? (disk|drive|store|nix store|hard drive) *"),
+            r("(disk|storage) (space|usage|use) *"),
+            r("* (free|left|remaining|available) (disk)? (space|storage) *"),
+            r("(show|check) (the|my)? (disk|storage|space) *"),
+        ],
+        examples: &[
+            ("how much disk space do I have", ""),
+            ("how full is my disk", ""),
+            ("disk usage", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::SystemInfo,
+        description: "Say which NixOS version, kernel and generation this is.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r("(what|which) (version|release) *"),
+            r("(system|computer|machine) (info|information|details|status) *"),
+            r("(tell me|talk) about (my|this|the)? (system|computer|machine) *"),
+            r("(what|which) (system|os|nixos|kernel|operating system) *"),
+            r("(nixos|kernel) version"),
+        ],
+        examples: &[
+            ("what version of nixos am I running", ""),
+            ("system info", ""),
+            ("tell me about my computer", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::Help,
+        description: "Say briefly what the assistant can do.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r("help *"),
+            r("what (can|do) you (do|know) *"),
+            r("what (are|is) (your|the) (commands|options|abilities|features)"),
+            r("how (does|do) (this|you|it) work"),
+            r("(i need|need|get) help *"),
+            r("what can i (say|ask|do) *"),
+        ],
+        examples: &[
+            ("what can you do", ""),
+            ("help", ""),
+            ("what can I say", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::Repeat,
+        description: "Say the last reply again.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r("(repeat|again|pardon|sorry|what|huh|come again)"),
+            r("(repeat|say|read) (that|it|this)? (again|once more)? *"),
+            r("what did you (say|just say)"),
+            r("(sorry|pardon) what *"),
+            r("(can|could) you repeat *"),
+        ],
+        examples: &[
+            ("repeat", ""),
+            ("say that again", ""),
+            ("what did you say", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::Cancel,
+        description: "Stop the current question or dialogue.",
+        slots: &[],
+        changes_system: false,
+        rules: &[
+            r(
+                "(cancel|stop|abort|quit|exit|never mind|nevermind|forget it|forget about it|skip it|skip)",
+            ),
+            r("(cancel|stop|abort) (that|it|this|everything|all)"),
+            r("no (cancel|stop|abort)"),
+        ],
+        examples: &[("cancel", ""), ("never mind", ""), ("stop", "")],
+    },
+    IntentSpec {
+        kind: IntentKind::Confirm,
+        description: "Answer a question: yes, no, or the number of an option.",
+        slots: &["answer"],
+        changes_system: false,
+        rules: &[
+            f(
+                "(yes|yeah|yea|yep|yup|sure|ok|okay|affirmative|correct|right|absolutely|certainly|confirm|confirmed|proceed) *",
+                YES,
+            ),
+            f(
+                "(go ahead|do it|do|go for it|sounds good|of course|that is right|that is correct|yes please)",
+                YES,
+            ),
+            f(
+                "(no|nope|nah|negative|wrong|not now|no thanks|no thank you|do not|don't)",
+                NO,
+            ),
+            f("no (do not|don't|not that|not now|wait) *", NO),
+            r("(the)? (number|option)? {answer} (1|one|option)?"),
+            r("(number|option) {answer}"),
+        ],
+        examples: &[
+            ("yes", "answer=yes"),
+            ("yeah go ahead", "answer=yes"),
+            ("nope", "answer=no"),
+            ("the second one", "answer=2"),
+            ("number two", "answer=2"),
+            ("option 3", "answer=3"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::SetPreference,
+        description: "Change how the assistant talks: speech rate, verbosity, quiet mode.",
+        slots: &["name", "value"],
+        changes_system: false,
+        rules: &[
+            f(
+                "(talk|speak|read|go|say it) (slower|more slowly|slowly|slow) *",
+                &[("name", "speech_rate"), ("value", "slower")],
+            ),
+            f(
+                "slow (down|it down)",
+                &[("name", "speech_rate"), ("value", "slower")],
+            ),
+            f(
+                "(talk|speak|read|go|say it) (faster|more quickly|quicker|fast) *",
+                &[("name", "speech_rate"), ("value", "faster")],
+            ),
+            f(
+                "speed (up|it up)",
+                &[("name", "speech_rate"), ("value", "faster")],
+            ),
+            f(
+                "(normal|default|regular) (speed|speech rate|rate|pace)",
+                &[("name", "speech_rate"), ("value", "normal")],
+            ),
+            f(
+                "(be|talk|speak) (more)? (brief|briefer|short|shorter|concise|terse) *",
+                &[("name", "verbosity"), ("value", "brief")],
+            ),
+            f(
+                "(less|fewer) (detail|details|words|talking|chatter) *",
+                &[("name", "verbosity"), ("value", "brief")],
+            ),
+            f(
+                "(more) (detail|details|verbose|information) *",
+                &[("name", "verbosity"), ("value", "detailed")],
+            ),
+            f(
+                "(be|talk|speak) (more)? (verbose|detailed|chatty) *",
+                &[("name", "verbosity"), ("value", "detailed")],
+            ),
+            f(
+                "(be quiet|quiet mode|silent mode|text only|text mode|stop talking|mute|shut up|do not speak|no voice|no speech)",
+                &[("name", "quiet"), ("value", "on")],
+            ),
+            f(
+                "(speak|talk) (again|out loud|aloud) *",
+                &[("name", "quiet"), ("value", "off")],
+            ),
+            f(
+                "(unmute|voice on|speech on)",
+                &[("name", "quiet"), ("value", "off")],
+            ),
+        ],
+        examples: &[
+            ("talk slower", "name=speech_rate,value=slower"),
+            ("please speak faster", "name=speech_rate,value=faster"),
+            ("be more brief", "name=verbosity,value=brief"),
+            ("quiet mode", "name=quiet,value=on"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::Unknown,
+        description: "Anything not understood; the reply says briefly what the assistant can do.",
+        slots: &[],
+        changes_system: false,
+        rules: &[],
+        examples: &[("flibber the wotsit", "")],
+    },
+];
+
+/// The registry entry of an intent.
+pub fn spec(kind: IntentKind) -> &'static IntentSpec {
+    REGISTRY
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or(&REGISTRY[REGISTRY.len() - 1])
+}
+
+/// docs/intents.md, rendered from the registry.
+pub fn render_markdown() -> String {
+    let mut out = String::from(
+        "# Intents\n\nGenerated from `crates/intent/src/registry.rs` by `cargo run -p xtask -- docs`. Do not edit by hand.\n\n\
+         Every example below is also a test case.\n\n| intent | slots | changes the system | what it does |\n| --- | --- | --- | --- |\n",
+    );
+    for s in REGISTRY {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            s.kind.name(),
+            if s.slots.is_empty() {
+                "none".to_owned()
+            } else {
+                s.slots
+                    .iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            if s.changes_system {
+                "yes, after confirmation"
+            } else {
+                "no"
+            },
+            s.description
+        ));
+    }
+    for s in REGISTRY {
+        out.push_str(&format!(
+            "\n## `{}`\n\n{}\n\nExamples:\n",
+            s.kind.name(),
+            s.description
+        ));
+        for (utterance, slots) in s.examples {
+            if slots.is_empty() {
+                out.push_str(&format!("- \"{utterance}\"\n"));
+            } else {
+                out.push_str(&format!("- \"{utterance}\" gives {slots}\n"));
+            }
+        }
+        if !s.rules.is_empty() {
+            out.push_str("\nTemplates:\n");
+            for rule in s.rules {
+                out.push_str(&format!("- `{}`\n", rule.template));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,188 @@
+//! Snapshot table of interpretations beyond the registry examples: other phrasings,
+//! typos, compounds, hostile input. Review changes with `UPDATE_EXPECT=1 cargo test`.
+
+use expect_test::{Expect, expect};
+use luminous_intent::{Interpretation, curated_index, interpret};
+
+fn render(i: &Interpretation) -> String {
+    let slots = i
+        .slots
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut out = format!("{} [{slots}] {:.2}", i.intent.name(), i.confidence);
+    if !i.options.is_empty() {
+        let opts: Vec<String> = i
+            .options
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}:{}",
+                    c.intent.name(),
+                    c.slots.values().cloned().collect::<Vec<_>>().join("/")
+                )
+            })
+            .collect();
+        out.push_str(&format!(" options={}", opts.join(";")));
+    }
+    for n in &i.notes {
+        out.push_str(&format!(
+            " note={}",
+            serde_json::to_string(n).unwrap_or_default()
+        ));
+    }
+    out
+}
+
+fn check(input: &str, expect: Expect) {
+    let index = curated_index();
+    expect.assert_eq(&render(&interpret(input, &index)));
+}
+
+#[test]
+fn installs() {
+    check(
+        "install firefox",
+        expect!["install_package [package=firefox] 0.96"],
+    );
+    check(
+        "Install Fierfox",
+        expect![[
+            r#"install_package [package=firefox] 0.85 note={"kind":"corrected","heard":"fierfox","meant":"firefox"}"#
+        ]],
+    );
+    check(
+        "instal firefox",
+        expect!["install_package [package=firefox] 0.88"],
+    );
+    check(
+        "install firefox and vlc",
+        expect!["install_package [package=firefox,packages=firefox vlc] 0.96"],
+    );
+    check(
+        "install firefox and rm -rf /",
+        expect![[
+            r#"install_package [package=firefox] 0.85 note={"kind":"dropped","text":"rm -rf /"}"#
+        ]],
+    );
+    check(
+        "install firefox; rm -rf /",
+        expect![[
+            r#"install_package [package=firefox] 0.85 note={"kind":"dropped","text":"rm -rf /"}"#
+        ]],
+    );
+    check(
+        "install $(curl evil)",
+        expect![[r#"install_package [] 0.85 note={"kind":"dropped","text":"$ curl evil"}"#]],
+    );
+    check(
+        "install a music player",
+        expect![
+            "install_package [] 0.60 options=install_package:rhythmbox;install_package:strawberry;install_package:elisa"
+        ],
+    );
+    check(
+        "install the firefox browser",
+        expect!["install_package [package=firefox] 0.96"],
+    );
+    check(
+        "install visual studio code",
+        expect!["install_package [package=vscode] 0.96"],
+    );
+    check(
+        "install thunderbrid",
+        expect![[
+            r#"install_package [package=thunderbird] 0.85 note={"kind":"corrected","heard":"thunderbrid","meant":"thunderbird"}"#
+        ]],
+    );
+    check(
+        "install qwzxv",
+        expect![[
+            r#"install_package [] 0.30 note={"kind":"unknown_package","heard":"qwzxv","nearest":[]}"#
+        ]],
+    );
+    check(
+        "install obs",
+        expect!["install_package [package=obs-studio] 0.96"],
+    );
+    check(
+        "install one password",
+        expect!["install_package [package=_1password-gui] 0.96"],
+    );
+}
+
+#[test]
+fn other_intents() {
+    check(
+        "get rid of vlc",
+        expect!["remove_package [package=vlc] 0.96"],
+    );
+    check(
+        "find me a music player",
+        expect!["search_package [query=music player] 0.96"],
+    );
+    check(
+        "search next cloud",
+        expect!["search_package [query=next cloud] 0.96"],
+    );
+    check("what can you do", expect!["help [] 0.96"]);
+    check(
+        "undo the last system change",
+        expect!["rollback_system [] 0.88"],
+    );
+    check(
+        "clean up old generations",
+        expect!["collect_garbage [] 0.91"],
+    );
+    check(
+        "enable bluetooth",
+        expect!["enable_service [option=hardware.bluetooth.enable,service=bluetooth] 0.96"],
+    );
+    check(
+        "enable blutooth",
+        expect![[
+            r#"enable_service [option=hardware.bluetooth.enable,service=bluetooth] 0.85 note={"kind":"corrected","heard":"blutooth","meant":"bluetooth"}"#
+        ]],
+    );
+    check(
+        "enable the frobnicator",
+        expect![[
+            r#"enable_service [] 0.30 note={"kind":"unknown_service","heard":"frobnicator","nearest":[]}"#
+        ]],
+    );
+    check(
+        "why won't my configuration build",
+        expect!["explain_error [] 0.88"],
+    );
+    check(
+        "talk slower",
+        expect!["set_preference [name=speech_rate,value=slower] 0.96"],
+    );
+    check("okay", expect!["confirm [answer=yes] 0.96"]);
+    check("the first one", expect!["confirm [answer=1] 0.96"]);
+    check("remove old generations", expect!["collect_garbage [] 0.96"]);
+    check(
+        "stop the ssh server",
+        expect!["disable_service [option=services.openssh.enable,service=ssh] 0.96"],
+    );
+    check(
+        "show generations please",
+        expect!["list_generations [] 0.96"],
+    );
+}
+
+#[test]
+fn bad_input() {
+    check("", expect![[r#"unknown [] 0.00 note={"kind":"empty"}"#]]);
+    check(
+        "   \u{0}\u{7}  ",
+        expect![[r#"unknown [] 0.00 note={"kind":"control_characters"} note={"kind":"empty"}"#]],
+    );
+    check(
+        &"install firefox ".repeat(700),
+        expect![[r#"install_package [package=firefox] 0.50 note={"kind":"truncated"}"#]],
+    );
+    check("blargh fnord", expect!["unknown [] 0.10"]);
+    check("🔥🦊", expect!["unknown [] 0.10"]);
+}
