@@ -1,0 +1,58 @@
+//! Reading, editing and diagnosis of NixOS configuration files. Pure: text in, text out.
+//!
+//! - [`syntax`]: parsing and syntax diagnostics in plain words, on the right line.
+//! - [`check`]: checks of a file that parses (duplicate attributes, unknown options and packages).
+//! - [`edit`]: minimal text edits of package lists and boolean options.
+//! - [`imports`]: the files a configuration imports.
+//! - [`log`]: explanations of a saved `nixos-rebuild` log.
+
+pub mod check;
+pub mod edit;
+pub mod imports;
+pub mod log;
+pub mod syntax;
+mod tree;
+
+use serde::Serialize;
+
+/// One thing wrong, located in a file, with a plain-words explanation and a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The file, as the caller named it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// What is wrong, in one or two short sentences.
+    pub message: String,
+    /// How to fix it, in one short sentence.
+    pub suggestion: String,
+}
+
+/// Parse Nix source with tree-sitter-nix. Never fails: a tree with error nodes comes back for
+/// broken input.
+pub fn parse(text: &str) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_nix::LANGUAGE.into())
+        .ok()?;
+    parser.parse(text, None)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let byte = byte.min(text.len());
+    let before = &text[..text.floor_char_boundary(byte)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Names a caller can check package attributes against (the package index, in practice).
+pub trait PackageNames {
+    /// True when `attr` is a real package attribute.
+    fn exists(&self, attr: &str) -> bool;
+    /// The nearest real attributes, best first.
+    fn nearest(&self, attr: &str, limit: usize) -> Vec<String>;
+}

@@ -1,0 +1,7 @@
+{ config, pkgs, ... }:
+{
+  environment = {
+    variables.EDITOR = "vim";
+    systemPackages = with pkgs; [ vim git ];
+  };
+}

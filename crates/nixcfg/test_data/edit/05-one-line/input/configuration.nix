@@ -1,0 +1,1 @@
+{ pkgs, ... }: { environment.systemPackages = with pkgs; [ vim ]; services.openssh.enable = true; }

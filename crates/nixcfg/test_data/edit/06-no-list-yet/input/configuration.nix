@@ -1,0 +1,6 @@
+{ config, pkgs, ... }:
+
+{
+  networking.hostName = "laptop";
+  time.timeZone = "Europe/Berlin";
+}

@@ -1,0 +1,8 @@
+{ config, pkgs, ... }:
+{
+  imports = [
+    ./hardware-configuration.nix
+    ./packages.nix
+  ];
+  networking.hostName = "desk";
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  fileSystems."/".device = "/dev/sda1";
+}

@@ -1,0 +1,4 @@
+{ config, pkgs, lib, ... }:
+{
+  imports = [ ./hardware-configuration.nix ] ++ lib.optional (builtins.pathExists ./apps.nix) ./apps.nix;
+}

@@ -1,0 +1,8 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [
+    vim # editor
+    vlc # videos
+    git
+  ];
+}

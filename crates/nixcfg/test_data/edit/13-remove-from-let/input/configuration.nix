@@ -1,0 +1,10 @@
+{ pkgs, ... }:
+let
+  media = with pkgs; [
+    vlc
+    mpv
+  ];
+in
+{
+  environment.systemPackages = with pkgs; [ git ] ++ media;
+}

@@ -1,0 +1,9 @@
+{ config, pkgs, ... }:
+{
+  services = {
+    openssh.ports = [ 22 ];
+    printing = {
+      drivers = [ ];
+    };
+  };
+}

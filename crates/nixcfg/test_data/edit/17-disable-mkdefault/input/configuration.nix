@@ -1,0 +1,4 @@
+{ config, lib, pkgs, ... }:
+{
+  hardware.bluetooth.enable = lib.mkDefault true;
+}

@@ -1,0 +1,6 @@
+{ config, pkgs, ... }:
+{
+  environment = {
+    variables.EDITOR = "nano";
+  };
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  hardware.bluetooth.enable = true;
+}

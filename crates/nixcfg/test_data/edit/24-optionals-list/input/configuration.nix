@@ -1,0 +1,4 @@
+{ config, pkgs, lib, ... }:
+{
+  environment.systemPackages = lib.optionals config.services.xserver.enable [ pkgs.firefox ] ++ [ pkgs.vim ];
+}
