@@ -56,3 +56,35 @@ pub trait PackageNames {
     /// The nearest real attributes, best first.
     fn nearest(&self, attr: &str, limit: usize) -> Vec<String>;
 }
+
+/// Everything wrong with a configuration: per file, its first syntax error, or else its
+/// semantic problems; then, when every file parses and `names` is given (a complete package
+/// index), packages that do not exist. Sorted by file order, then line.
+pub fn explain(cfg: edit::Config<'_>, names: Option<&dyn PackageNames>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut all_parse = true;
+    for f in cfg.files {
+        match syntax::first_error(&f.name, &f.text) {
+            Some(d) => {
+                all_parse = false;
+                out.push(d);
+            }
+            None => out.extend(check::check_file(&f.name, &f.text)),
+        }
+    }
+    if all_parse && let Some(names) = names {
+        out.extend(check::unknown_packages(cfg, names));
+    }
+    let order = |name: &str| {
+        cfg.files
+            .iter()
+            .position(|f| f.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by(|a, b| {
+        order(&a.file)
+            .cmp(&order(&b.file))
+            .then(a.line.cmp(&b.line))
+    });
+    out
+}

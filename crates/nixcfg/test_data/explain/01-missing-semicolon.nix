@@ -1,0 +1,5 @@
+{ config, pkgs, ... }:
+{
+  networking.hostName = "laptop"
+  time.timeZone = "Europe/London";
+}

@@ -1,0 +1,5 @@
+{ config, pkgs, ... }:
+{
+  services.printing.enable = true;
+  time.timeZone = "Europe/London"
+}

@@ -1,0 +1,9 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [
+    vim
+    git
+  ]
+
+  services.openssh.enable = true;
+}

@@ -1,0 +1,7 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [
+    vim
+  ];
+  ++ [ pkgs.git ];
+}

@@ -1,0 +1,4 @@
+{ config, pkgs, ... }:
+{
+  networking.hostName = "desk";
+  boot.loader.systemd-boot.enable = true;

@@ -1,0 +1,5 @@
+{ config, pkgs, ... }:
+{
+  networking.hostName = "desk;
+  time.timeZone = "Europe/Paris";
+}

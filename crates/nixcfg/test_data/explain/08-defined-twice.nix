@@ -1,0 +1,6 @@
+{ config, pkgs, ... }:
+{
+  networking.hostName = "desk";
+  time.timeZone = "Europe/Paris";
+  networking.hostName = "laptop";
+}

@@ -1,0 +1,8 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [
+    firefox
+    thunderbrid
+    pkgs.vlcc
+  ];
+}

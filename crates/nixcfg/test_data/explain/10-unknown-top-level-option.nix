@@ -1,0 +1,5 @@
+{ config, pkgs, ... }:
+{
+  service.openssh.enable = true;
+  networking.hostName = "desk";
+}

@@ -1,0 +1,4 @@
+{ config, pkgs, ... }:
+{
+  services.opensshd.enable = true;
+}

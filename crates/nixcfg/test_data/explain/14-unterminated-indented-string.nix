@@ -1,0 +1,5 @@
+{ pkgs, ... }:
+{
+  environment.etc."motd".text = ''
+    Welcome!
+}
