@@ -341,6 +341,44 @@ impl PackageIndex {
         self.ranked(best.into_values().collect(), limit)
     }
 
+    /// Names close to `name` even when too far for [`PackageIndex::lookup_name`]: for "did you
+    /// mean" suggestions, never for acting.
+    pub fn nearest(&self, name: &str, limit: usize) -> Vec<Match> {
+        let found = self.lookup_name(name, limit);
+        if !found.is_empty() {
+            return found;
+        }
+        let q = key_of(name);
+        if q.len() < 3 {
+            return Vec::new();
+        }
+        let mut best: std::collections::HashMap<u32, Match> = std::collections::HashMap::new();
+        for k in &self.keys {
+            let text: &str = &k.text;
+            let contained = text.len() >= 4 && q.contains(text);
+            if !contained && text.len().abs_diff(q.len()) > 4 {
+                continue;
+            }
+            let score = if contained {
+                0.5 + 0.4 * (text.len() as f32 / q.len() as f32)
+            } else {
+                strsim::jaro_winkler(text, &q) as f32
+            };
+            if score >= 0.8 || contained {
+                let score = score * 0.6 + self.prior(k.package as usize);
+                let e = best.entry(k.package).or_insert(Match {
+                    package: k.package as usize,
+                    score,
+                    how: MatchKind::Words,
+                });
+                if score > e.score {
+                    e.score = score;
+                }
+            }
+        }
+        self.ranked(best.into_values().collect(), limit)
+    }
+
     /// Full search for `luminous search`: names first, then words in descriptions.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Match> {
         let mut best: std::collections::HashMap<usize, Match> = self

@@ -593,7 +593,7 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
         return One::Choose(by_words.iter().map(|m| attr_of(m.package)).collect());
     }
     let nearest: Vec<String> = index
-        .search(&said, 3)
+        .nearest(&said, 3)
         .iter()
         .map(|m| attr_of(m.package))
         .collect();

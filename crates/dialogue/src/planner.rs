@@ -1,0 +1,352 @@
+//! Turns one fully specified request into a plan, a choice, or a direct answer.
+
+use luminous_intent::{Candidate, IntentKind, Slots};
+use luminous_nixcfg::edit::{self, Config, EditError, FileEdit};
+
+use crate::plan::{Plan, Risk, Step, diff};
+use crate::words::{self, name_of};
+use crate::{Context, InstallMode, Verbosity};
+
+pub(crate) enum Planned {
+    Reply(String),
+    Choose {
+        text: String,
+        options: Vec<Candidate>,
+    },
+    Plan(Plan),
+}
+
+fn run(argv: &[&str], root: bool, purpose: &str) -> Step {
+    Step::Run {
+        argv: argv.iter().map(|s| (*s).to_owned()).collect(),
+        root,
+        purpose: purpose.to_owned(),
+    }
+}
+
+fn edit_step(e: FileEdit) -> Step {
+    let d = diff(&e.name, &e.before, &e.after);
+    Step::Edit {
+        file: e.name,
+        before: e.before,
+        after: e.after,
+        diff: d,
+    }
+}
+
+fn rebuild(ctx: &Context<'_>) -> Step {
+    let mut argv = vec!["nixos-rebuild", "switch"];
+    if let Some(flake) = &ctx.settings.flake {
+        argv.extend(["--flake", flake.as_str()]);
+    }
+    run(&argv, true, "rebuilding the system")
+}
+
+fn planned(
+    intent: IntentKind,
+    summary: String,
+    steps: Vec<Step>,
+    risk: Risk,
+    subjects: Vec<String>,
+) -> Planned {
+    Planned::Plan(Plan {
+        intent,
+        summary,
+        steps,
+        risk,
+        changes_system: intent.changes_system(),
+        subjects,
+    })
+}
+
+fn edit_error(e: &EditError) -> String {
+    match e {
+        EditError::Syntax(d) => format!(
+            "I will not change your configuration while it has an error. In {}, line {}: {} {}",
+            short_file(&d.file),
+            d.line,
+            d.message,
+            d.suggestion
+        ),
+        other => format!("I could not change your configuration: {other}."),
+    }
+}
+
+pub(crate) fn short_file(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Profile-mode `nix-env` with the configured profile and package source.
+fn nix_env<'a>(ctx: &'a Context<'_>, args: &[&'a str]) -> Vec<&'a str> {
+    let mut argv = vec!["nix-env"];
+    if let Some(p) = &ctx.settings.profile {
+        argv.extend(["--profile", p.as_str()]);
+    }
+    argv.extend(args);
+    argv
+}
+
+pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Planned {
+    let s = ctx.settings;
+    let profile = s.install_mode == InstallMode::Profile;
+    let slot = |k: &str| c.slots.get(k).cloned().unwrap_or_default();
+    let packages: Vec<String> = match c.slots.get("packages") {
+        Some(list) => list.split(' ').map(str::to_owned).collect(),
+        None => c.slots.get("package").into_iter().cloned().collect(),
+    };
+    let names = || {
+        words::list(
+            &packages
+                .iter()
+                .map(|p| name_of(p, ctx.index))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let config = |ctx: &Context<'_>| -> Result<Vec<luminous_nixcfg::edit::SourceFile>, String> {
+        ctx.config
+            .map(<[_]>::to_vec)
+            .map_err(|why| format!("I could not read your configuration: {why}"))
+    };
+    let rebuild_steps = |mut steps: Vec<Step>| {
+        if !s.no_rebuild {
+            steps.push(rebuild(ctx));
+        }
+        steps
+    };
+
+    match c.intent {
+        IntentKind::InstallPackage if profile => {
+            let mut args: Vec<&str> = Vec::new();
+            if let Some(src) = &s.nixpkgs {
+                args.extend(["-f", src.as_str()]);
+            }
+            args.push("-iA");
+            let prefixed: Vec<String> =
+                packages.iter().map(|p| if s.nixpkgs.is_some() { p.clone() } else { format!("nixpkgs.{p}") }).collect();
+            args.extend(prefixed.iter().map(String::as_str));
+            let argv = nix_env(ctx, &args);
+            planned(c.intent, format!("Install {} for you", names()), vec![run(&argv, false, "installing")], Risk::Medium, packages.clone())
+        }
+        IntentKind::InstallPackage => {
+            let files = match config(ctx) {
+                Ok(f) => f,
+                Err(e) => return Planned::Reply(e),
+            };
+            let attrs: Vec<&str> = packages.iter().map(String::as_str).collect();
+            match edit::add_packages(Config { files: &files }, &attrs) {
+                Err(e) => Planned::Reply(edit_error(&e)),
+                Ok(ch) if ch.edits.is_empty() => {
+                    Planned::Reply(format!("{} is already in your configuration. Nothing to do.", names()))
+                }
+                Ok(ch) => {
+                    let mut text_note = String::new();
+                    if !ch.unchanged.is_empty() {
+                        let already: Vec<String> = ch.unchanged.iter().map(|p| name_of(p, ctx.index)).collect();
+                        text_note = format!(" ({} is already there.)", words::list(&already));
+                    }
+                    let added: Vec<String> = ch.changed.iter().map(|p| name_of(p, ctx.index)).collect();
+                    let steps = rebuild_steps(ch.edits.into_iter().map(edit_step).collect());
+                    planned(
+                        c.intent,
+                        format!("Install {} for the whole system{text_note}", words::list(&added)),
+                        steps,
+                        Risk::Medium,
+                        ch.changed,
+                    )
+                }
+            }
+        }
+        IntentKind::RemovePackage if profile => {
+            let pnames: Vec<String> =
+                packages.iter().map(|p| ctx.index.get(p).map_or_else(|| p.clone(), |pk| pk.pname.clone())).collect();
+            let mut args = vec!["-e"];
+            args.extend(pnames.iter().map(String::as_str));
+            let argv = nix_env(ctx, &args);
+            planned(c.intent, format!("Remove {} from your profile", names()), vec![run(&argv, false, "removing")], Risk::Medium, packages.clone())
+        }
+        IntentKind::RemovePackage => {
+            let files = match config(ctx) {
+                Ok(f) => f,
+                Err(e) => return Planned::Reply(e),
+            };
+            let attrs: Vec<&str> = packages.iter().map(String::as_str).collect();
+            match edit::remove_packages(Config { files: &files }, &attrs) {
+                Err(e) => Planned::Reply(edit_error(&e)),
+                Ok(ch) if ch.edits.is_empty() => {
+                    // Say what would have worked: a listed package with a near name.
+                    let listed = edit::installed(Config { files: &files }).unwrap_or_default();
+                    let near = packages.first().and_then(|want| {
+                        listed
+                            .iter()
+                            .map(|l| (l.attr.clone(), strsim::jaro_winkler(&l.attr, want)))
+                            .filter(|(_, s)| *s >= 0.8)
+                            .max_by(|a, b| a.1.total_cmp(&b.1))
+                    });
+                    match near {
+                        Some((attr, _)) => {
+                            let name = name_of(&attr, ctx.index);
+                            Planned::Choose {
+                                text: format!("{} is not in your configuration. It would work with {name}: shall I remove {name}?", names()),
+                                options: vec![Candidate { intent: c.intent, slots: Slots::from([("package".to_owned(), attr)]) }],
+                            }
+                        }
+                        None => Planned::Reply(format!("{} is not in your configuration, so there is nothing to remove.", names())),
+                    }
+                }
+                Ok(ch) => {
+                    let removed: Vec<String> = ch.changed.iter().map(|p| name_of(p, ctx.index)).collect();
+                    let steps = rebuild_steps(ch.edits.into_iter().map(edit_step).collect());
+                    planned(c.intent, format!("Remove {} from the system", words::list(&removed)), steps, Risk::Medium, ch.changed)
+                }
+            }
+        }
+        IntentKind::EnableService | IntentKind::DisableService if profile => Planned::Reply(
+            "Turning services on and off needs a NixOS configuration, and this setup installs into a user profile.".into(),
+        ),
+        IntentKind::EnableService | IntentKind::DisableService => {
+            let on = c.intent == IntentKind::EnableService;
+            let service = luminous_intent::services::find(&slot("service"));
+            let option = c.slots.get("option").cloned().or_else(|| service.map(|s| s.option.to_owned())).unwrap_or_default();
+            let spoken = service.map_or_else(|| option.clone(), |s| s.spoken.to_owned());
+            let files = match config(ctx) {
+                Ok(f) => f,
+                Err(e) => return Planned::Reply(e),
+            };
+            match edit::set_option(Config { files: &files }, &option, on) {
+                Err(e) => Planned::Reply(edit_error(&e)),
+                Ok(ch) => match ch.edit {
+                    None => Planned::Reply(format!(
+                        "{} is already {} in your configuration. Nothing to do.",
+                        words::capitalise(&spoken),
+                        if on { "on" } else { "off" }
+                    )),
+                    Some(e) => {
+                        let risky = !on && matches!(service.map(|s| s.id), Some("firewall" | "ssh" | "networkmanager"));
+                        let steps = rebuild_steps(vec![edit_step(e)]);
+                        planned(
+                            c.intent,
+                            format!("Turn {} {spoken}", if on { "on" } else { "off" }),
+                            steps,
+                            if risky { Risk::High } else { Risk::Medium },
+                            vec![spoken],
+                        )
+                    }
+                },
+            }
+        }
+        IntentKind::UpdateSystem if profile => {
+            let upgrade = nix_env(ctx, &["-u"]);
+            planned(
+                c.intent,
+                "Update your channels and upgrade your packages".into(),
+                vec![run(&["nix-channel", "--update"], false, "updating channels"), run(&upgrade, false, "upgrading packages")],
+                Risk::Medium,
+                vec![],
+            )
+        }
+        IntentKind::UpdateSystem => {
+            let first = match &s.flake {
+                Some(f) => run(&["nix", "flake", "update", "--flake", f.as_str()], false, "updating flake inputs"),
+                None => run(&["nix-channel", "--update"], true, "updating channels"),
+            };
+            planned(c.intent, "Update the system".into(), rebuild_steps(vec![first]), Risk::Medium, vec![])
+        }
+        IntentKind::RebuildSystem if profile => Planned::Reply("There is no NixOS configuration to rebuild in profile mode.".into()),
+        IntentKind::RebuildSystem => {
+            planned(c.intent, "Rebuild the system from its configuration".into(), vec![rebuild(ctx)], Risk::Medium, vec![])
+        }
+        IntentKind::RollbackSystem if profile => {
+            let argv = nix_env(ctx, &["--rollback"]);
+            planned(c.intent, "Go back to your previous profile generation".into(), vec![run(&argv, false, "rolling back")], Risk::Medium, vec![])
+        }
+        IntentKind::RollbackSystem => {
+            let mut argv = vec!["nixos-rebuild", "switch", "--rollback"];
+            if let Some(flake) = &s.flake {
+                argv.extend(["--flake", flake.as_str()]);
+            }
+            planned(c.intent, "Go back to the previous system generation".into(), vec![run(&argv, true, "rolling back")], Risk::Medium, vec![])
+        }
+        IntentKind::ListGenerations => {
+            let argv = if profile {
+                nix_env(ctx, &["--list-generations"])
+            } else {
+                vec!["nix-env", "--list-generations", "--profile", "/nix/var/nix/profiles/system"]
+            };
+            planned(c.intent, "List generations".into(), vec![run(&argv, false, "listing generations")], Risk::None, vec![])
+        }
+        IntentKind::CollectGarbage => {
+            let keep = format!("{}d", s.gc_keep_days);
+            let argv = ["nix-collect-garbage", "--delete-older-than", keep.as_str()];
+            planned(
+                c.intent,
+                format!("Delete generations older than {} days and unused packages", s.gc_keep_days),
+                vec![run(&argv, !profile, "collecting garbage")],
+                Risk::High,
+                vec![],
+            )
+        }
+        IntentKind::TryPackage => {
+            let attr = packages.first().cloned().unwrap_or_default();
+            let program = ctx.index.get(&attr).map_or_else(|| attr.clone(), |p| p.pname.clone());
+            let argv: Vec<String> = match (&s.flake, &s.nixpkgs) {
+                (_, Some(src)) => ["nix-shell", src.as_str(), "-A", attr.as_str(), "--run", program.as_str()].map(str::to_owned).to_vec(),
+                (Some(_), None) => ["nix", "shell", &format!("nixpkgs#{attr}"), "--command", program.as_str()].map(|s| s.to_owned()).to_vec(),
+                (None, None) => ["nix-shell", "-p", attr.as_str(), "--run", program.as_str()].map(str::to_owned).to_vec(),
+            };
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            planned(
+                c.intent,
+                format!("Start {} in a temporary shell, without installing it", names()),
+                vec![run(&argv, false, "starting a temporary shell")],
+                Risk::None,
+                packages.clone(),
+            )
+        }
+        IntentKind::ListInstalled if profile => {
+            let argv = nix_env(ctx, &["-q"]);
+            planned(c.intent, "List installed packages".into(), vec![run(&argv, false, "listing packages")], Risk::None, vec![])
+        }
+        IntentKind::ListInstalled => match config(ctx) {
+            Err(e) => Planned::Reply(e),
+            Ok(files) => match edit::installed(Config { files: &files }) {
+                Err(e) => Planned::Reply(edit_error(&e)),
+                Ok(listed) => {
+                    let names: Vec<String> = listed.iter().map(|l| name_of(&l.attr, ctx.index)).collect();
+                    Planned::Reply(words::installed_list(&names, verbosity))
+                }
+            },
+        },
+        IntentKind::SearchPackage => {
+            let query = slot("query");
+            let found = ctx.index.search(&query, 5);
+            if found.is_empty() {
+                return Planned::Reply(format!("I found no package for {query}."));
+            }
+            let options: Vec<Candidate> = found
+                .iter()
+                .filter_map(|m| ctx.index.package(m.package))
+                .map(|p| Candidate { intent: IntentKind::InstallPackage, slots: Slots::from([("package".to_owned(), p.attr.clone())]) })
+                .collect();
+            Planned::Choose { text: words::search_results(&query, &found, ctx.index, verbosity), options }
+        }
+        IntentKind::ExplainError => Planned::Reply(words::explanation(ctx, verbosity)),
+        IntentKind::DiskUsage => planned(
+            c.intent,
+            "Check disk space".into(),
+            vec![run(&["df", "-B1", "--output=target,size,used,avail", "/", "/nix/store"], false, "checking disk space")],
+            Risk::None,
+            vec![],
+        ),
+        IntentKind::SystemInfo => planned(
+            c.intent,
+            "Check the system version".into(),
+            vec![run(&["uname", "-sr"], false, "reading the kernel version"), run(&["nixos-version"], false, "reading the NixOS version")],
+            Risk::None,
+            vec![],
+        ),
+        IntentKind::Help => Planned::Reply(words::help().into()),
+        IntentKind::Repeat | IntentKind::Cancel | IntentKind::Confirm | IntentKind::SetPreference | IntentKind::Unknown => {
+            Planned::Reply(words::not_understood_plain().into())
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Whole conversations as transcripts: what the user says, what Luminous answers, and what it
+//! asks the host to do. Review changes with `UPDATE_EXPECT=1 cargo test`.
+
+use expect_test::{Expect, expect};
+use luminous_dialogue::{Action, Context, Dialogue, InstallMode, Preferences, Settings, Step};
+use luminous_intent::curated_index;
+use luminous_nixcfg::edit::SourceFile;
+
+const CONFIG: &str = "{ config, pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [\n    vim\n    vlc\n  ];\n  services.openssh.enable = true;\n}\n";
+
+fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) -> String {
+    let index = curated_index();
+    let files: Vec<SourceFile> = config
+        .iter()
+        .map(|t| SourceFile {
+            name: "/etc/nixos/configuration.nix".into(),
+            text: (*t).to_owned(),
+        })
+        .collect();
+    let mut d = Dialogue::new(Preferences::default());
+    let mut out = String::new();
+    for t in turns {
+        let ctx = Context {
+            index: &index,
+            index_complete: false,
+            config: config.map(|_| files.as_slice()),
+            settings: &settings,
+            last_failure: None,
+        };
+        let turn = d.turn(t, &ctx);
+        out.push_str(&format!("> {t}\n{}\n", turn.reply.text));
+        match &turn.action {
+            Action::None => {}
+            Action::Execute { plan } | Action::Confirm { plan } => {
+                let kind = if matches!(turn.action, Action::Execute { .. }) {
+                    "execute"
+                } else {
+                    "confirm"
+                };
+                out.push_str(&format!("  [{kind}: {} ({:?})]\n", plan.summary, plan.risk));
+                for s in &plan.steps {
+                    match s {
+                        Step::Edit { file, diff, .. } => {
+                            let changed: Vec<&str> = diff
+                                .lines()
+                                .filter(|l| {
+                                    l.starts_with(['+', '-'])
+                                        && !l.starts_with("+++")
+                                        && !l.starts_with("---")
+                                })
+                                .collect();
+                            out.push_str(&format!("  [edit {file}: {}]\n", changed.join(" | ")));
+                        }
+                        Step::Run { argv, root, .. } => out.push_str(&format!(
+                            "  [run{}: {}]\n",
+                            if *root { " as root" } else { "" },
+                            argv.join(" ")
+                        )),
+                    }
+                }
+            }
+            Action::Choose { options } => {
+                out.push_str(&format!("  [choose among {}]\n", options.len()))
+            }
+            Action::SetPreference { name, value } => {
+                out.push_str(&format!("  [preference {name} = {value}]\n"))
+            }
+        }
+    }
+    out
+}
+
+fn check(turns: &[&str], expect: Expect) {
+    expect.assert_eq(&transcript(Ok(CONFIG), Settings::default(), turns));
+}
+
+#[test]
+fn install_confirm_yes() {
+    check(
+        &["install firefox", "yes"],
+        expect![[r#"
+        > install firefox
+        Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install Firefox for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    firefox]
+          [run as root: nixos-rebuild switch]
+        > yes
+        Install Firefox for the whole system: starting.
+          [execute: Install Firefox for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    firefox]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+}
+
+#[test]
+fn install_typo_says_what_it_understood() {
+    check(
+        &["install fierfox", "no"],
+        expect![[r#"
+        > install fierfox
+        I understood Firefox. Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install Firefox for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    firefox]
+          [run as root: nixos-rebuild switch]
+        > no
+        All right, I did not change anything.
+    "#]],
+    );
+}
+
+#[test]
+fn install_already_present() {
+    check(
+        &["please install vim"],
+        expect![[r#"
+        > please install vim
+        Vim is already in your configuration. Nothing to do.
+    "#]],
+    );
+}
+
+#[test]
+fn remove_and_injection() {
+    check(
+        &["get rid of vlc", "nope", "install firefox and rm -rf /"],
+        expect![[r#"
+        > get rid of vlc
+        Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Remove VLC from the system (Medium)]
+          [edit /etc/nixos/configuration.nix: -    vlc]
+          [run as root: nixos-rebuild switch]
+        > nope
+        All right, I did not change anything.
+        > install firefox and rm -rf /
+        I left out "rm -rf /": it is not a package name. Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install Firefox for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    firefox]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+}
+
+#[test]
+fn clarification_by_number_and_by_name() {
+    check(
+        &["install a music player", "the second one", "yes"],
+        expect![[r#"
+        > install a music player
+        Did you mean 1, Rhythmbox, 2, Strawberry, or 3, Elisa? Say the number.
+          [choose among 3]
+        > the second one
+        Install Strawberry for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install Strawberry for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    strawberry]
+          [run as root: nixos-rebuild switch]
+        > yes
+        Install Strawberry for the whole system: starting.
+          [execute: Install Strawberry for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    strawberry]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+    check(
+        &["find me a video player", "vlc"],
+        expect![[r#"
+        > find me a video player
+        I found 3 packages for video player. 1, VLC: Media player for video and audio files, discs and streams. 2, mpv: Lightweight video and media player. 3, Celluloid: Simple GTK video player using mpv. Say a number to install one.
+          [choose among 3]
+        > vlc
+        VLC is already in your configuration. Nothing to do.
+    "#]],
+    );
+}
+
+#[test]
+fn unknown_package_counterfactual() {
+    check(
+        &["install qqqfirefoxx", "yes"],
+        expect![[r#"
+        > install qqqfirefoxx
+        There is no package called qqqfirefoxx. It would work with Firefox: shall I install Firefox?
+          [choose among 1]
+        > yes
+        Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install Firefox for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    firefox]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+    check(
+        &["remove vlcc", "yes"],
+        expect![[r#"
+        > remove vlcc
+        I understood VLC. Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Remove VLC from the system (Medium)]
+          [edit /etc/nixos/configuration.nix: -    vlc]
+          [run as root: nixos-rebuild switch]
+        > yes
+        Remove VLC from the system: starting.
+          [execute: Remove VLC from the system (Medium)]
+          [edit /etc/nixos/configuration.nix: -    vlc]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+}
+
+#[test]
+fn services_and_risk() {
+    check(
+        &["enable bluetooth", "yes"],
+        expect![[r#"
+        > enable bluetooth
+        Turn on Bluetooth? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Turn on Bluetooth (Medium)]
+          [edit /etc/nixos/configuration.nix: +  hardware.bluetooth.enable = true;]
+          [run as root: nixos-rebuild switch]
+        > yes
+        Turn on Bluetooth: starting.
+          [execute: Turn on Bluetooth (Medium)]
+          [edit /etc/nixos/configuration.nix: +  hardware.bluetooth.enable = true;]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+    check(
+        &["turn off the firewall"],
+        expect![[r#"
+        > turn off the firewall
+        Turn off the firewall? Careful: this can cut off network or remote access. I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Turn off the firewall (High)]
+          [edit /etc/nixos/configuration.nix: +  networking.firewall.enable = false;]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+    check(
+        &["disable ssh", "cancel", "repeat"],
+        expect![[r#"
+        > disable ssh
+        Turn off the SSH server? Careful: this can cut off network or remote access. I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Turn off the SSH server (High)]
+          [edit /etc/nixos/configuration.nix: -  services.openssh.enable = true; | +  services.openssh.enable = false;]
+          [run as root: nixos-rebuild switch]
+        > cancel
+        Cancelled. Nothing was changed.
+        > repeat
+        Cancelled. Nothing was changed.
+    "#]],
+    );
+}
+
+#[test]
+fn system_operations() {
+    check(
+        &["undo the last system change", "yes"],
+        expect![[r#"
+        > undo the last system change
+        Go back to the previous system generation? This rebuilds the system, which can take a few minutes. Say yes or no.
+          [confirm: Go back to the previous system generation (Medium)]
+          [run as root: nixos-rebuild switch --rollback]
+        > yes
+        Go back to the previous system generation: starting.
+          [execute: Go back to the previous system generation (Medium)]
+          [run as root: nixos-rebuild switch --rollback]
+    "#]],
+    );
+    check(
+        &["clean up old generations"],
+        expect![[r#"
+        > clean up old generations
+        Delete generations older than 14 days and unused packages? You will not be able to roll back to the deleted generations. Say yes or no.
+          [confirm: Delete generations older than 14 days and unused packages (High)]
+          [run as root: nix-collect-garbage --delete-older-than 14d]
+    "#]],
+    );
+    check(
+        &["update the system", "yes"],
+        expect![[r#"
+        > update the system
+        Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+          [confirm: Update the system (Medium)]
+          [run as root: nix-channel --update]
+          [run as root: nixos-rebuild switch]
+        > yes
+        Update the system: starting.
+          [execute: Update the system (Medium)]
+          [run as root: nix-channel --update]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
+    check(
+        &[
+            "list generations",
+            "what is installed",
+            "how much disk space do I have",
+        ],
+        expect![[r#"
+        > list generations
+
+          [execute: List generations (None)]
+          [run: nix-env --list-generations --profile /nix/var/nix/profiles/system]
+        > what is installed
+        Your configuration lists 2 packages: Vim and VLC.
+        > how much disk space do I have
+
+          [execute: Check disk space (None)]
+          [run: df -B1 --output=target,size,used,avail / /nix/store]
+    "#]],
+    );
+}
+
+#[test]
+fn help_preferences_and_nonsense() {
+    check(
+        &[
+            "what can you do",
+            "talk slower",
+            "be brief",
+            "flibber the wotsit",
+            "",
+            "yes",
+        ],
+        expect![[r#"
+        > what can you do
+        You can say: install firefox, remove vlc, find a music player, try cowsay, what is installed, update the system, roll back, list generations, clean up, enable bluetooth, why did my rebuild fail, how much disk space, and talk slower. I ask before I change anything.
+        > talk slower
+        All right, I will talk slower.
+          [preference speech_rate = 0.80]
+        > be brief
+        All right, I will keep it short.
+          [preference verbosity = brief]
+        > flibber the wotsit
+        I did not understand that. I can install, remove and find programs, turn services on and off, update, roll back, clean up, and explain errors. Say help for more.
+        > 
+        I did not hear a request. Say help to hear what I can do.
+        > yes
+        There is nothing to confirm right now.
+    "#]],
+    );
+}
+
+#[test]
+fn explain_a_broken_configuration() {
+    let broken =
+        "{ pkgs, ... }:\n{\n  networking.hostName = \"box\"\n  time.timeZone = \"UTC\";\n}\n";
+    expect![[r#"
+        > why won't my configuration build
+        In configuration.nix, line 3: Line 3 is missing a semicolon at its end: networking.hostName = "box" Add ; at the end of line 3.
+        > install firefox
+        I will not change your configuration while it has an error. In configuration.nix, line 3: Line 3 is missing a semicolon at its end: networking.hostName = "box" Add ; at the end of line 3.
+    "#]].assert_eq(&transcript(Ok(broken), Settings::default(), &["why won't my configuration build", "install firefox"]));
+}
+
+#[test]
+fn no_configuration_and_profile_mode() {
+    expect![[r#"
+        > install firefox
+        I could not read your configuration: /etc/nixos/configuration.nix does not exist
+    "#]]
+    .assert_eq(&transcript(
+        Err("/etc/nixos/configuration.nix does not exist"),
+        Settings::default(),
+        &["install firefox"],
+    ));
+    let profile = Settings {
+        install_mode: InstallMode::Profile,
+        nixpkgs: Some("/tmp/pkgs.nix".into()),
+        ..Settings::default()
+    };
+    expect![[r#"
+        > install htop
+        Install htop for you? Say yes or no.
+          [confirm: Install htop for you (Medium)]
+          [run: nix-env -f /tmp/pkgs.nix -iA htop]
+        > yes
+        Install htop for you: starting.
+          [execute: Install htop for you (Medium)]
+          [run: nix-env -f /tmp/pkgs.nix -iA htop]
+        > roll back
+        Go back to your previous profile generation? Say yes or no.
+          [confirm: Go back to your previous profile generation (Medium)]
+          [run: nix-env --rollback]
+        > yes
+        Go back to your previous profile generation: starting.
+          [execute: Go back to your previous profile generation (Medium)]
+          [run: nix-env --rollback]
+        > enable ssh
+        Turning services on and off needs a NixOS configuration, and this setup installs into a user profile.
+    "#]].assert_eq(&transcript(Err("none"), profile, &["install htop", "yes", "roll back", "yes", "enable ssh"]));
+}
+
+#[test]
+fn no_rebuild_and_flakes() {
+    let s = Settings {
+        no_rebuild: true,
+        ..Settings::default()
+    };
+    expect![[r#"
+        > install htop
+        Install htop for the whole system? I will change configuration.nix. The change takes effect at the next rebuild. Say yes or no.
+          [confirm: Install htop for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    htop]
+    "#]].assert_eq(&transcript(Ok(CONFIG), s, &["install htop"]));
+    let s = Settings {
+        flake: Some("/etc/nixos".into()),
+        ..Settings::default()
+    };
+    expect![[r#"
+        > update everything
+        Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+          [confirm: Update the system (Medium)]
+          [run: nix flake update --flake /etc/nixos]
+          [run as root: nixos-rebuild switch --flake /etc/nixos]
+        > try cowsay
+
+          [execute: Start cowsay in a temporary shell, without installing it (None)]
+          [run: nix shell nixpkgs#cowsay --command cowsay]
+    "#]]
+    .assert_eq(&transcript(
+        Ok(CONFIG),
+        s,
+        &["update everything", "try cowsay"],
+    ));
+}
