@@ -1,0 +1,420 @@
+//! Running programs: argv only, output streamed into a few plain progress lines, root only
+//! through a configured helper (pkexec or sudo -n), and clear words when that fails.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use luminous_dialogue::StepOutcome;
+
+/// Where progress goes: a few plain lines, never a flood or a redraw.
+pub trait Progress {
+    /// Step `n` of `total` begins.
+    fn phase(&mut self, n: usize, total: usize, what: &str);
+    /// A line worth telling (already filtered and throttled).
+    fn line(&mut self, text: &str);
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn phase(&mut self, _: usize, _: usize, _: &str) {}
+    fn line(&mut self, _: &str) {}
+}
+
+/// Runs one step.
+pub trait Runner {
+    /// Run `argv`; as root (through the helper) when `root`.
+    fn run(&self, argv: &[String], root: bool, progress: &mut dyn Progress) -> StepOutcome;
+}
+
+/// How root is obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Helper {
+    /// This process is root already.
+    AlreadyRoot,
+    /// `pkexec` (a graphical or text password prompt from polkit).
+    Pkexec,
+    /// `sudo -n` (works only without a password prompt).
+    Sudo,
+    /// Any other prefix, e.g. `doas`.
+    Command(Vec<String>),
+}
+
+impl Helper {
+    /// From a config value: `pkexec`, `sudo`, `none` (already root), or a command.
+    pub fn from_name(name: &str) -> Helper {
+        match name.trim() {
+            "pkexec" => Helper::Pkexec,
+            "sudo" => Helper::Sudo,
+            "none" | "root" => Helper::AlreadyRoot,
+            other => Helper::Command(other.split_whitespace().map(str::to_owned).collect()),
+        }
+    }
+
+    /// The argv prefix.
+    pub fn prefix(&self) -> Vec<String> {
+        match self {
+            Helper::AlreadyRoot => vec![],
+            Helper::Pkexec => vec!["pkexec".into()],
+            Helper::Sudo => vec!["sudo".into(), "-n".into()],
+            Helper::Command(v) => v.clone(),
+        }
+    }
+}
+
+/// Runs programs on this machine.
+#[derive(Debug, Clone)]
+pub struct SystemRunner {
+    /// How root is obtained for root steps.
+    pub helper: Helper,
+    /// Extra environment for every program.
+    pub env: Vec<(String, String)>,
+    /// How much of each output stream is kept (the end of it).
+    pub keep_bytes: usize,
+}
+
+impl SystemRunner {
+    /// A runner with this helper.
+    pub fn new(helper: Helper) -> SystemRunner {
+        SystemRunner {
+            helper,
+            env: Vec::new(),
+            keep_bytes: 64 * 1024,
+        }
+    }
+}
+
+enum Msg {
+    Out(String),
+    Err(String),
+}
+
+impl Runner for SystemRunner {
+    fn run(&self, argv: &[String], root: bool, progress: &mut dyn Progress) -> StepOutcome {
+        let mut full: Vec<String> = if root {
+            self.helper.prefix()
+        } else {
+            Vec::new()
+        };
+        full.extend(argv.iter().cloned());
+        let Some((program, args)) = full.split_first() else {
+            return StepOutcome {
+                error: Some("there was nothing to run".into()),
+                ..StepOutcome::default()
+            };
+        };
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let what = if root && !self.helper.prefix().is_empty() && program != &argv[0] {
+                    format!(
+                        "this needs administrator rights through {program}, but {program} is not installed. \
+                         Set privilege_helper in ~/.config/luminous/config.toml, or run luminous as root."
+                    )
+                } else {
+                    format!("{program} is not installed on this machine.")
+                };
+                return StepOutcome {
+                    error: Some(what),
+                    ..StepOutcome::default()
+                };
+            }
+            Err(e) => {
+                return StepOutcome {
+                    error: Some(format!("{program} could not start: {e}")),
+                    ..StepOutcome::default()
+                };
+            }
+        };
+        let (tx, rx) = mpsc::channel();
+        let readers: Vec<_> = [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>)
+                .map(|s| (s, true)),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>)
+                .map(|s| (s, false)),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|(stream, is_out)| {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(stream);
+                let mut buf = Vec::new();
+                while r.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+                    let line = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_owned();
+                    let _ = tx.send(if is_out {
+                        Msg::Out(line)
+                    } else {
+                        Msg::Err(line)
+                    });
+                    buf.clear();
+                }
+            })
+        })
+        .collect();
+        drop(tx);
+        let mut stdout = Tail::new(self.keep_bytes);
+        let mut stderr = Tail::new(self.keep_bytes);
+        let mut filter = Filter::default();
+        for msg in rx {
+            let line = match msg {
+                Msg::Out(l) => {
+                    stdout.push(&l);
+                    l
+                }
+                Msg::Err(l) => {
+                    stderr.push(&l);
+                    l
+                }
+            };
+            if let Some(say) = filter.feed(&line) {
+                progress.line(&say);
+            }
+        }
+        for r in readers {
+            let _ = r.join();
+        }
+        let status = child.wait();
+        let exit_code = status
+            .as_ref()
+            .ok()
+            .and_then(std::process::ExitStatus::code);
+        let stderr = stderr.into_string();
+        let error = if root && program != &argv[0] {
+            helper_failure(program, exit_code, &stderr)
+        } else {
+            None
+        };
+        StepOutcome {
+            exit_code,
+            stdout: stdout.into_string(),
+            stderr,
+            error,
+        }
+    }
+}
+
+/// Plain words for a helper that refused.
+fn helper_failure(helper: &str, code: Option<i32>, stderr: &str) -> Option<String> {
+    match (helper, code) {
+        ("pkexec", Some(126)) => Some("the request for administrator rights was dismissed or refused, so nothing was changed.".into()),
+        ("pkexec", Some(127)) => Some("administrator rights were not granted (the password was not accepted), so nothing was changed.".into()),
+        ("sudo", Some(1)) if stderr.contains("password is required") || stderr.contains("a terminal is required") => Some(
+            "sudo needs a password, and I cannot type one. Run the command in a terminal, or set privilege_helper to pkexec.".into(),
+        ),
+        ("sudo", Some(1)) if stderr.contains("not in the sudoers") || stderr.contains("not allowed") => {
+            Some("your account may not use sudo, so nothing was changed.".into())
+        }
+        _ => None,
+    }
+}
+
+/// Keeps the last `cap` bytes of a stream, on line boundaries.
+struct Tail {
+    lines: std::collections::VecDeque<String>,
+    bytes: usize,
+    cap: usize,
+}
+
+impl Tail {
+    fn new(cap: usize) -> Tail {
+        Tail {
+            lines: Default::default(),
+            bytes: 0,
+            cap,
+        }
+    }
+    fn push(&mut self, line: &str) {
+        self.bytes += line.len() + 1;
+        self.lines.push_back(line.to_owned());
+        while self.bytes > self.cap {
+            match self.lines.pop_front() {
+                Some(l) => self.bytes -= l.len() + 1,
+                None => break,
+            }
+        }
+    }
+    fn into_string(self) -> String {
+        self.lines.into_iter().map(|l| l + "\n").collect()
+    }
+}
+
+/// Turns Nix's output into a few plain lines: counts for building and downloading, at most
+/// one every two seconds; activation and failures as they come.
+#[derive(Default)]
+struct Filter {
+    build_total: usize,
+    built: usize,
+    fetch_total: usize,
+    fetched: usize,
+    last: Option<Instant>,
+    last_said: String,
+}
+
+impl Filter {
+    fn feed(&mut self, raw: &str) -> Option<String> {
+        let line = raw.trim();
+        let count = |l: &str| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        let say = if line.starts_with("these ") && line.contains("derivation") {
+            self.build_total = count(line);
+            Some(format!("{} packages to build.", self.build_total))
+        } else if line.starts_with("these ") && line.contains("will be fetched") {
+            self.fetch_total = count(line);
+            Some(format!("{} packages to download.", self.fetch_total))
+        } else if line.starts_with("building '") {
+            self.built += 1;
+            self.throttled(format!(
+                "Building {} of {}.",
+                self.built,
+                self.build_total.max(self.built)
+            ))
+        } else if line.starts_with("copying path") {
+            self.fetched += 1;
+            self.throttled(format!(
+                "Downloaded {} of {}.",
+                self.fetched,
+                self.fetch_total.max(self.fetched)
+            ))
+        } else if line.starts_with("activating the configuration") {
+            Some("Activating the new configuration.".into())
+        } else if line.starts_with("building the system configuration") {
+            Some("Building the system configuration.".into())
+        } else if line.starts_with("error:") || line.contains("units failed") {
+            Some(line.chars().take(200).collect())
+        } else {
+            None
+        }?;
+        if say == self.last_said {
+            return None;
+        }
+        self.last_said.clone_from(&say);
+        Some(say)
+    }
+
+    fn throttled(&mut self, say: String) -> Option<String> {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(2))
+        {
+            return None;
+        }
+        self.last = Some(now);
+        Some(say)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Lines(Vec<String>);
+    impl Progress for Lines {
+        fn phase(&mut self, _: usize, _: usize, _: &str) {}
+        fn line(&mut self, t: &str) {
+            self.0.push(t.to_owned());
+        }
+    }
+
+    fn argv(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn runs_without_a_shell_and_keeps_output() {
+        let r = SystemRunner::new(Helper::AlreadyRoot);
+        let out = r.run(&argv(&["echo", "a; rm -rf /"]), false, &mut Silent);
+        assert_eq!(out.exit_code, Some(0));
+        assert_eq!(out.stdout, "a; rm -rf /\n");
+    }
+
+    #[test]
+    fn missing_program_and_missing_helper_are_explained() {
+        let r = SystemRunner::new(Helper::Command(vec!["no-such-helper-xyz".into()]));
+        let out = r.run(&argv(&["no-such-program-xyz"]), false, &mut Silent);
+        assert_eq!(
+            out.error.as_deref(),
+            Some("no-such-program-xyz is not installed on this machine.")
+        );
+        let out = r.run(&argv(&["true"]), true, &mut Silent);
+        assert!(
+            out.error
+                .as_deref()
+                .is_some_and(|e| e.contains("administrator rights through no-such-helper-xyz")),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn progress_is_a_few_plain_lines() {
+        let mut f = Filter::default();
+        let mut said = Vec::new();
+        for l in [
+            "these 3 derivations will be built:",
+            "building '/nix/store/a.drv'...",
+            "building '/nix/store/b.drv'...",
+            "building '/nix/store/c.drv'...",
+            "activating the configuration...",
+            "warning: the following units failed: x.service",
+        ] {
+            said.extend(f.feed(l));
+        }
+        assert_eq!(
+            said,
+            vec![
+                "3 packages to build.",
+                "Building 1 of 3.",
+                "Activating the new configuration.",
+                "warning: the following units failed: x.service"
+            ]
+        );
+    }
+
+    #[test]
+    fn tail_keeps_the_end() {
+        let mut t = Tail::new(10);
+        for l in ["aaaa", "bbbb", "cccc"] {
+            t.push(l);
+        }
+        assert_eq!(t.into_string(), "bbbb\ncccc\n");
+    }
+
+    #[test]
+    fn streams_lines_to_progress() {
+        let r = SystemRunner::new(Helper::AlreadyRoot);
+        let mut p = Lines::default();
+        let out = r.run(
+            &argv(&["sh", "-c", "echo 'error: boom' >&2; exit 3"]),
+            false,
+            &mut p,
+        );
+        assert_eq!(out.exit_code, Some(3));
+        assert_eq!(p.0, vec!["error: boom"]);
+    }
+}

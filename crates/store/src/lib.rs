@@ -1,0 +1,412 @@
+//! The user's own record, in SQLite in the XDG data dir: what was asked, what was planned,
+//! confirmed and done (written before and after each change), preferences, and the package
+//! index cache. Only this crate knows SQL. No audio is ever stored; nothing leaves the machine.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use serde::Serialize;
+
+/// A store error.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("the history database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The database could not be brought to the current schema.
+    #[error("the history database could not be upgraded: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// Its directory could not be created.
+    #[error("the data directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE interactions (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL DEFAULT (unixepoch()),
+            source TEXT NOT NULL,
+            input TEXT NOT NULL,
+            intent TEXT NOT NULL,
+            slots TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            reply TEXT NOT NULL
+        );
+        CREATE TABLE executions (
+            id INTEGER PRIMARY KEY,
+            interaction_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL,
+            planned_at INTEGER NOT NULL DEFAULT (unixepoch()),
+            intent TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            plan TEXT NOT NULL,
+            confirmed_by TEXT NOT NULL,
+            finished_at INTEGER,
+            ok INTEGER,
+            outcome TEXT
+        );
+        CREATE TABLE preferences (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE package_index (
+            key TEXT PRIMARY KEY,
+            revision TEXT NOT NULL,
+            created INTEGER NOT NULL DEFAULT (unixepoch()),
+            data BLOB NOT NULL
+        );",
+    )])
+}
+
+/// One thing the user asked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interaction {
+    /// `text`, `chat` or `voice`.
+    pub source: String,
+    /// What was said or typed.
+    pub input: String,
+    /// The intent name.
+    pub intent: String,
+    /// Slots as JSON.
+    pub slots: serde_json::Value,
+    /// 0 to 1.
+    pub confidence: f32,
+    /// What Luminous answered.
+    pub reply: String,
+}
+
+/// One row of history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// Row id.
+    pub id: i64,
+    /// When, as `YYYY-MM-DD HH:MM:SS` UTC.
+    pub at: String,
+    /// The interaction.
+    #[serde(flatten)]
+    pub interaction: Interaction,
+}
+
+/// One execution-log row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Execution {
+    /// Row id.
+    pub id: i64,
+    /// The interaction it came from, if still recorded.
+    pub interaction_id: Option<i64>,
+    /// When it was planned and started.
+    pub planned_at: String,
+    /// When it finished (absent when it never finished: a crash or a power cut).
+    pub finished_at: Option<String>,
+    /// The intent.
+    pub intent: String,
+    /// The plan's summary.
+    pub summary: String,
+    /// The plan, as JSON.
+    pub plan: serde_json::Value,
+    /// How it was confirmed: `yes` (spoken or typed) or `--yes`.
+    pub confirmed_by: String,
+    /// True when it succeeded.
+    pub ok: Option<bool>,
+    /// The outcome, as JSON.
+    pub outcome: Option<serde_json::Value>,
+}
+
+/// The store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Open (creating, then migrating) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A throwaway in-memory store (tests, `--no-history`).
+    pub fn in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Record one interaction; returns its id.
+    pub fn record_interaction(&self, i: &Interaction) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO interactions (source, input, intent, slots, confidence, reply) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![i.source, i.input, i.intent, i.slots.to_string(), f64::from(i.confidence), i.reply],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Write a plan before it runs; returns the execution id for [`Store::execution_finished`].
+    pub fn execution_started(
+        &self,
+        interaction_id: Option<i64>,
+        intent: &str,
+        summary: &str,
+        plan: &serde_json::Value,
+        confirmed_by: &str,
+    ) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO executions (interaction_id, intent, summary, plan, confirmed_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![interaction_id, intent, summary, plan.to_string(), confirmed_by],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Write how a plan ended.
+    pub fn execution_finished(&self, id: i64, ok: bool, outcome: &serde_json::Value) -> Result<()> {
+        self.conn.execute(
+            "UPDATE executions SET finished_at = unixepoch(), ok = ?2, outcome = ?3 WHERE id = ?1",
+            params![id, ok, outcome.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The most recent interactions, newest first.
+    pub fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, datetime(at, 'unixepoch'), source, input, intent, slots, confidence, reply
+             FROM interactions ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = st.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(HistoryEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                interaction: Interaction {
+                    source: r.get(2)?,
+                    input: r.get(3)?,
+                    intent: r.get(4)?,
+                    slots: serde_json::from_str(&r.get::<_, String>(5)?)
+                        .unwrap_or(serde_json::Value::Null),
+                    confidence: r.get::<_, f64>(6)? as f32,
+                    reply: r.get(7)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Every execution, oldest first.
+    pub fn executions(&self) -> Result<Vec<Execution>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, interaction_id, datetime(planned_at, 'unixepoch'), datetime(finished_at, 'unixepoch'),
+                    intent, summary, plan, confirmed_by, ok, outcome
+             FROM executions ORDER BY id",
+        )?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        let rows = st.query_map([], |r| {
+            Ok(Execution {
+                id: r.get(0)?,
+                interaction_id: r.get(1)?,
+                planned_at: r.get(2)?,
+                finished_at: r.get(3)?,
+                intent: r.get(4)?,
+                summary: r.get(5)?,
+                plan: json(r.get(6)?).unwrap_or(serde_json::Value::Null),
+                confirmed_by: r.get(7)?,
+                ok: r.get(8)?,
+                outcome: json(r.get(9)?),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The output of the most recent failed execution, for "why did my rebuild fail".
+    pub fn last_failure(&self) -> Result<Option<String>> {
+        let outcome: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT outcome FROM executions WHERE ok = 0 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(outcome
+            .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
+            .map(|v| {
+                v["steps"]
+                    .as_array()
+                    .map(|steps| {
+                        steps
+                            .iter()
+                            .map(|s| {
+                                format!(
+                                    "{}\n{}",
+                                    s["stdout"].as_str().unwrap_or(""),
+                                    s["stderr"].as_str().unwrap_or("")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_default()
+            }))
+    }
+
+    /// Everything the user's record holds, as one JSON document.
+    pub fn export(&self) -> Result<serde_json::Value> {
+        let mut interactions = self.history(usize::MAX)?;
+        interactions.reverse();
+        Ok(serde_json::json!({
+            "format": "luminous-history",
+            "version": 1,
+            "interactions": interactions,
+            "executions": self.executions()?,
+            "preferences": self.preferences()?,
+        }))
+    }
+
+    /// Erase the record (interactions, executions, preferences). The package cache is not
+    /// personal and stays. Returns how many rows were deleted.
+    pub fn forget(&self) -> Result<usize> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut n = tx.execute("DELETE FROM executions", [])?;
+        n += tx.execute("DELETE FROM interactions", [])?;
+        n += tx.execute("DELETE FROM preferences", [])?;
+        tx.commit()?;
+        self.conn.execute_batch("VACUUM")?;
+        Ok(n)
+    }
+
+    /// All preferences.
+    pub fn preferences(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT name, value FROM preferences ORDER BY name")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Set one preference.
+    pub fn set_preference(&self, name: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO preferences (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    /// A cached package index for `key`, if it was built from `revision`.
+    pub fn cached_index(&self, key: &str, revision: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT data FROM package_index WHERE key = ?1 AND revision = ?2",
+                params![key, revision],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Cache a package index for `key` built from `revision` (replacing older ones).
+    pub fn cache_index(&self, key: &str, revision: &str, data: &[u8]) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO package_index (key, revision, data) VALUES (?1, ?2, ?3)
+             ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, data = excluded.data, created = unixepoch()",
+            params![key, revision, data],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interaction(input: &str) -> Interaction {
+        Interaction {
+            source: "text".into(),
+            input: input.into(),
+            intent: "install_package".into(),
+            slots: serde_json::json!({"package": "firefox"}),
+            confidence: 0.9,
+            reply: "Install Firefox?".into(),
+        }
+    }
+
+    #[test]
+    fn history_execution_log_export_and_forget() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested/history.sqlite");
+        let s = Store::open(&path).expect("open");
+        let id = s
+            .record_interaction(&interaction("install firefox"))
+            .expect("record");
+        let ex = s
+            .execution_started(
+                Some(id),
+                "install_package",
+                "Install Firefox",
+                &serde_json::json!({"steps": []}),
+                "yes",
+            )
+            .expect("start");
+        // Written before it runs: visible, unfinished.
+        assert_eq!(s.executions().expect("list")[0].finished_at, None);
+        s.execution_finished(
+            ex,
+            false,
+            &serde_json::json!({"ok": false, "steps": [{"stdout": "", "stderr": "error: boom"}]}),
+        )
+        .expect("finish");
+        assert_eq!(
+            s.last_failure().expect("failure").as_deref(),
+            Some("\nerror: boom")
+        );
+        s.set_preference("speech_rate", "0.80").expect("pref");
+        drop(s);
+
+        // Reopening keeps everything and does not re-run migrations.
+        let s = Store::open(&path).expect("reopen");
+        assert_eq!(s.history(10).expect("history").len(), 1);
+        let export = s.export().expect("export");
+        assert_eq!(export["interactions"][0]["input"], "install firefox");
+        assert_eq!(export["executions"][0]["ok"], false);
+        assert_eq!(export["preferences"]["speech_rate"], "0.80");
+        assert_eq!(s.forget().expect("forget"), 3);
+        assert!(s.history(10).expect("history").is_empty());
+        assert!(
+            s.export().expect("export")["executions"]
+                .as_array()
+                .is_some_and(Vec::is_empty)
+        );
+    }
+
+    #[test]
+    fn index_cache_is_keyed_by_revision() {
+        let s = Store::in_memory().expect("store");
+        s.cache_index("nixpkgs", "abc", b"data").expect("cache");
+        assert_eq!(
+            s.cached_index("nixpkgs", "abc").expect("read"),
+            Some(b"data".to_vec())
+        );
+        assert_eq!(s.cached_index("nixpkgs", "def").expect("read"), None);
+        s.cache_index("nixpkgs", "def", b"new").expect("cache");
+        assert_eq!(s.cached_index("nixpkgs", "abc").expect("read"), None);
+    }
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+}
