@@ -1,0 +1,457 @@
+//! `luminous`: the command line and text mode of Luminous Nix. The only place that wires the
+//! concrete parts together (see docs/ARCHITECTURE.md).
+
+mod engine;
+mod settings;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{CommandFactory, Parser, Subcommand};
+use luminous_dialogue::{Action, Plan, Step};
+use luminous_nixexec::Progress;
+use luminous_store::Store;
+
+use crate::engine::Session;
+use crate::settings::{Dirs, Resolved};
+
+/// Luminous Nix: ask for what you want on NixOS in plain words.
+#[derive(Debug, Parser)]
+#[command(name = "luminous", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args, Clone)]
+struct TurnArgs {
+    /// Plan and answer, but change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Answer a confirmation question with yes (for scripts).
+    #[arg(long)]
+    yes: bool,
+    /// Stop after editing configuration files; do not rebuild.
+    #[arg(long)]
+    no_rebuild: bool,
+    /// The NixOS entry configuration file.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// A package list (JSON Lines, plain or gzipped) to use instead of nixpkgs.
+    #[arg(long, value_name = "FILE")]
+    index: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// One request: understand it, plan it, confirm it, do it.
+    Ask {
+        /// Print one JSON object on the last line of standard output.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        turn: TurnArgs,
+        /// The request, in plain words.
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        text: Vec<String>,
+    },
+    /// Text mode: a conversation, one line at a time.
+    Chat {
+        #[command(flatten)]
+        turn: TurnArgs,
+    },
+    /// Search packages by name or description, best first.
+    Search {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// A package list (JSON Lines, plain or gzipped).
+        #[arg(long, value_name = "FILE")]
+        index: Option<PathBuf>,
+        /// How many results at most.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// What to look for.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+    /// Explain what is wrong with a configuration (following its imports) or a saved build log.
+    Explain {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// A package list, to check package names against.
+        #[arg(long, value_name = "FILE")]
+        index: Option<PathBuf>,
+        /// The configuration file or build log (default: the configured configuration).
+        file: Option<PathBuf>,
+    },
+    /// What you asked and what was done, newest first.
+    History {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// How many entries.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Your whole record as JSON on standard output.
+    Export,
+    /// Erase your whole record (history, execution log, preferences).
+    Forget {
+        /// Do not ask first.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write a staged configuration edit as root (used through pkexec or sudo by Luminous itself).
+    #[command(hide = true)]
+    ApplyEdit {
+        /// The sha256 the target must still have.
+        #[arg(long)]
+        expect_sha256: String,
+        /// The new text.
+        #[arg(long)]
+        from: PathBuf,
+        /// The file to replace.
+        target: PathBuf,
+    },
+}
+
+/// Progress as plain lines on standard error (so JSON on standard output stays clean).
+struct Lines;
+
+impl Progress for Lines {
+    fn phase(&mut self, n: usize, total: usize, what: &str) {
+        if total > 1 {
+            eprintln!("Step {n} of {total}: {what}.");
+        }
+    }
+    fn line(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // One plain sentence, then the causes.
+            eprintln!("luminous: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  because: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn open_store(dirs: &Dirs) -> Option<Store> {
+    match Store::open(&dirs.store()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("Note: history is off for this run: {e}");
+            None
+        }
+    }
+}
+
+fn session(turn: &TurnArgs, source: &'static str) -> anyhow::Result<(Session, Dirs)> {
+    let dirs = Dirs::discover()?;
+    let file = settings::load(&dirs)?;
+    let resolved: Resolved = settings::resolve(file, turn.config.as_deref(), turn.index.as_deref(), turn.no_rebuild);
+    let store = open_store(&dirs);
+    let staging = dirs.data.join("staging");
+    let s = Session::open(resolved, store, staging, source, &mut Lines)?;
+    for w in &s.index.warnings {
+        eprintln!("Note: {w}");
+    }
+    Ok((s, dirs))
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Ask { json, turn, text } => ask(&turn, json, &text.join(" ")),
+        Command::Chat { turn } => chat(&turn),
+        Command::Search { json, index, limit, query } => search(index.as_deref(), json, limit, &query.join(" ")),
+        Command::Explain { json, index, file } => explain(index.as_deref(), json, file.as_deref()),
+        Command::History { json, limit } => history(json, limit),
+        Command::Export => {
+            let dirs = Dirs::discover()?;
+            let store = Store::open(&dirs.store())?;
+            println!("{}", serde_json::to_string_pretty(&store.export()?)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Forget { yes } => forget(yes),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "luminous", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ApplyEdit { expect_sha256, from, target } => apply_edit(&expect_sha256, &from, &target),
+    }
+}
+
+fn plan_json(plan: &Plan) -> serde_json::Value {
+    serde_json::to_value(plan).unwrap_or_default()
+}
+
+fn print_plan(plan: &Plan) {
+    for s in &plan.steps {
+        match s {
+            Step::Edit { file, diff, .. } => {
+                println!("Change to {file}:");
+                for line in diff.lines().skip(2) {
+                    println!("  {line}");
+                }
+            }
+            Step::Run { argv, root, .. } => {
+                println!("Run{}: {}", if *root { " as administrator" } else { "" }, argv.join(" "));
+            }
+        }
+    }
+}
+
+fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
+    let (mut s, _) = session(args, "text")?;
+    let mut turn = s.turn(text);
+    let first = turn.clone();
+    let mut confirmed_by = "yes";
+    if args.yes && matches!(turn.action, Action::Confirm { .. }) {
+        turn = s.turn("yes");
+        confirmed_by = "--yes";
+    }
+    let needs_confirmation = matches!(first.action, Action::Confirm { .. })
+        || (matches!(first.action, Action::Choose { .. }) && first.interpretation.intent.changes_system());
+    let mut reply = turn.reply.text.clone();
+    let mut plan_value = serde_json::Value::Null;
+    let mut done = false;
+    let mut outcome_value = serde_json::Value::Null;
+    match &turn.action {
+        Action::Confirm { plan } => plan_value = plan_json(plan),
+        Action::Execute { plan } => {
+            plan_value = plan_json(plan);
+            if args.dry_run {
+                reply = if plan.changes_system {
+                    format!("Dry run: I would {}. Nothing was changed.", lower_first(&plan.summary))
+                } else {
+                    format!("Dry run: I would {}.", lower_first(&plan.summary))
+                };
+            } else {
+                if !json && !reply.is_empty() {
+                    println!("{reply}");
+                }
+                let mut progress = Lines;
+                let (outcome, r) = s.execute(plan, confirmed_by, &mut progress);
+                done = outcome.ok;
+                outcome_value = serde_json::to_value(&outcome).unwrap_or_default();
+                reply = r;
+            }
+        }
+        _ => {}
+    }
+    if args.dry_run && matches!(first.action, Action::Confirm { .. }) && !args.yes {
+        reply.push_str(" (Dry run: nothing will be changed.)");
+    }
+    if json {
+        let i = &first.interpretation;
+        let options: Vec<serde_json::Value> = match &first.action {
+            Action::Choose { options } => options.iter().map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots})).collect(),
+            _ => vec![],
+        };
+        let obj = serde_json::json!({
+            "intent": i.intent,
+            "slots": i.slots,
+            "confidence": (f64::from(i.confidence) * 100.0).round() / 100.0,
+            "needs_confirmation": needs_confirmation,
+            "options": options,
+            "reply": reply,
+            "plan": plan_value,
+            "heard": i.heard,
+            "notes": i.notes,
+            "dry_run": args.dry_run,
+            "done": done,
+            "outcome": outcome_value,
+        });
+        println!("{obj}");
+    } else {
+        println!("{reply}");
+        if let Action::Confirm { plan } = &turn.action
+            && !args.yes
+        {
+            print_plan(plan);
+            println!("Nothing was changed. To go ahead, run the same request with --yes, or use luminous chat.");
+        }
+    }
+    Ok(if matches!(&turn.action, Action::Execute { .. }) && !args.dry_run && !done { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_lowercase().collect::<String>() + c.as_str())
+}
+
+fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
+    let (mut s, _) = session(args, "chat")?;
+    println!("Luminous text mode. Type a request, or help. Type quit to leave.");
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        std::io::stdout().flush()?;
+        let Some(line) = lines.next() else { break };
+        let line = match line {
+            Ok(l) => l,
+            Err(_) => {
+                println!("That line was not readable text; please type it again.");
+                continue;
+            }
+        };
+        let trimmed = line.trim().to_lowercase();
+        if matches!(trimmed.as_str(), "quit" | "exit" | "bye" | "goodbye" | "q") && !s.dialogue.awaiting_answer() {
+            println!("Goodbye.");
+            break;
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        let turn = s.turn(&line);
+        match &turn.action {
+            Action::Execute { plan } if args.dry_run => {
+                println!("Dry run: I would {}. Nothing was changed.", lower_first(&plan.summary));
+            }
+            Action::Execute { plan } => {
+                if !turn.reply.text.is_empty() {
+                    println!("{}", turn.reply.text);
+                }
+                let (_, reply) = s.execute(plan, "yes", &mut Lines);
+                println!("{reply}");
+            }
+            _ => println!("{}", turn.reply.text),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn search(index: Option<&Path>, json: bool, limit: usize, query: &str) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let file = settings::load(&dirs)?;
+    let resolved = settings::resolve(file, None, index, false);
+    let store = open_store(&dirs);
+    let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
+    let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
+    for w in &loaded.warnings {
+        eprintln!("Note: {w}");
+    }
+    let found: Vec<&luminous_intent::Package> =
+        loaded.index.search(query, limit).iter().filter_map(|m| loaded.index.package(m.package)).collect();
+    if json {
+        let results: Vec<serde_json::Value> = found
+            .iter()
+            .map(|p| serde_json::json!({"attr": p.attr, "pname": p.pname, "version": p.version, "description": p.description}))
+            .collect();
+        println!("{}", serde_json::json!({ "results": results }));
+    } else if found.is_empty() {
+        println!("No package matches {query}.");
+    } else {
+        for (n, p) in found.iter().enumerate() {
+            let version = if p.version.is_empty() { String::new() } else { format!(" {}", p.version) };
+            let desc = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
+            println!("{}. {}{version}{desc}", n + 1, p.attr);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let resolved = settings::resolve(settings::load(&dirs)?, file, index, false);
+    let path = PathBuf::from(&resolved.settings.config_path);
+    let is_log = path.extension().is_some_and(|e| e == "log" || e == "txt")
+        || std::fs::read(&path).is_ok_and(|b| String::from_utf8_lossy(&b).lines().any(|l| l.trim_start().starts_with("error:")));
+    let diagnostics = if is_log {
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        luminous_nixcfg::log::explain_log(&path.display().to_string(), &String::from_utf8_lossy(&bytes))
+    } else {
+        let files = engine::load_config(&path).map_err(anyhow::Error::msg)?;
+        let store = open_store(&dirs);
+        let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
+        let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
+        let names = IndexNames(&loaded.index);
+        let names: Option<&dyn luminous_nixcfg::PackageNames> = if loaded.complete { Some(&names) } else { None };
+        luminous_nixcfg::explain(luminous_nixcfg::edit::Config { files: &files }, names)
+    };
+    if json {
+        println!("{}", serde_json::json!({ "diagnostics": diagnostics }));
+    } else if diagnostics.is_empty() {
+        println!("No problems found in {}.", path.display());
+    } else {
+        for d in &diagnostics {
+            println!("{}, line {}, column {}: {} Fix: {}", d.file, d.line, d.column, d.message, d.suggestion);
+        }
+    }
+    Ok(if diagnostics.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+struct IndexNames<'a>(&'a luminous_intent::PackageIndex);
+
+impl luminous_nixcfg::PackageNames for IndexNames<'_> {
+    fn exists(&self, attr: &str) -> bool {
+        self.0.get(attr).is_some()
+    }
+    fn nearest(&self, attr: &str, limit: usize) -> Vec<String> {
+        self.0.nearest(attr, limit).iter().filter_map(|m| self.0.package(m.package)).map(|p| p.attr.clone()).collect()
+    }
+}
+
+fn history(json: bool, limit: usize) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let store = Store::open(&dirs.store())?;
+    let entries = store.history(limit)?;
+    if json {
+        println!("{}", serde_json::json!({ "history": entries }));
+    } else if entries.is_empty() {
+        println!("Your history is empty.");
+    } else {
+        for e in &entries {
+            println!("{} UTC, you asked: {}. I answered: {}", e.at, e.interaction.input, e.interaction.reply);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn forget(yes: bool) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let store = Store::open(&dirs.store())?;
+    if !yes {
+        println!("Erase your whole history, execution log and preferences? Type yes to erase.");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "yes" | "y") {
+            println!("Nothing was erased.");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let n = store.forget()?;
+    println!("Erased {n} records. Nothing is left of your history.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs as root through the helper: replace `target` with `from` if `target` is unchanged.
+fn apply_edit(expect: &str, from: &Path, target: &Path) -> anyhow::Result<ExitCode> {
+    let before = std::fs::read_to_string(target).with_context(|| format!("cannot read {}", target.display()))?;
+    if luminous_nixexec::sha256_hex(before.as_bytes()) != expect {
+        anyhow::bail!("{} changed since it was read; nothing was written", target.display());
+    }
+    let after = std::fs::read_to_string(from).with_context(|| format!("cannot read the staged edit {}", from.display()))?;
+    if luminous_nixcfg::syntax::first_error(&target.display().to_string(), &after).is_some() {
+        anyhow::bail!("the staged edit does not parse; nothing was written");
+    }
+    luminous_nixexec::atomic_write(target, &before, &after)?;
+    Ok(ExitCode::SUCCESS)
+}

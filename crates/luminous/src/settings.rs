@@ -1,0 +1,89 @@
+//! The user's settings: `~/.config/luminous/config.toml`, then command-line overrides.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use luminous_dialogue::{InstallMode, Settings};
+use serde::Deserialize;
+
+/// The config file, every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// The NixOS entry configuration file.
+    pub config: Option<String>,
+    /// `system` (edit configuration.nix, rebuild) or `profile` (nix-env into a user profile).
+    pub install_mode: Option<InstallMode>,
+    /// The flake directory that builds this system.
+    pub flake: Option<String>,
+    /// The nixpkgs to read packages from (a checkout, a channel, or a file).
+    pub nixpkgs: Option<String>,
+    /// The profile for profile mode.
+    pub profile: Option<String>,
+    /// A package list (JSON Lines, plain or gzipped) to use instead of nixpkgs.
+    pub index: Option<String>,
+    /// `pkexec`, `sudo`, `none`, or a command such as `doas`.
+    pub privilege_helper: Option<String>,
+    /// Generations younger than this many days survive a clean-up.
+    pub gc_keep_days: Option<u32>,
+}
+
+/// Where Luminous keeps its files.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    /// `~/.config/luminous`.
+    pub config: PathBuf,
+    /// `~/.local/share/luminous`.
+    pub data: PathBuf,
+}
+
+impl Dirs {
+    /// The XDG directories (honouring `XDG_CONFIG_HOME` and `XDG_DATA_HOME`).
+    pub fn discover() -> anyhow::Result<Dirs> {
+        let p = directories::ProjectDirs::from("", "", "luminous")
+            .context("cannot find a home directory for Luminous's files (is HOME set?)")?;
+        Ok(Dirs { config: p.config_dir().to_path_buf(), data: p.data_dir().to_path_buf() })
+    }
+
+    /// The history database.
+    pub fn store(&self) -> PathBuf {
+        self.data.join("history.sqlite")
+    }
+}
+
+/// Everything a command needs to know.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Planning settings.
+    pub settings: Settings,
+    /// A package list file, if one is configured.
+    pub index_file: Option<PathBuf>,
+    /// How root is obtained.
+    pub helper: String,
+}
+
+/// Read the config file (absent is fine; broken is a clear error).
+pub fn load(dirs: &Dirs) -> anyhow::Result<FileConfig> {
+    let path = dirs.config.join("config.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("the settings file {} has a mistake", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read the settings file {}", path.display())),
+    }
+}
+
+/// Merge the file with command-line overrides.
+pub fn resolve(file: FileConfig, config: Option<&Path>, index: Option<&Path>, no_rebuild: bool) -> Resolved {
+    let defaults = Settings::default();
+    let settings = Settings {
+        config_path: config.map(|p| p.to_string_lossy().into_owned()).or(file.config).unwrap_or(defaults.config_path),
+        install_mode: file.install_mode.unwrap_or_default(),
+        no_rebuild,
+        flake: file.flake,
+        nixpkgs: file.nixpkgs,
+        profile: file.profile,
+        gc_keep_days: file.gc_keep_days.unwrap_or(defaults.gc_keep_days),
+    };
+    let helper = file.privilege_helper.unwrap_or_else(|| "pkexec".into());
+    Resolved { settings, index_file: index.map(Path::to_path_buf).or(file.index.map(PathBuf::from)), helper }
+}
