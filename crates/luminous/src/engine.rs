@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use luminous_dialogue::{Action, Context, Dialogue, Outcome, Plan, Preferences, Turn, Verbosity};
 use luminous_intent::PackageIndex;
 use luminous_nixcfg::edit::SourceFile;
-use luminous_nixexec::{EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write, index, sha256_hex};
+use luminous_nixexec::{
+    EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write, index, sha256_hex,
+};
 use luminous_store::{Interaction, Store};
 
 use crate::settings::Resolved;
@@ -26,21 +28,34 @@ pub struct LoadedIndex {
 /// `NIX_PATH`'s `nixpkgs=`, then the usual channel links.
 fn find_nixpkgs() -> Option<PathBuf> {
     let from_env = std::env::var("NIX_PATH").ok().and_then(|p| {
-        p.split(':').find_map(|e| e.strip_prefix("nixpkgs=").map(PathBuf::from)).filter(|p| p.join("default.nix").exists())
+        p.split(':')
+            .find_map(|e| e.strip_prefix("nixpkgs=").map(PathBuf::from))
+            .filter(|p| p.join("default.nix").exists())
     });
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let candidates = [
-        Some(PathBuf::from("/nix/var/nix/profiles/per-user/root/channels/nixpkgs")),
+        Some(PathBuf::from(
+            "/nix/var/nix/profiles/per-user/root/channels/nixpkgs",
+        )),
         home.map(|h| h.join(".nix-defexpr/channels/nixpkgs")),
         Some(PathBuf::from("/etc/nix/path/nixpkgs")),
     ];
-    from_env.or_else(|| candidates.into_iter().flatten().find(|p| p.join("default.nix").exists()))
+    from_env.or_else(|| {
+        candidates
+            .into_iter()
+            .flatten()
+            .find(|p| p.join("default.nix").exists())
+    })
 }
 
 fn file_revision(path: &Path) -> String {
     std::fs::metadata(path)
         .map(|m| {
-            let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
             format!("{}-{mtime}", m.len())
         })
         .unwrap_or_default()
@@ -48,7 +63,12 @@ fn file_revision(path: &Path) -> String {
 
 /// Load the package index: a configured list file, else the local nixpkgs, else the curated
 /// offline list. Lists and nixpkgs are cached in the store, keyed by their revision.
-pub fn load_index(r: &Resolved, store: Option<&Store>, runner: &SystemRunner, progress: &mut dyn Progress) -> anyhow::Result<LoadedIndex> {
+pub fn load_index(
+    r: &Resolved,
+    store: Option<&Store>,
+    runner: &SystemRunner,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<LoadedIndex> {
     let curated = luminous_intent::curated_packages();
     let cached = |key: &str, rev: &str| -> Option<PackageIndex> {
         let blob = store?.cached_index(key, rev).ok().flatten()?;
@@ -61,45 +81,91 @@ pub fn load_index(r: &Resolved, store: Option<&Store>, runner: &SystemRunner, pr
         }
     };
     if let Some(file) = &r.index_file {
-        let key = format!("file:{}", std::fs::canonicalize(file).unwrap_or_else(|_| file.clone()).display());
+        let key = format!(
+            "file:{}",
+            std::fs::canonicalize(file)
+                .unwrap_or_else(|_| file.clone())
+                .display()
+        );
         let rev = file_revision(file);
         if let Some(idx) = cached(&key, &rev) {
-            return Ok(LoadedIndex { index: idx, complete: true, warnings: vec![] });
+            return Ok(LoadedIndex {
+                index: idx,
+                complete: true,
+                warnings: vec![],
+            });
         }
         let (idx, errors) = index::read_package_file(file)?;
         let mut warnings = Vec::new();
         if let Some(first) = errors.first() {
-            warnings.push(format!("{} lines of {} could not be read and were skipped; the first: {first}.", errors.len(), file.display()));
+            warnings.push(format!(
+                "{} lines of {} could not be read and were skipped; the first: {first}.",
+                errors.len(),
+                file.display()
+            ));
         }
         if idx.is_empty() {
             anyhow::bail!("the package list {} has no packages in it", file.display());
         }
         let idx = idx.merge_curated(&curated, false);
         save(&key, &rev, &idx);
-        return Ok(LoadedIndex { index: idx, complete: true, warnings });
+        return Ok(LoadedIndex {
+            index: idx,
+            complete: true,
+            warnings,
+        });
     }
-    let source = r.settings.nixpkgs.as_ref().map(PathBuf::from).or_else(find_nixpkgs);
+    let source = r
+        .settings
+        .nixpkgs
+        .as_ref()
+        .map(PathBuf::from)
+        .or_else(find_nixpkgs);
     if let Some(src) = source.filter(|p| p.exists()) {
         let key = format!("nixpkgs:{}", src.display());
         let rev = index::revision_of(&src);
         if let Some(idx) = cached(&key, &rev) {
-            return Ok(LoadedIndex { index: idx, complete: true, warnings: vec![] });
+            return Ok(LoadedIndex {
+                index: idx,
+                complete: true,
+                warnings: vec![],
+            });
         }
-        progress.line("Reading the package list from your nixpkgs. This happens once per nixpkgs version.");
-        let out = runner.run(&index::nix_env_query_argv(&src.to_string_lossy()), false, &mut luminous_nixexec::runner::Silent);
+        progress.line(
+            "Reading the package list from your nixpkgs. This happens once per nixpkgs version.",
+        );
+        let out = runner.run(
+            &index::nix_env_query_argv(&src.to_string_lossy()),
+            false,
+            &mut luminous_nixexec::runner::Silent,
+        );
         if out.exit_code == Some(0) {
-            let idx = PackageIndex::from_packages(index::parse_nix_env_json(&out.stdout)?).merge_curated(&curated, false);
+            let idx = PackageIndex::from_packages(index::parse_nix_env_json(&out.stdout)?)
+                .merge_curated(&curated, false);
             save(&key, &rev, &idx);
-            return Ok(LoadedIndex { index: idx, complete: true, warnings: vec![] });
+            return Ok(LoadedIndex {
+                index: idx,
+                complete: true,
+                warnings: vec![],
+            });
         }
-        let why = out.error.unwrap_or_else(|| out.stderr.lines().last().unwrap_or("").to_owned());
+        let why = out
+            .error
+            .unwrap_or_else(|| out.stderr.lines().last().unwrap_or("").to_owned());
         return Ok(LoadedIndex {
             index: luminous_intent::curated_index(),
             complete: false,
-            warnings: vec![format!("I could not read the packages of {} ({why}); I am using my own short list.", src.display())],
+            warnings: vec![format!(
+                "I could not read the packages of {} ({why}); I am using my own short list.",
+                src.display()
+            )],
         });
     }
-    Ok(LoadedIndex { index: luminous_intent::curated_index(), complete: false, warnings: vec![] })
+    Ok(LoadedIndex {
+        index: luminous_intent::curated_index(),
+        complete: false,
+        warnings: vec![],
+    })
 }
 
 /// Read one configuration file for the import loader: directories become `default.nix`
@@ -108,12 +174,16 @@ fn read_config_file(path: &Path, entry: bool) -> Result<(PathBuf, String), Strin
     let shown = path.display();
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("{shown} does not exist"),
-        std::io::ErrorKind::PermissionDenied => format!("{shown} cannot be read: permission denied"),
+        std::io::ErrorKind::PermissionDenied => {
+            format!("{shown} cannot be read: permission denied")
+        }
         _ => format!("{shown} cannot be read: {e}"),
     })?;
     let path = if meta.is_dir() {
         if entry {
-            return Err(format!("{shown} is a folder, not a file. Give the path of configuration.nix"));
+            return Err(format!(
+                "{shown} is a folder, not a file. Give the path of configuration.nix"
+            ));
         }
         path.join("default.nix")
     } else {
@@ -121,10 +191,19 @@ fn read_config_file(path: &Path, entry: bool) -> Result<(PathBuf, String), Strin
     };
     const LIMIT: u64 = 4 * 1024 * 1024;
     if std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) > LIMIT {
-        return Err(format!("{} is larger than 4 MB, which is not a configuration file I will edit", path.display()));
+        return Err(format!(
+            "{} is larger than 4 MB, which is not a configuration file I will edit",
+            path.display()
+        ));
     }
-    let bytes = std::fs::read(&path).map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text, so I will not read or change it", path.display()))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "{} is not UTF-8 text, so I will not read or change it",
+            path.display()
+        )
+    })?;
     Ok((path, text))
 }
 
@@ -137,7 +216,10 @@ pub fn load_config(entry: &Path) -> Result<Vec<SourceFile>, String> {
         r
     });
     if files.is_empty() {
-        return Err(problems.first().map_or_else(|| format!("{} could not be read", entry.display()), |p| p.reason.clone()));
+        return Err(problems.first().map_or_else(
+            || format!("{} could not be read", entry.display()),
+            |p| p.reason.clone(),
+        ));
     }
     // An import that cannot be read is an error Nix would stop on too: say so now.
     if let Some(p) = problems.first() {
@@ -160,12 +242,18 @@ impl EditWriter for ElevatingWriter<'_> {
         match atomic_write(Path::new(file), before, after) {
             Ok(_) => Ok(()),
             Err(WriteError::Io { source, .. })
-                if source.kind() == std::io::ErrorKind::PermissionDenied && self.runner.helper != Helper::AlreadyRoot =>
+                if source.kind() == std::io::ErrorKind::PermissionDenied
+                    && self.runner.helper != Helper::AlreadyRoot =>
             {
-                std::fs::create_dir_all(&self.staging).map_err(|e| format!("cannot stage the edit: {e}"))?;
-                let staged = self.staging.join(format!("edit-{}.nix", std::process::id()));
-                std::fs::write(&staged, after).map_err(|e| format!("cannot stage the edit: {e}"))?;
-                let exe = std::env::current_exe().map_err(|e| format!("cannot find my own program: {e}"))?;
+                std::fs::create_dir_all(&self.staging)
+                    .map_err(|e| format!("cannot stage the edit: {e}"))?;
+                let staged = self
+                    .staging
+                    .join(format!("edit-{}.nix", std::process::id()));
+                std::fs::write(&staged, after)
+                    .map_err(|e| format!("cannot stage the edit: {e}"))?;
+                let exe = std::env::current_exe()
+                    .map_err(|e| format!("cannot find my own program: {e}"))?;
                 let argv: Vec<String> = vec![
                     exe.to_string_lossy().into_owned(),
                     "apply-edit".into(),
@@ -175,7 +263,9 @@ impl EditWriter for ElevatingWriter<'_> {
                     staged.to_string_lossy().into_owned(),
                     file.to_owned(),
                 ];
-                let out = self.runner.run(&argv, true, &mut luminous_nixexec::runner::Silent);
+                let out = self
+                    .runner
+                    .run(&argv, true, &mut luminous_nixexec::runner::Silent);
                 let _ = std::fs::remove_file(&staged);
                 match (out.error, out.exit_code) {
                     (Some(e), _) => Err(e),
@@ -226,7 +316,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("source", &self.source).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
@@ -234,14 +326,28 @@ fn is_root() -> bool {
     // /proc/self/status holds "Uid: real effective ..."; no libc call needed.
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
 impl Session {
     /// Open a session.
-    pub fn open(resolved: Resolved, store: Option<Store>, staging: PathBuf, source: &'static str, progress: &mut dyn Progress) -> anyhow::Result<Session> {
-        let helper = if is_root() { Helper::AlreadyRoot } else { Helper::from_name(&resolved.helper) };
+    pub fn open(
+        resolved: Resolved,
+        store: Option<Store>,
+        staging: PathBuf,
+        source: &'static str,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<Session> {
+        let helper = if is_root() {
+            Helper::AlreadyRoot
+        } else {
+            Helper::from_name(&resolved.helper)
+        };
         let runner = SystemRunner::new(helper);
         let index = load_index(&resolved, store.as_ref(), &runner, progress)?;
         let config = load_config(Path::new(&resolved.settings.config_path));
@@ -298,26 +404,55 @@ impl Session {
     }
 
     /// Run a plan (confirmed, or read-only), logging it before and after; returns the reply.
-    pub fn execute(&mut self, plan: &Plan, confirmed_by: &str, progress: &mut dyn Progress) -> (Outcome, String) {
+    pub fn execute(
+        &mut self,
+        plan: &Plan,
+        confirmed_by: &str,
+        progress: &mut dyn Progress,
+    ) -> (Outcome, String) {
         let plan_json = serde_json::to_value(plan).unwrap_or_default();
         let exec_id = if plan.changes_system {
-            self.store
-                .as_ref()
-                .and_then(|s| s.execution_started(self.last_interaction, plan.intent.name(), &plan.summary, &plan_json, confirmed_by).ok())
+            self.store.as_ref().and_then(|s| {
+                s.execution_started(
+                    self.last_interaction,
+                    plan.intent.name(),
+                    &plan.summary,
+                    &plan_json,
+                    confirmed_by,
+                )
+                .ok()
+            })
         } else {
             None
         };
-        let mut writer = ElevatingWriter { runner: &self.runner, staging: self.staging.clone() };
+        let mut writer = ElevatingWriter {
+            runner: &self.runner,
+            staging: self.staging.clone(),
+        };
         let outcome = luminous_nixexec::execute(plan, &self.runner, &mut writer, progress);
         if let (Some(id), Some(s)) = (exec_id, &self.store) {
-            let _ = s.execution_finished(id, outcome.ok, &serde_json::to_value(&outcome).unwrap_or_default());
+            let _ = s.execution_finished(
+                id,
+                outcome.ok,
+                &serde_json::to_value(&outcome).unwrap_or_default(),
+            );
         }
         if !outcome.ok {
-            self.last_failure =
-                Some(outcome.steps.iter().map(|s| format!("{}\n{}", s.stdout, s.stderr)).collect::<Vec<_>>().join("\n"));
+            self.last_failure = Some(
+                outcome
+                    .steps
+                    .iter()
+                    .map(|s| format!("{}\n{}", s.stdout, s.stderr))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
         }
         // The configuration may have changed: read it again for the next turn.
-        if plan.steps.iter().any(|s| matches!(s, luminous_dialogue::Step::Edit { .. })) {
+        if plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, luminous_dialogue::Step::Edit { .. }))
+        {
             self.config = load_config(Path::new(&self.resolved.settings.config_path));
         }
         let ctx = context!(self);

@@ -166,7 +166,12 @@ fn open_store(dirs: &Dirs) -> Option<Store> {
 fn session(turn: &TurnArgs, source: &'static str) -> anyhow::Result<(Session, Dirs)> {
     let dirs = Dirs::discover()?;
     let file = settings::load(&dirs)?;
-    let resolved: Resolved = settings::resolve(file, turn.config.as_deref(), turn.index.as_deref(), turn.no_rebuild);
+    let resolved: Resolved = settings::resolve(
+        file,
+        turn.config.as_deref(),
+        turn.index.as_deref(),
+        turn.no_rebuild,
+    );
     let store = open_store(&dirs);
     let staging = dirs.data.join("staging");
     let s = Session::open(resolved, store, staging, source, &mut Lines)?;
@@ -180,7 +185,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ask { json, turn, text } => ask(&turn, json, &text.join(" ")),
         Command::Chat { turn } => chat(&turn),
-        Command::Search { json, index, limit, query } => search(index.as_deref(), json, limit, &query.join(" ")),
+        Command::Search {
+            json,
+            index,
+            limit,
+            query,
+        } => search(index.as_deref(), json, limit, &query.join(" ")),
         Command::Explain { json, index, file } => explain(index.as_deref(), json, file.as_deref()),
         Command::History { json, limit } => history(json, limit),
         Command::Export => {
@@ -191,10 +201,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Forget { yes } => forget(yes),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "luminous", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "luminous",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::ApplyEdit { expect_sha256, from, target } => apply_edit(&expect_sha256, &from, &target),
+        Command::ApplyEdit {
+            expect_sha256,
+            from,
+            target,
+        } => apply_edit(&expect_sha256, &from, &target),
     }
 }
 
@@ -212,7 +231,11 @@ fn print_plan(plan: &Plan) {
                 }
             }
             Step::Run { argv, root, .. } => {
-                println!("Run{}: {}", if *root { " as administrator" } else { "" }, argv.join(" "));
+                println!(
+                    "Run{}: {}",
+                    if *root { " as administrator" } else { "" },
+                    argv.join(" ")
+                );
             }
         }
     }
@@ -228,7 +251,8 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
         confirmed_by = "--yes";
     }
     let needs_confirmation = matches!(first.action, Action::Confirm { .. })
-        || (matches!(first.action, Action::Choose { .. }) && first.interpretation.intent.changes_system());
+        || (matches!(first.action, Action::Choose { .. })
+            && first.interpretation.intent.changes_system());
     let mut reply = turn.reply.text.clone();
     let mut plan_value = serde_json::Value::Null;
     let mut done = false;
@@ -239,7 +263,10 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
             plan_value = plan_json(plan);
             if args.dry_run {
                 reply = if plan.changes_system {
-                    format!("Dry run: I would {}. Nothing was changed.", lower_first(&plan.summary))
+                    format!(
+                        "Dry run: I would {}. Nothing was changed.",
+                        lower_first(&plan.summary)
+                    )
                 } else {
                     format!("Dry run: I would {}.", lower_first(&plan.summary))
                 };
@@ -262,7 +289,10 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
     if json {
         let i = &first.interpretation;
         let options: Vec<serde_json::Value> = match &first.action {
-            Action::Choose { options } => options.iter().map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots})).collect(),
+            Action::Choose { options } => options
+                .iter()
+                .map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots}))
+                .collect(),
             _ => vec![],
         };
         let obj = serde_json::json!({
@@ -286,15 +316,25 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
             && !args.yes
         {
             print_plan(plan);
-            println!("Nothing was changed. To go ahead, run the same request with --yes, or use luminous chat.");
+            println!(
+                "Nothing was changed. To go ahead, run the same request with --yes, or use luminous chat."
+            );
         }
     }
-    Ok(if matches!(&turn.action, Action::Execute { .. }) && !args.dry_run && !done { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(
+        if matches!(&turn.action, Action::Execute { .. }) && !args.dry_run && !done {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_lowercase().collect::<String>() + c.as_str())
+    c.next().map_or_else(String::new, |f| {
+        f.to_lowercase().collect::<String>() + c.as_str()
+    })
 }
 
 fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
@@ -313,7 +353,9 @@ fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let trimmed = line.trim().to_lowercase();
-        if matches!(trimmed.as_str(), "quit" | "exit" | "bye" | "goodbye" | "q") && !s.dialogue.awaiting_answer() {
+        if matches!(trimmed.as_str(), "quit" | "exit" | "bye" | "goodbye" | "q")
+            && !s.dialogue.awaiting_answer()
+        {
             println!("Goodbye.");
             break;
         }
@@ -323,7 +365,10 @@ fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
         let turn = s.turn(&line);
         match &turn.action {
             Action::Execute { plan } if args.dry_run => {
-                println!("Dry run: I would {}. Nothing was changed.", lower_first(&plan.summary));
+                println!(
+                    "Dry run: I would {}. Nothing was changed.",
+                    lower_first(&plan.summary)
+                );
             }
             Action::Execute { plan } => {
                 if !turn.reply.text.is_empty() {
@@ -348,8 +393,12 @@ fn search(index: Option<&Path>, json: bool, limit: usize, query: &str) -> anyhow
     for w in &loaded.warnings {
         eprintln!("Note: {w}");
     }
-    let found: Vec<&luminous_intent::Package> =
-        loaded.index.search(query, limit).iter().filter_map(|m| loaded.index.package(m.package)).collect();
+    let found: Vec<&luminous_intent::Package> = loaded
+        .index
+        .search(query, limit)
+        .iter()
+        .filter_map(|m| loaded.index.package(m.package))
+        .collect();
     if json {
         let results: Vec<serde_json::Value> = found
             .iter()
@@ -360,8 +409,16 @@ fn search(index: Option<&Path>, json: bool, limit: usize, query: &str) -> anyhow
         println!("No package matches {query}.");
     } else {
         for (n, p) in found.iter().enumerate() {
-            let version = if p.version.is_empty() { String::new() } else { format!(" {}", p.version) };
-            let desc = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
+            let version = if p.version.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", p.version)
+            };
+            let desc = if p.description.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", p.description)
+            };
             println!("{}. {}{version}{desc}", n + 1, p.attr);
         }
     }
@@ -373,17 +430,26 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
     let resolved = settings::resolve(settings::load(&dirs)?, file, index, false);
     let path = PathBuf::from(&resolved.settings.config_path);
     let is_log = path.extension().is_some_and(|e| e == "log" || e == "txt")
-        || std::fs::read(&path).is_ok_and(|b| String::from_utf8_lossy(&b).lines().any(|l| l.trim_start().starts_with("error:")));
+        || std::fs::read(&path).is_ok_and(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .any(|l| l.trim_start().starts_with("error:"))
+        });
     let diagnostics = if is_log {
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        luminous_nixcfg::log::explain_log(&path.display().to_string(), &String::from_utf8_lossy(&bytes))
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        luminous_nixcfg::log::explain_log(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        )
     } else {
         let files = engine::load_config(&path).map_err(anyhow::Error::msg)?;
         let store = open_store(&dirs);
         let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
         let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
         let names = IndexNames(&loaded.index);
-        let names: Option<&dyn luminous_nixcfg::PackageNames> = if loaded.complete { Some(&names) } else { None };
+        let names: Option<&dyn luminous_nixcfg::PackageNames> =
+            if loaded.complete { Some(&names) } else { None };
         luminous_nixcfg::explain(luminous_nixcfg::edit::Config { files: &files }, names)
     };
     if json {
@@ -392,10 +458,17 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
         println!("No problems found in {}.", path.display());
     } else {
         for d in &diagnostics {
-            println!("{}, line {}, column {}: {} Fix: {}", d.file, d.line, d.column, d.message, d.suggestion);
+            println!(
+                "{}, line {}, column {}: {} Fix: {}",
+                d.file, d.line, d.column, d.message, d.suggestion
+            );
         }
     }
-    Ok(if diagnostics.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if diagnostics.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 struct IndexNames<'a>(&'a luminous_intent::PackageIndex);
@@ -405,7 +478,12 @@ impl luminous_nixcfg::PackageNames for IndexNames<'_> {
         self.0.get(attr).is_some()
     }
     fn nearest(&self, attr: &str, limit: usize) -> Vec<String> {
-        self.0.nearest(attr, limit).iter().filter_map(|m| self.0.package(m.package)).map(|p| p.attr.clone()).collect()
+        self.0
+            .nearest(attr, limit)
+            .iter()
+            .filter_map(|m| self.0.package(m.package))
+            .map(|p| p.attr.clone())
+            .collect()
     }
 }
 
@@ -419,7 +497,10 @@ fn history(json: bool, limit: usize) -> anyhow::Result<ExitCode> {
         println!("Your history is empty.");
     } else {
         for e in &entries {
-            println!("{} UTC, you asked: {}. I answered: {}", e.at, e.interaction.input, e.interaction.reply);
+            println!(
+                "{} UTC, you asked: {}. I answered: {}",
+                e.at, e.interaction.input, e.interaction.reply
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -444,11 +525,16 @@ fn forget(yes: bool) -> anyhow::Result<ExitCode> {
 
 /// Runs as root through the helper: replace `target` with `from` if `target` is unchanged.
 fn apply_edit(expect: &str, from: &Path, target: &Path) -> anyhow::Result<ExitCode> {
-    let before = std::fs::read_to_string(target).with_context(|| format!("cannot read {}", target.display()))?;
+    let before = std::fs::read_to_string(target)
+        .with_context(|| format!("cannot read {}", target.display()))?;
     if luminous_nixexec::sha256_hex(before.as_bytes()) != expect {
-        anyhow::bail!("{} changed since it was read; nothing was written", target.display());
+        anyhow::bail!(
+            "{} changed since it was read; nothing was written",
+            target.display()
+        );
     }
-    let after = std::fs::read_to_string(from).with_context(|| format!("cannot read the staged edit {}", from.display()))?;
+    let after = std::fs::read_to_string(from)
+        .with_context(|| format!("cannot read the staged edit {}", from.display()))?;
     if luminous_nixcfg::syntax::first_error(&target.display().to_string(), &after).is_some() {
         anyhow::bail!("the staged edit does not parse; nothing was written");
     }

@@ -42,7 +42,10 @@ impl Dirs {
     pub fn discover() -> anyhow::Result<Dirs> {
         let p = directories::ProjectDirs::from("", "", "luminous")
             .context("cannot find a home directory for Luminous's files (is HOME set?)")?;
-        Ok(Dirs { config: p.config_dir().to_path_buf(), data: p.data_dir().to_path_buf() })
+        Ok(Dirs {
+            config: p.config_dir().to_path_buf(),
+            data: p.data_dir().to_path_buf(),
+        })
     }
 
     /// The history database.
@@ -66,17 +69,28 @@ pub struct Resolved {
 pub fn load(dirs: &Dirs) -> anyhow::Result<FileConfig> {
     let path = dirs.config.join("config.toml");
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("the settings file {} has a mistake", path.display())),
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("the settings file {} has a mistake", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-        Err(e) => Err(e).with_context(|| format!("cannot read the settings file {}", path.display())),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot read the settings file {}", path.display()))
+        }
     }
 }
 
 /// Merge the file with command-line overrides.
-pub fn resolve(file: FileConfig, config: Option<&Path>, index: Option<&Path>, no_rebuild: bool) -> Resolved {
+pub fn resolve(
+    file: FileConfig,
+    config: Option<&Path>,
+    index: Option<&Path>,
+    no_rebuild: bool,
+) -> Resolved {
     let defaults = Settings::default();
     let settings = Settings {
-        config_path: config.map(|p| p.to_string_lossy().into_owned()).or(file.config).unwrap_or(defaults.config_path),
+        config_path: config
+            .map(|p| p.to_string_lossy().into_owned())
+            .or(file.config)
+            .unwrap_or(defaults.config_path),
         install_mode: file.install_mode.unwrap_or_default(),
         no_rebuild,
         flake: file.flake,
@@ -85,5 +99,11 @@ pub fn resolve(file: FileConfig, config: Option<&Path>, index: Option<&Path>, no
         gc_keep_days: file.gc_keep_days.unwrap_or(defaults.gc_keep_days),
     };
     let helper = file.privilege_helper.unwrap_or_else(|| "pkexec".into());
-    Resolved { settings, index_file: index.map(Path::to_path_buf).or(file.index.map(PathBuf::from)), helper }
+    Resolved {
+        settings,
+        index_file: index
+            .map(Path::to_path_buf)
+            .or(file.index.map(PathBuf::from)),
+        helper,
+    }
 }
