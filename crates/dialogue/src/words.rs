@@ -146,10 +146,23 @@ pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIn
             verb(only.intent)
         );
     }
+    let spoken: Vec<String> = options.iter().map(|c| option_name(c, index)).collect();
+    // Two options must never sound the same: a clash falls back to the attribute names.
     let names: Vec<String> = options
         .iter()
+        .zip(&spoken)
         .enumerate()
-        .map(|(n, c)| format!("{}, {}", n + 1, option_name(c, index)))
+        .map(|(n, (c, name))| {
+            let clash = spoken
+                .iter()
+                .filter(|s| s.eq_ignore_ascii_case(name))
+                .count()
+                > 1;
+            match (clash, c.slots.get("package")) {
+                (true, Some(attr)) => format!("{}, {attr}", n + 1),
+                _ => format!("{}, {name}", n + 1),
+            }
+        })
         .collect();
     let joined = match names.as_slice() {
         [init @ .., last] if !init.is_empty() => format!("{}, or {last}", init.join(", ")),

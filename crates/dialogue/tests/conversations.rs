@@ -421,3 +421,40 @@ fn no_rebuild_and_flakes() {
         &["update everything", "try cowsay"],
     ));
 }
+
+#[test]
+fn options_never_sound_the_same() {
+    use luminous_intent::{Package, PackageIndex};
+    let pkg = |attr: &str, pname: &str| Package {
+        attr: attr.into(),
+        pname: pname.into(),
+        version: String::new(),
+        description: String::new(),
+        aliases: vec![],
+        popularity: 0,
+    };
+    let index = PackageIndex::from_packages(vec![
+        pkg("firefox-bin", "firefox"),
+        pkg("firefox-unwrapped", "firefox"),
+    ]);
+    let settings = Settings::default();
+    let files = [SourceFile {
+        name: "c.nix".into(),
+        text: CONFIG.into(),
+    }];
+    let ctx = Context {
+        index: &index,
+        index_complete: true,
+        config: Ok(&files),
+        settings: &settings,
+        last_failure: None,
+    };
+    let reply = Dialogue::new(Preferences::default())
+        .turn("install fierfox", &ctx)
+        .reply
+        .text;
+    assert_eq!(
+        reply,
+        "Did you mean 1, firefox-bin, or 2, firefox-unwrapped? Say the number."
+    );
+}

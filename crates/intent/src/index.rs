@@ -96,6 +96,9 @@ struct Key {
     text: Box<str>,
     package: u32,
     sig: u64,
+    /// A pname that differs from the attribute: several attributes share one
+    /// (`firefox-esr` has pname `firefox`), so it counts a little less than the attribute.
+    shared_pname: bool,
 }
 
 /// The searchable package index.
@@ -170,7 +173,7 @@ impl PackageIndex {
         for (i, p) in packages.iter().enumerate() {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let last = p.attr.rsplit('.').next().unwrap_or(&p.attr);
-            let mut push = |text: String| {
+            let mut push = |text: String, shared_pname: bool| {
                 if !text.is_empty()
                     && !keys
                         .iter()
@@ -183,13 +186,14 @@ impl PackageIndex {
                         text: text.into_boxed_str(),
                         package: id,
                         sig,
+                        shared_pname,
                     });
                 }
             };
-            push(key_of(last));
-            push(key_of(&p.pname));
+            push(key_of(last), false);
+            push(key_of(&p.pname), true);
             for a in &p.aliases {
-                push(key_of(a));
+                push(key_of(a), false);
             }
         }
         let descriptions = packages
@@ -323,7 +327,8 @@ impl PackageIndex {
                 None
             };
             if let Some((score, how)) = found {
-                let score = score + self.prior(k.package as usize);
+                let score = score + self.prior(k.package as usize)
+                    - if k.shared_pname { 0.05 } else { 0.0 };
                 let entry = best.entry(k.package).or_insert(Match {
                     package: k.package as usize,
                     score,

@@ -1,0 +1,456 @@
+//! The `luminous` binary end to end, as a user runs it: private XDG folders, real files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const CONFIG: &str = "{ config, pkgs, ... }:\n{\n  # my packages\n  environment.systemPackages = with pkgs; [\n    vim\n  ];\n}\n";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("configuration.nix"), CONFIG).expect("config");
+        Env { dir }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_luminous"));
+        c.env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("cfg"))
+            .env("HOME", self.dir.path())
+            .env("NIX_PATH", "")
+            .env_remove("NO_COLOR");
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("runs")
+    }
+    fn ask_json(&self, extra: &[&str], text: &str) -> serde_json::Value {
+        let cfg = self.path("configuration.nix");
+        let mut args = vec!["ask", "--json", "--config", cfg.to_str().expect("utf8")];
+        args.extend(extra);
+        args.push("--");
+        args.push(text);
+        let out = self.run(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = stdout.lines().last().unwrap_or_default();
+        serde_json::from_str(last).unwrap_or_else(|e| {
+            panic!(
+                "last line is not JSON ({e}): {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn plain(s: &str) {
+    assert!(
+        !s.contains('\u{1b}'),
+        "no escape sequences (colour, redraws): {s:?}"
+    );
+    assert!(!s.contains('\r'), "no carriage-return redraws: {s:?}");
+}
+
+#[test]
+fn ask_json_contract_for_an_install() {
+    let e = Env::new();
+    let v = e.ask_json(&[], "install firefox");
+    assert_eq!(v["intent"], "install_package");
+    assert_eq!(v["slots"]["package"], "firefox");
+    assert_eq!(v["needs_confirmation"], true);
+    assert!(v["confidence"].as_f64().is_some_and(|c| c >= 0.8));
+    assert_eq!(v["options"], serde_json::json!([]));
+    assert!(
+        v["reply"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("Install Firefox for the whole system?"))
+    );
+    assert_eq!(
+        v["plan"]["steps"][1]["argv"],
+        serde_json::json!(["nixos-rebuild", "switch"])
+    );
+    assert_eq!(v["plan"]["steps"][1]["root"], true);
+    assert_eq!(
+        std::fs::read_to_string(e.path("configuration.nix")).expect("cfg"),
+        CONFIG,
+        "nothing changes without yes"
+    );
+}
+
+#[test]
+fn ask_json_options_when_unsure() {
+    let e = Env::new();
+    let v = e.ask_json(&[], "install a music player");
+    assert_eq!(v["options"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["options"][0]["intent"], "install_package");
+    assert!(
+        v["reply"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("Did you mean 1,"))
+    );
+    let v = e.ask_json(&[], "what can you do");
+    assert_eq!(
+        (v["intent"].as_str(), v["needs_confirmation"].as_bool()),
+        (Some("help"), Some(false))
+    );
+}
+
+#[test]
+fn yes_edits_atomically_with_backup_and_logs_before_and_after() {
+    let e = Env::new();
+    let v = e.ask_json(&["--yes", "--no-rebuild"], "install fierfox");
+    assert_eq!(v["done"], true, "{v}");
+    let after = std::fs::read_to_string(e.path("configuration.nix")).expect("cfg");
+    assert_eq!(after, CONFIG.replace("    vim\n", "    vim\n    firefox\n"));
+    let backups: Vec<_> = std::fs::read_dir(e.dir.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .filter(|f| {
+            f.file_name()
+                .to_string_lossy()
+                .starts_with("configuration.nix.luminous-backup-")
+        })
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(backups[0].path()).expect("backup"),
+        CONFIG
+    );
+
+    let export: serde_json::Value =
+        serde_json::from_slice(&e.run(&["export"]).stdout).expect("export json");
+    let ex = &export["executions"][0];
+    assert_eq!(
+        (
+            ex["intent"].as_str(),
+            ex["ok"].as_bool(),
+            ex["confirmed_by"].as_str()
+        ),
+        (Some("install_package"), Some(true), Some("--yes"))
+    );
+    assert!(ex["finished_at"].is_string());
+    assert_eq!(export["interactions"][0]["input"], "install fierfox");
+
+    let hist = text(&e.run(&["history"]));
+    assert!(hist.contains("you asked: install fierfox"), "{hist}");
+    plain(&hist);
+    let out = e.run(&["forget", "--yes"]);
+    assert!(text(&out).starts_with("Erased "), "{}", text(&out));
+    assert!(text(&e.run(&["history"])).contains("Your history is empty."));
+}
+
+#[test]
+fn a_failing_rebuild_is_explained_and_logged() {
+    let e = Env::new();
+    // No nixos-rebuild on this PATH: the failure must be plain, and the file edit stays.
+    let cfg = e.path("configuration.nix");
+    let out = e
+        .cmd()
+        .env("PATH", "/usr/bin:/bin")
+        .args([
+            "ask",
+            "--yes",
+            "--config",
+            cfg.to_str().expect("utf8"),
+            "install htop",
+        ])
+        .output()
+        .expect("runs");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("That did not work: nixos-rebuild is not installed on this machine."),
+        "{t}"
+    );
+    let export: serde_json::Value =
+        serde_json::from_slice(&e.run(&["export"]).stdout).expect("json");
+    assert_eq!(export["executions"][0]["ok"], false);
+}
+
+#[test]
+fn bad_input_gets_a_clear_reason_and_changes_nothing() {
+    let e = Env::new();
+    let cases: Vec<(String, &str)> = vec![
+        (String::new(), "I did not hear a request"),
+        ("x".repeat(10_000), "I did not understand"),
+        ("install\u{1b}[31m firefox\u{7}".into(), "Install Firefox"),
+        (
+            "install `rm -rf ~` $(reboot) | sh".into(),
+            "not a package name",
+        ),
+        ("install ; && ||".into(), "not a package name"),
+    ];
+    for (input, want) in cases {
+        let v = e.ask_json(&[], &input);
+        let reply = v["reply"].as_str().unwrap_or_default();
+        assert!(reply.contains(want), "{input:?}: {reply}");
+        plain(reply);
+        if let Some(steps) = v["plan"]["steps"].as_array() {
+            for s in steps.iter().filter(|s| s["kind"] == "run") {
+                for a in s["argv"].as_array().into_iter().flatten() {
+                    let a = a.as_str().unwrap_or("");
+                    assert!(
+                        a.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_.+/".contains(c)),
+                        "{input:?} reached argv: {a}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(e.path("configuration.nix")).expect("cfg"),
+        CONFIG
+    );
+}
+
+#[test]
+fn bad_configuration_files_get_a_clear_reason() {
+    let e = Env::new();
+    std::fs::write(
+        e.path("latin1.nix"),
+        b"{ networking.hostName = \"caf\xe9\"; }\n",
+    )
+    .expect("w");
+    std::fs::create_dir_all(e.path("folder")).expect("dir");
+    std::fs::write(e.path("notadir"), "x").expect("w");
+    let cases = [
+        ("latin1.nix", "is not UTF-8 text"),
+        ("folder", "is a folder, not a file"),
+        ("missing.nix", "does not exist"),
+        ("notadir/configuration.nix", "cannot be read"),
+    ];
+    for (file, want) in cases {
+        let p = e.path(file);
+        let out = e.run(&[
+            "ask",
+            "--yes",
+            "--config",
+            p.to_str().expect("utf8"),
+            "install firefox",
+        ]);
+        let t = text(&out);
+        assert!(
+            t.contains("I could not read your configuration") && t.contains(want),
+            "{file}: {t}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(e.path("latin1.nix")).expect("r"),
+        b"{ networking.hostName = \"caf\xe9\"; }\n"
+    );
+    // A broken configuration is explained, not edited.
+    std::fs::write(e.path("broken.nix"), "{ pkgs, ... }:\n{\n  environment.systemPackages = [ pkgs.vim ]\n  networking.hostName = \"x\";\n}\n").expect("w");
+    let p = e.path("broken.nix");
+    let t = text(&e.run(&[
+        "ask",
+        "--yes",
+        "--config",
+        p.to_str().expect("utf8"),
+        "install firefox",
+    ]));
+    assert!(
+        t.contains("I will not change your configuration while it has an error")
+            && t.contains("line 3"),
+        "{t}"
+    );
+}
+
+#[test]
+fn explain_json_and_text() {
+    let e = Env::new();
+    std::fs::write(
+        e.path("c.nix"),
+        "{ config, ... }:\n{\n  imports = [ ./extra.nix ];\n}\n",
+    )
+    .expect("w");
+    std::fs::write(
+        e.path("extra.nix"),
+        "{ ... }:\n{\n  service.openssh.enable = true;\n}\n",
+    )
+    .expect("w");
+    let p = e.path("c.nix");
+    let out = e.run(&["explain", "--json", p.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &v["diagnostics"][0];
+    assert!(d["file"].as_str().is_some_and(|f| f.ends_with("extra.nix")));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(d["suggestion"], "Did you mean services?");
+    std::fs::write(
+        e.path("build.log"),
+        "error: undefined variable 'fierfox'\n       at /etc/nixos/configuration.nix:5:5:\n",
+    )
+    .expect("w");
+    let p = e.path("build.log");
+    let t = text(&e.run(&["explain", p.to_str().expect("utf8")]));
+    assert!(t.contains("there is no package called fierfox"), "{t}");
+    plain(&t);
+}
+
+#[test]
+fn chat_is_plain_lines_and_confirms() {
+    let e = Env::new();
+    let cfg = e.path("configuration.nix");
+    let mut child = e
+        .cmd()
+        .args([
+            "chat",
+            "--no-rebuild",
+            "--config",
+            cfg.to_str().expect("utf8"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chat");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"install a music player\nthe second one\nrepeat\nyes\nwhat is installed\nquit\n",
+        )
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let t = text(&out);
+    plain(&t);
+    let lines: Vec<&str> = t.lines().collect();
+    assert!(
+        lines[1].starts_with("Did you mean 1, Rhythmbox, 2, Strawberry"),
+        "{t}"
+    );
+    assert!(
+        lines[2].starts_with("Install Strawberry for the whole system?"),
+        "{t}"
+    );
+    assert_eq!(lines[2], lines[3], "repeat says the same again");
+    assert!(
+        t.contains("Done. Strawberry is in your configuration."),
+        "{t}"
+    );
+    assert!(
+        t.contains("Your configuration lists 2 packages: Vim and Strawberry."),
+        "{t}"
+    );
+    assert!(t.trim_end().ends_with("Goodbye."));
+}
+
+#[test]
+fn search_json_and_gzipped_index() {
+    let e = Env::new();
+    let out = e.run(&["search", "--json", "thunderbrid"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["results"][0]["attr"], "thunderbird");
+    for key in ["attr", "pname", "version", "description"] {
+        assert!(v["results"][0].get(key).is_some(), "{key}");
+    }
+    // A user's own list, gzipped, with one bad line reported, not fatal.
+    let gz = e.path("list.jsonl.gz");
+    let list = "{\"attr\":\"frobnicate\",\"pname\":\"frobnicate\",\"version\":\"2.0\",\"description\":\"Frobs things\"}\nnot json\n";
+    let mut enc = flate2_encoder();
+    std::io::Write::write_all(&mut enc, list.as_bytes()).expect("gz");
+    std::fs::write(&gz, enc.finish().expect("gz")).expect("w");
+    let out = e.run(&["search", "--index", gz.to_str().expect("utf8"), "frobnicat"]);
+    let t = text(&out);
+    assert!(t.contains("1. frobnicate 2.0: Frobs things"), "{t}");
+    assert!(t.contains("1 lines of") && t.contains("line 2"), "{t}");
+    // The second run comes from the cache and says the same.
+    assert_eq!(
+        String::from_utf8_lossy(
+            &e.run(&["search", "--index", gz.to_str().expect("utf8"), "frobnicat"])
+                .stdout
+        ),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+fn flate2_encoder() -> flate2::write::GzEncoder<Vec<u8>> {
+    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())
+}
+
+/// Search quality over all of nixpkgs (131,348 packages). The list is test data beside the
+/// repository (../shared/data); a clone without it says so and checks nothing else here.
+#[test]
+fn search_at_full_scale_when_the_nixpkgs_list_is_present() {
+    let full = std::env::var_os("LUMINOUS_FULL_INDEX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/nixpkgs-packages.jsonl.gz")
+        });
+    if !full.exists() {
+        eprintln!(
+            "note: {} is absent; full-scale search not checked",
+            full.display()
+        );
+        return;
+    }
+    let e = Env::new();
+    let f = full.to_str().expect("utf8");
+    for (query, want) in [
+        ("thunderbrid", "thunderbird"),
+        ("fierfox", "firefox"),
+        ("next cloud", "nextcloud-client"),
+        ("visual studio code", "vscode"),
+        ("obs studio", "obs-studio"),
+        ("htop", "htop"),
+        ("libreofice", "libreoffice"),
+    ] {
+        let v: serde_json::Value = serde_json::from_slice(
+            &e.run(&["search", "--json", "--index", f, "--limit", "5", query])
+                .stdout,
+        )
+        .expect("json");
+        let attrs: Vec<&str> = v["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["attr"].as_str())
+            .collect();
+        assert!(
+            attrs.iter().take(3).any(|a| *a == want),
+            "{query}: {attrs:?}"
+        );
+    }
+    let v: serde_json::Value = serde_json::from_slice(
+        &e.run(&["search", "--json", "--index", f, "video player"])
+            .stdout,
+    )
+    .expect("json");
+    let attrs: Vec<&str> = v["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["attr"].as_str())
+        .collect();
+    assert!(
+        attrs
+            .iter()
+            .take(5)
+            .any(|a| ["vlc", "mpv", "celluloid"].contains(a)),
+        "video player: {attrs:?}"
+    );
+    let cfg = e.path("configuration.nix");
+    let v = e.ask_json(&["--index", f], "install fierfox");
+    assert_eq!(v["slots"]["package"], "firefox", "{v}");
+    let _ = cfg;
+}
