@@ -111,7 +111,7 @@ pub fn installed(cfg: Config<'_>) -> Result<Vec<Listed>, EditError> {
         for site in package_sites(&m, &f.text) {
             for el in elements(site.list) {
                 if let Some(attr) = element_attr(el, site.with_pkgs, &f.text) {
-                    let (line, column) = crate::line_col(&f.text, el.start_byte());
+                    let (line, column) = crate::node_line_col(&f.text, el);
                     out.push(Listed {
                         file: f.name.clone(),
                         line,

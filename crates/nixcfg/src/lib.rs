@@ -49,6 +49,15 @@ pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// 1-based line and column of a node, from the tree's own position (no rescan of the text,
+/// so listing many nodes stays linear).
+pub(crate) fn node_line_col(text: &str, node: tree_sitter::Node<'_>) -> (usize, usize) {
+    let p = node.start_position();
+    let line_start = node.start_byte() - p.column;
+    let column = text.get(line_start..node.start_byte()).map_or(p.column, |s| s.chars().count());
+    (p.row + 1, column + 1)
+}
+
 /// Names a caller can check package attributes against (the package index, in practice).
 pub trait PackageNames {
     /// True when `attr` is a real package attribute.
@@ -87,4 +96,19 @@ pub fn explain(cfg: edit::Config<'_>, names: Option<&dyn PackageNames>) -> Vec<D
             .then(a.line.cmp(&b.line))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn node_and_byte_positions_agree() {
+        let text = "{\n  x = \"é\"; y = [ a b ];\n}\n";
+        let tree = super::parse(text).expect("parses");
+        let mut stack = vec![tree.root_node()];
+        while let Some(n) = stack.pop() {
+            assert_eq!(super::node_line_col(text, n), super::line_col(text, n.start_byte()), "{}", n.kind());
+            let mut c = n.walk();
+            stack.extend(n.children(&mut c));
+        }
+    }
 }
