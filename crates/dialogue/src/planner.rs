@@ -158,7 +158,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
         }
         IntentKind::RemovePackage if profile => {
             let pnames: Vec<String> =
-                packages.iter().map(|p| ctx.index.get(p).map_or_else(|| p.clone(), |pk| pk.pname.clone())).collect();
+                packages.iter().map(|p| ctx.index.get(p).map_or_else(|| p.clone(), |pk| pk.pname.to_owned())).collect();
             let mut args = vec!["-e"];
             args.extend(pnames.iter().map(String::as_str));
             let argv = nix_env(ctx, &args);
@@ -287,7 +287,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
         }
         IntentKind::TryPackage => {
             let attr = packages.first().cloned().unwrap_or_default();
-            let program = ctx.index.get(&attr).map_or_else(|| attr.clone(), |p| p.pname.clone());
+            let program = ctx.index.get(&attr).map_or_else(|| attr.clone(), |p| p.pname.to_owned());
             let argv: Vec<String> = match (&s.flake, &s.nixpkgs) {
                 (_, Some(src)) => ["nix-shell", src.as_str(), "-A", attr.as_str(), "--run", program.as_str()].map(str::to_owned).to_vec(),
                 (Some(_), None) => ["nix", "shell", &format!("nixpkgs#{attr}"), "--command", program.as_str()].map(|s| s.to_owned()).to_vec(),
@@ -325,7 +325,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
             let options: Vec<Candidate> = found
                 .iter()
                 .filter_map(|m| ctx.index.package(m.package))
-                .map(|p| Candidate { intent: IntentKind::InstallPackage, slots: Slots::from([("package".to_owned(), p.attr.clone())]) })
+                .map(|p| Candidate { intent: IntentKind::InstallPackage, slots: Slots::from([("package".to_owned(), p.attr.to_owned())]) })
                 .collect();
             Planned::Choose { text: words::search_results(&query, &found, ctx.index, verbosity), options }
         }

@@ -357,7 +357,7 @@ impl luminous_nixcfg::PackageNames for Names<'_> {
             .lookup_name(attr, limit)
             .iter()
             .filter_map(|m| self.0.package(m.package))
-            .map(|p| p.attr.clone())
+            .map(|p| p.attr.to_owned())
             .collect()
     }
 }

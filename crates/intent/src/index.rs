@@ -1,12 +1,17 @@
 //! The package index: packages as data, and fuzzy lookup over them.
 //!
-//! Built for 100,000+ names: every lookup is a linear scan over compact keys with a
-//! 64-bit bigram signature as a cheap filter before any edit distance is computed.
-//! No I/O here: callers hand in the text of a JSON Lines file or a cache blob.
+//! Built for 100,000+ names and for fast start-up. All package text lives in one string (the
+//! cache format itself, so loading a cached index is one scan for tabs and newlines); keys
+//! live in a second one. Every lookup is a linear scan over compact keys with a 64-bit
+//! bigram signature as a cheap filter before any string comparison or edit distance.
+//! No I/O here: callers hand in the text of a JSON Lines file or a cache.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-/// One package, as the index knows it.
+/// One package, as the index is built from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     /// The nixpkgs attribute path, e.g. `firefox` or `python313Packages.requests`.
@@ -32,18 +37,47 @@ fn is_zero(n: &u8) -> bool {
     *n == 0
 }
 
-impl Package {
+/// A package in the index, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackageRef<'a> {
+    /// The nixpkgs attribute path.
+    pub attr: &'a str,
+    /// The package name.
+    pub pname: &'a str,
+    /// The version, possibly empty.
+    pub version: &'a str,
+    /// The description, possibly empty.
+    pub description: &'a str,
+    aliases: &'a str,
+    /// 0 to 9.
+    pub popularity: u8,
+}
+
+impl<'a> PackageRef<'a> {
+    /// Names people say for it.
+    pub fn aliases(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.aliases.split('|').filter(|a| !a.is_empty())
+    }
+
     /// The name to say aloud: the first alias when it is a proper name, else the pname.
-    pub fn display_name(&self) -> &str {
-        self.aliases
-            .first()
-            .filter(|a| a.chars().next().is_some_and(char::is_uppercase))
-            .map(String::as_str)
-            .unwrap_or(if self.pname.is_empty() {
-                &self.attr
-            } else {
-                &self.pname
-            })
+    pub fn display_name(&self) -> &'a str {
+        match self.aliases().next() {
+            Some(a) if a.chars().next().is_some_and(char::is_uppercase) => a,
+            _ if self.pname.is_empty() => self.attr,
+            _ => self.pname,
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_package(&self) -> Package {
+        Package {
+            attr: self.attr.to_owned(),
+            pname: self.pname.to_owned(),
+            version: self.version.to_owned(),
+            description: self.description.to_owned(),
+            aliases: self.aliases().map(str::to_owned).collect(),
+            popularity: self.popularity,
+        }
     }
 
     fn is_top_level(&self) -> bool {
@@ -91,23 +125,47 @@ pub struct LineError {
     pub message: String,
 }
 
-#[derive(Debug, Clone)]
+/// Field ends of one package in `text`: attr, pname, version, description, aliases.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    ends: [u32; 5],
+    popularity: u8,
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Key {
-    text: Box<str>,
-    package: u32,
-    sig: u64,
+    start: u32,
+    len: u16,
     /// A pname that differs from the attribute: several attributes share one
     /// (`firefox-esr` has pname `firefox`), so it counts a little less than the attribute.
     shared_pname: bool,
+    package: u32,
+    sig: u64,
 }
 
 /// The searchable package index.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct PackageIndex {
-    packages: Vec<Package>,
+    /// One line a package: attr, pname, version, description, aliases joined by `|`,
+    /// popularity; tab-separated. The same as the cache format after its header.
+    text: String,
+    entries: Vec<Entry>,
+    key_text: String,
     keys: Vec<Key>,
-    /// Lowercased descriptions, aligned with `packages`.
-    descriptions: Vec<Box<str>>,
+    by_attr: OnceLock<HashMap<u64, u32>>,
+}
+
+impl Clone for PackageIndex {
+    fn clone(&self) -> Self {
+        PackageIndex {
+            text: self.text.clone(),
+            entries: self.entries.clone(),
+            key_text: self.key_text.clone(),
+            keys: self.keys.clone(),
+            by_attr: OnceLock::new(),
+        }
+    }
 }
 
 /// Lowercase ASCII letters and digits only: "Obs-Studio" and "obs studio" both become "obsstudio".
@@ -118,14 +176,20 @@ pub fn key_of(text: &str) -> String {
         .collect()
 }
 
-fn signature(key: &str) -> u64 {
-    let b = key.as_bytes();
+fn signature(key: &[u8]) -> u64 {
     let mut sig = 0u64;
-    for w in b.windows(2) {
+    for w in key.windows(2) {
         let h = (u32::from(w[0]).wrapping_mul(31) ^ u32::from(w[1]).wrapping_mul(131)) % 64;
         sig |= 1 << h;
     }
     sig
+}
+
+fn hash(s: &str) -> u64 {
+    // FNV-1a: deterministic and fast for short strings.
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 /// Words that say what kind of thing is wanted, not which thing.
@@ -161,50 +225,154 @@ const STOP_WORDS: &[&str] = &[
     "in",
 ];
 
+const CACHE_HEADER: &str = "luminous-package-index v2";
+
+fn clean(field: &str, out: &mut String, extra: char) {
+    out.extend(field.chars().map(|c| {
+        if c == '\t' || c == '\n' || c == '\r' || c == extra {
+            ' '
+        } else {
+            c
+        }
+    }));
+}
+
 impl PackageIndex {
     /// Build an index from packages. Later duplicates of an attribute are dropped.
     pub fn from_packages(packages: Vec<Package>) -> PackageIndex {
         let mut seen = std::collections::HashSet::with_capacity(packages.len());
-        let packages: Vec<Package> = packages
-            .into_iter()
-            .filter(|p| !p.attr.is_empty() && seen.insert(p.attr.clone()))
-            .collect();
-        let mut keys = Vec::with_capacity(packages.len() * 2);
-        for (i, p) in packages.iter().enumerate() {
-            let id = u32::try_from(i).unwrap_or(u32::MAX);
-            let last = p.attr.rsplit('.').next().unwrap_or(&p.attr);
-            let mut push = |text: String, shared_pname: bool| {
-                if !text.is_empty()
-                    && !keys
-                        .iter()
-                        .rev()
-                        .take(4)
-                        .any(|k: &Key| k.package == id && *k.text == *text)
-                {
-                    let sig = signature(&text);
-                    keys.push(Key {
-                        text: text.into_boxed_str(),
-                        package: id,
-                        sig,
-                        shared_pname,
-                    });
+        let mut text = String::with_capacity(packages.len() * 48);
+        for p in &packages {
+            if p.attr.is_empty() || !seen.insert(p.attr.as_str()) {
+                continue;
+            }
+            clean(&p.attr, &mut text, '\0');
+            for f in [&p.pname, &p.version, &p.description] {
+                text.push('\t');
+                clean(f, &mut text, '\0');
+            }
+            text.push('\t');
+            for (i, a) in p.aliases.iter().enumerate() {
+                if i > 0 {
+                    text.push('|');
                 }
-            };
-            push(key_of(last), false);
-            push(key_of(&p.pname), true);
-            for a in &p.aliases {
-                push(key_of(a), false);
+                clean(a, &mut text, '|');
+            }
+            text.push('\t');
+            text.push_str(&p.popularity.to_string());
+            text.push('\n');
+        }
+        Self::from_text(text).unwrap_or_default()
+    }
+
+    /// Index the package lines of `text` (see the `text` field). `None` when malformed.
+    fn from_text(text: String) -> Option<PackageIndex> {
+        let mut entries = Vec::with_capacity(text.len() / 40);
+        let bytes = text.as_bytes();
+        let mut start = 0usize;
+        while start < bytes.len() {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |p| start + p);
+            let line = &bytes[start..end];
+            let mut ends = [0u32; 5];
+            let mut field = 0;
+            for (i, &b) in line.iter().enumerate() {
+                if b == b'\t' {
+                    if field >= 5 {
+                        return None;
+                    }
+                    ends[field] = u32::try_from(start + i).ok()?;
+                    field += 1;
+                }
+            }
+            if field != 5 {
+                return None;
+            }
+            let pop = std::str::from_utf8(&bytes[ends[4] as usize + 1..end])
+                .ok()?
+                .parse()
+                .ok()?;
+            entries.push(Entry {
+                start: u32::try_from(start).ok()?,
+                ends,
+                popularity: pop,
+            });
+            start = end + 1;
+        }
+        let mut idx = PackageIndex {
+            text,
+            entries,
+            ..PackageIndex::default()
+        };
+        idx.build_keys();
+        Some(idx)
+    }
+
+    fn build_keys(&mut self) {
+        let mut key_text = String::with_capacity(self.entries.len() * 16);
+        let mut keys = Vec::with_capacity(self.entries.len() * 2);
+        for i in 0..self.entries.len() {
+            let p = self.at(i);
+            let id = u32::try_from(i).unwrap_or(u32::MAX);
+            let first = keys.len();
+            let last = p.attr.rsplit('.').next().unwrap_or(p.attr);
+            let names = std::iter::once((last, false))
+                .chain(std::iter::once((p.pname, true)))
+                .chain(p.aliases().map(|a| (a, false)));
+            for (name, shared_pname) in names {
+                let start = key_text.len();
+                key_text.extend(
+                    name.chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .map(|c| c.to_ascii_lowercase()),
+                );
+                let len = key_text.len() - start;
+                let new = &key_text[start..];
+                let dup = keys[first..].iter().any(|k: &Key| {
+                    &key_text[k.start as usize..k.start as usize + k.len as usize] == new
+                });
+                if len == 0 || len > usize::from(u16::MAX) || dup {
+                    key_text.truncate(start);
+                    continue;
+                }
+                let sig = signature(new.as_bytes());
+                keys.push(Key {
+                    start: u32::try_from(start).unwrap_or(u32::MAX),
+                    len: len as u16,
+                    shared_pname,
+                    package: id,
+                    sig,
+                });
             }
         }
-        let descriptions = packages
-            .iter()
-            .map(|p| p.description.to_lowercase().into_boxed_str())
-            .collect();
-        PackageIndex {
-            packages,
-            keys,
-            descriptions,
+        self.key_text = key_text;
+        self.keys = keys;
+    }
+
+    fn at(&self, i: usize) -> PackageRef<'_> {
+        let e = &self.entries[i];
+        let f = |n: usize| {
+            let s = if n == 0 {
+                e.start as usize
+            } else {
+                e.ends[n - 1] as usize + 1
+            };
+            &self.text[s..e.ends[n] as usize]
+        };
+        PackageRef {
+            attr: f(0),
+            pname: f(1),
+            version: f(2),
+            description: f(3),
+            aliases: f(4),
+            popularity: e.popularity,
         }
+    }
+
+    fn key(&self, k: &Key) -> &str {
+        &self.key_text[k.start as usize..k.start as usize + k.len as usize]
     }
 
     /// Parse a JSON Lines package list (`{"attr", "pname", "version", "description"}` a line).
@@ -235,8 +403,8 @@ impl PackageIndex {
     /// Add the aliases, descriptions and popularity of `curated` packages to the same
     /// attributes here, and add curated packages this index lacks only if `add_missing`.
     pub fn merge_curated(self, curated: &[Package], add_missing: bool) -> PackageIndex {
-        let mut packages = self.packages;
-        let pos: std::collections::HashMap<String, usize> = packages
+        let mut packages = self.to_packages();
+        let pos: HashMap<String, usize> = packages
             .iter()
             .enumerate()
             .map(|(i, p)| (p.attr.clone(), i))
@@ -260,27 +428,44 @@ impl PackageIndex {
 
     /// Number of packages.
     pub fn len(&self) -> usize {
-        self.packages.len()
+        self.entries.len()
     }
 
     /// True when there are no packages.
     pub fn is_empty(&self) -> bool {
-        self.packages.is_empty()
+        self.entries.is_empty()
     }
 
     /// The package at `i` (from a [`Match`]).
-    pub fn package(&self, i: usize) -> Option<&Package> {
-        self.packages.get(i)
+    pub fn package(&self, i: usize) -> Option<PackageRef<'_>> {
+        (i < self.entries.len()).then(|| self.at(i))
     }
 
     /// All packages, in index order.
-    pub fn packages(&self) -> &[Package] {
-        &self.packages
+    pub fn iter(&self) -> impl Iterator<Item = PackageRef<'_>> {
+        (0..self.entries.len()).map(|i| self.at(i))
+    }
+
+    /// Owned copies of all packages.
+    pub fn to_packages(&self) -> Vec<Package> {
+        self.iter().map(|p| p.to_package()).collect()
     }
 
     /// The package with exactly this attribute.
-    pub fn get(&self, attr: &str) -> Option<&Package> {
-        self.packages.iter().find(|p| p.attr == attr)
+    pub fn get(&self, attr: &str) -> Option<PackageRef<'_>> {
+        let map = self.by_attr.get_or_init(|| {
+            let mut m = HashMap::with_capacity(self.entries.len());
+            for i in 0..self.entries.len() {
+                m.entry(hash(self.at(i).attr))
+                    .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+            }
+            m
+        });
+        match map.get(&hash(attr)).map(|&i| self.at(i as usize)) {
+            Some(p) if p.attr == attr => Some(p),
+            // A hash collision (or nothing): look the slow way.
+            _ => self.iter().find(|p| p.attr == attr),
+        }
     }
 
     /// Match a name someone said against package names only (exact, prefix, typo).
@@ -290,8 +475,8 @@ impl PackageIndex {
         if q.is_empty() {
             return Vec::new();
         }
-        let mut best: std::collections::HashMap<u32, Match> = std::collections::HashMap::new();
-        let qsig = signature(&q);
+        let mut best: HashMap<u32, Match> = HashMap::new();
+        let qsig = signature(q.as_bytes());
         let qbits = qsig.count_ones();
         let max_typo: usize = match q.len() {
             0..=3 => 0,
@@ -299,22 +484,28 @@ impl PackageIndex {
             _ => 2,
         };
         for k in &self.keys {
-            let text: &str = &k.text;
-            let found = if text == q {
+            let klen = usize::from(k.len);
+            // Every bigram of the query is in an exact, prefix or substring match.
+            let has_all = k.sig & qsig == qsig;
+            let typo_possible = max_typo > 0
+                && klen.abs_diff(q.len()) <= max_typo
+                && (qbits - (qsig & k.sig).count_ones()) as usize <= 3 * max_typo;
+            if !has_all && !typo_possible {
+                continue;
+            }
+            let text = self.key(k);
+            let found = if has_all && text == q {
                 Some((1.0, MatchKind::Exact))
-            } else if text.len() > q.len() && q.len() >= 3 && text.starts_with(q.as_str()) {
-                let extra = (text.len() - q.len()) as f32;
+            } else if has_all && klen > q.len() && q.len() >= 3 && text.starts_with(q.as_str()) {
+                let extra = (klen - q.len()) as f32;
                 Some(((0.8 - 0.03 * extra).max(0.55), MatchKind::Prefix))
-            } else if text.len() > q.len() + 1 && q.len() >= 4 && text.contains(q.as_str()) {
-                let extra = (text.len() - q.len()) as f32;
+            } else if has_all && klen > q.len() + 1 && q.len() >= 4 && text.contains(q.as_str()) {
+                let extra = (klen - q.len()) as f32;
                 Some(((0.65 - 0.03 * extra).max(0.4), MatchKind::Substring))
-            } else if max_typo > 0
-                && text.len().abs_diff(q.len()) <= max_typo
-                && (qbits - (qsig & k.sig).count_ones()) as usize <= 3 * max_typo
-            {
+            } else if typo_possible {
                 let d = strsim::osa_distance(text, &q);
                 (d <= max_typo).then(|| {
-                    let len = q.len().max(text.len()) as f32;
+                    let len = q.len().max(klen) as f32;
                     let score = 0.92 - 0.12 * d as f32 - 0.6 * (d as f32 / len);
                     (
                         score,
@@ -329,21 +520,42 @@ impl PackageIndex {
             if let Some((score, how)) = found {
                 let score = score + self.prior(k.package as usize)
                     - if k.shared_pname { 0.05 } else { 0.0 };
-                let entry = best.entry(k.package).or_insert(Match {
+                let m = Match {
                     package: k.package as usize,
                     score,
                     how,
-                });
+                };
+                let entry = best.entry(k.package).or_insert(m);
                 if score > entry.score {
-                    *entry = Match {
-                        package: k.package as usize,
-                        score,
-                        how,
-                    };
+                    *entry = m;
                 }
             }
         }
         self.ranked(best.into_values().collect(), limit)
+    }
+
+    /// Packages with a name that is exactly `name` (spaces, punctuation and case aside), best
+    /// first. Much cheaper than [`PackageIndex::lookup_name`]: one length and signature
+    /// comparison per key.
+    pub fn lookup_exact(&self, name: &str, limit: usize) -> Vec<Match> {
+        let q = key_of(name);
+        let qsig = signature(q.as_bytes());
+        let mut found: Vec<Match> = Vec::new();
+        for k in &self.keys {
+            if usize::from(k.len) == q.len() && k.sig == qsig && self.key(k) == q {
+                let score =
+                    1.0 + self.prior(k.package as usize) - if k.shared_pname { 0.05 } else { 0.0 };
+                match found.iter_mut().find(|m| m.package == k.package as usize) {
+                    Some(m) => m.score = m.score.max(score),
+                    None => found.push(Match {
+                        package: k.package as usize,
+                        score,
+                        how: MatchKind::Exact,
+                    }),
+                }
+            }
+        }
+        self.ranked(found, limit)
     }
 
     /// Names close to `name` even when too far for [`PackageIndex::lookup_name`]: for "did you
@@ -357,9 +569,9 @@ impl PackageIndex {
         if q.len() < 3 {
             return Vec::new();
         }
-        let mut best: std::collections::HashMap<u32, Match> = std::collections::HashMap::new();
+        let mut best: HashMap<u32, Match> = HashMap::new();
         for k in &self.keys {
-            let text: &str = &k.text;
+            let text = self.key(k);
             let contained = text.len() >= 4 && q.contains(text);
             if !contained && text.len().abs_diff(q.len()) > 4 {
                 continue;
@@ -386,7 +598,7 @@ impl PackageIndex {
 
     /// Full search for `luminous search`: names first, then words in descriptions.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Match> {
-        let mut best: std::collections::HashMap<usize, Match> = self
+        let mut best: HashMap<usize, Match> = self
             .lookup_name(query, limit.max(20) * 4)
             .into_iter()
             .map(|m| (m.package, m))
@@ -411,26 +623,28 @@ impl PackageIndex {
         if words.is_empty() {
             return Vec::new();
         }
+        let needed = if words.len() <= 2 {
+            words.len()
+        } else {
+            words.len() * 2 / 3
+        };
         let mut found = Vec::new();
-        for (i, desc) in self.descriptions.iter().enumerate() {
-            let p = &self.packages[i];
+        for i in 0..self.entries.len() {
+            let p = self.at(i);
             let mut hits = 0usize;
-            for w in &words {
-                if contains_word(desc, w)
-                    || contains_word(&p.pname.to_ascii_lowercase(), w)
-                    || p.aliases
-                        .iter()
-                        .any(|a| contains_word(&a.to_lowercase(), w))
+            for (n, w) in words.iter().enumerate() {
+                // Give up on a package as soon as it can no longer reach `needed`.
+                if hits + (words.len() - n) < needed {
+                    break;
+                }
+                if contains_word(p.description, w)
+                    || contains_word(p.pname, w)
+                    || contains_word(p.aliases, w)
                 {
                     hits += 1;
                 }
             }
-            let needed = if words.len() <= 2 {
-                words.len()
-            } else {
-                words.len() * 2 / 3
-            };
-            if hits >= needed && hits > 0 {
+            if hits >= needed {
                 let frac = hits as f32 / words.len() as f32;
                 let score = 0.35 + 0.25 * frac + self.prior(i);
                 found.push(Match {
@@ -445,7 +659,7 @@ impl PackageIndex {
 
     /// A small ranking prior: commonly wanted, top-level packages first.
     fn prior(&self, i: usize) -> f32 {
-        let p = &self.packages[i];
+        let p = self.at(i);
         let mut prior = f32::from(p.popularity.min(9)) * 0.012;
         if !p.is_top_level() {
             prior -= 0.15;
@@ -455,89 +669,31 @@ impl PackageIndex {
 
     fn ranked(&self, mut v: Vec<Match>, limit: usize) -> Vec<Match> {
         v.sort_by(|a, b| {
+            let (pa, pb) = (self.at(a.package), self.at(b.package));
             b.score
                 .total_cmp(&a.score)
-                .then_with(|| {
-                    self.packages[a.package]
-                        .attr
-                        .len()
-                        .cmp(&self.packages[b.package].attr.len())
-                })
-                .then_with(|| {
-                    self.packages[a.package]
-                        .attr
-                        .cmp(&self.packages[b.package].attr)
-                })
+                .then_with(|| pa.attr.len().cmp(&pb.attr.len()))
+                .then_with(|| pa.attr.cmp(pb.attr))
         });
         v.truncate(limit);
         v
     }
 
-    /// A compact, fast-to-load text form for caching (one package a line, tab-separated).
+    /// A compact, fast-to-load text form for caching.
     pub fn to_cache(&self) -> String {
-        let mut out = String::with_capacity(self.packages.len() * 64);
+        let mut out = String::with_capacity(self.text.len() + CACHE_HEADER.len() + 1);
         out.push_str(CACHE_HEADER);
         out.push('\n');
-        for p in &self.packages {
-            for (i, field) in [&p.attr, &p.pname, &p.version, &p.description]
-                .into_iter()
-                .enumerate()
-            {
-                if i > 0 {
-                    out.push('\t');
-                }
-                out.extend(field.chars().map(|c| {
-                    if c == '\t' || c == '\n' || c == '\r' {
-                        ' '
-                    } else {
-                        c
-                    }
-                }));
-            }
-            out.push('\t');
-            out.push_str(&p.aliases.join("|").replace(['\t', '\n', '\r'], " "));
-            out.push('\t');
-            out.push_str(&p.popularity.to_string());
-            out.push('\n');
-        }
+        out.push_str(&self.text);
         out
     }
 
     /// Read the form written by [`PackageIndex::to_cache`]; `None` when it is not one.
     pub fn from_cache(text: &str) -> Option<PackageIndex> {
-        let mut lines = text.split('\n');
-        if lines.next()? != CACHE_HEADER {
-            return None;
-        }
-        let mut packages = Vec::with_capacity(text.len() / 48);
-        for line in lines.filter(|l| !l.is_empty()) {
-            let mut f = line.split('\t');
-            let (attr, pname, version, description, aliases, pop) = (
-                f.next()?,
-                f.next()?,
-                f.next()?,
-                f.next()?,
-                f.next()?,
-                f.next()?,
-            );
-            packages.push(Package {
-                attr: attr.to_owned(),
-                pname: pname.to_owned(),
-                version: version.to_owned(),
-                description: description.to_owned(),
-                aliases: if aliases.is_empty() {
-                    Vec::new()
-                } else {
-                    aliases.split('|').map(str::to_owned).collect()
-                },
-                popularity: pop.parse().ok()?,
-            });
-        }
-        Some(PackageIndex::from_packages(packages))
+        let rest = text.strip_prefix(CACHE_HEADER)?.strip_prefix('\n')?;
+        Self::from_text(rest.to_owned())
     }
 }
-
-const CACHE_HEADER: &str = "luminous-package-index v1";
 
 fn stem(w: &str) -> &str {
     if w.len() > 4 {
@@ -551,18 +707,18 @@ fn stem(w: &str) -> &str {
     w
 }
 
-/// True when `hay` has a word starting with `word` (so "player" finds "players").
+/// True when `hay` has a word starting with `word` (lowercase ASCII), ignoring ASCII case,
+/// so "player" finds "Players".
 fn contains_word(hay: &str, word: &str) -> bool {
-    let mut start = 0;
-    while let Some(pos) = hay[start..].find(word) {
-        let at = start + pos;
-        let before_ok = at == 0 || !hay.as_bytes()[at - 1].is_ascii_alphanumeric();
-        if before_ok {
-            return true;
-        }
-        start = at + word.len();
+    let (h, w) = (hay.as_bytes(), word.as_bytes());
+    if w.is_empty() || h.len() < w.len() {
+        return false;
     }
-    false
+    (0..=h.len() - w.len()).any(|i| {
+        (i == 0 || !h[i - 1].is_ascii_alphanumeric())
+            && h[i].eq_ignore_ascii_case(&w[0])
+            && h[i..i + w.len()].eq_ignore_ascii_case(w)
+    })
 }
 
 #[cfg(test)]
@@ -657,7 +813,11 @@ mod tests {
     fn cache_round_trip() {
         let idx = index();
         let back = PackageIndex::from_cache(&idx.to_cache()).expect("cache parses");
-        assert_eq!(back.packages(), idx.packages());
+        assert_eq!(back.to_packages(), idx.to_packages());
+        assert_eq!(
+            back.get("vscode").map(|p| p.display_name()),
+            Some("Visual Studio Code")
+        );
         assert!(PackageIndex::from_cache("garbage").is_none());
     }
 

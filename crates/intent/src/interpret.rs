@@ -524,11 +524,10 @@ fn resolve_packages(phrase: &[String], index: &PackageIndex, notes: &mut Vec<Not
 
 fn exact_attr(index: &PackageIndex, name: &str) -> Option<String> {
     index
-        .lookup_name(name, 1)
+        .lookup_exact(name, 1)
         .first()
-        .filter(|m| m.how == MatchKind::Exact)
         .and_then(|m| index.package(m.package))
-        .map(|p| p.attr.clone())
+        .map(|p| p.attr.to_owned())
 }
 
 enum One {
@@ -538,7 +537,12 @@ enum One {
 }
 
 fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
-    let attr_of = |i: usize| index.package(i).map(|p| p.attr.clone()).unwrap_or_default();
+    let attr_of = |i: usize| {
+        index
+            .package(i)
+            .map(|p| p.attr.to_owned())
+            .unwrap_or_default()
+    };
     let said = words.join(" ");
     let mut tries = vec![said.clone()];
     let specific: Vec<&str> = words
@@ -551,6 +555,12 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
     }
     if !category {
         for attempt in &tries {
+            if let Some(best) = index.lookup_exact(attempt, 1).first() {
+                return One::Found {
+                    attr: attr_of(best.package),
+                    how: MatchKind::Exact,
+                };
+            }
             let found = index.lookup_name(attempt, 4);
             let Some(best) = found.first() else { continue };
             if best.how == MatchKind::Exact {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use index::{Package, PackageIndex};
+pub use index::{Package, PackageIndex, PackageRef};
 pub use interpret::{interpret, parse_choice};
 
 /// What the user wants. The names are a contract (JSON output, tests, other faces).
@@ -159,10 +159,7 @@ pub const CURATED_JSONL: &str = include_str!("../data/packages.jsonl");
 
 /// The curated packages.
 pub fn curated_packages() -> Vec<Package> {
-    PackageIndex::parse_jsonl(CURATED_JSONL)
-        .0
-        .packages()
-        .to_vec()
+    PackageIndex::parse_jsonl(CURATED_JSONL).0.to_packages()
 }
 
 /// An index of the curated packages alone.

@@ -393,7 +393,7 @@ fn search(index: Option<&Path>, json: bool, limit: usize, query: &str) -> anyhow
     for w in &loaded.warnings {
         eprintln!("Note: {w}");
     }
-    let found: Vec<&luminous_intent::Package> = loaded
+    let found: Vec<luminous_intent::PackageRef<'_>> = loaded
         .index
         .search(query, limit)
         .iter()
@@ -482,7 +482,7 @@ impl luminous_nixcfg::PackageNames for IndexNames<'_> {
             .nearest(attr, limit)
             .iter()
             .filter_map(|m| self.0.package(m.package))
-            .map(|p| p.attr.clone())
+            .map(|p| p.attr.to_owned())
             .collect()
     }
 }

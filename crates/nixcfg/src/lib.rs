@@ -54,7 +54,9 @@ pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
 pub(crate) fn node_line_col(text: &str, node: tree_sitter::Node<'_>) -> (usize, usize) {
     let p = node.start_position();
     let line_start = node.start_byte() - p.column;
-    let column = text.get(line_start..node.start_byte()).map_or(p.column, |s| s.chars().count());
+    let column = text
+        .get(line_start..node.start_byte())
+        .map_or(p.column, |s| s.chars().count());
     (p.row + 1, column + 1)
 }
 
@@ -106,7 +108,12 @@ mod tests {
         let tree = super::parse(text).expect("parses");
         let mut stack = vec![tree.root_node()];
         while let Some(n) = stack.pop() {
-            assert_eq!(super::node_line_col(text, n), super::line_col(text, n.start_byte()), "{}", n.kind());
+            assert_eq!(
+                super::node_line_col(text, n),
+                super::line_col(text, n.start_byte()),
+                "{}",
+                n.kind()
+            );
             let mut c = n.walk();
             stack.extend(n.children(&mut c));
         }

@@ -21,7 +21,7 @@ impl PackageNames for Names {
             .lookup_name(attr, limit)
             .iter()
             .filter_map(|m| self.0.package(m.package))
-            .map(|p| p.attr.clone())
+            .map(|p| p.attr.to_owned())
             .collect()
     }
 }

@@ -98,7 +98,7 @@ fn requires_nix_index_from_nix_env() {
     let s = setup();
     assert_eq!(s.index.len(), PACKAGES.len());
     assert_eq!(
-        s.index.get("htop").map(|p| p.description.as_str()),
+        s.index.get("htop").map(|p| p.description),
         Some("Interactive process viewer")
     );
     assert_eq!(
