@@ -323,7 +323,7 @@ pub(crate) fn search_results(
         let Some(p) = index.package(m.package) else {
             continue;
         };
-        let desc = first_sentence(&p.description);
+        let desc = first_sentence(p.description);
         if v == Verbosity::Brief || desc.is_empty() {
             parts.push(format!("{}, {}.", n + 1, p.display_name()));
         } else {
