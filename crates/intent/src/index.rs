@@ -270,27 +270,22 @@ impl PackageIndex {
         let mut entries = Vec::with_capacity(text.len() / 40);
         let bytes = text.as_bytes();
         let mut start = 0usize;
-        while start < bytes.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |p| start + p);
-            let line = &bytes[start..end];
-            let mut ends = [0u32; 5];
-            let mut field = 0;
-            for (i, &b) in line.iter().enumerate() {
-                if b == b'\t' {
-                    if field >= 5 {
-                        return None;
-                    }
-                    ends[field] = u32::try_from(start + i).ok()?;
-                    field += 1;
+        let mut ends = [0u32; 5];
+        let mut field = 0usize;
+        // One SIMD pass over all separators: tabs end fields, newlines end packages.
+        for pos in memchr::memchr2_iter(b'\t', b'\n', bytes) {
+            if bytes[pos] == b'\t' {
+                if field >= 5 {
+                    return None;
                 }
+                ends[field] = u32::try_from(pos).ok()?;
+                field += 1;
+                continue;
             }
             if field != 5 {
                 return None;
             }
-            let pop = std::str::from_utf8(&bytes[ends[4] as usize + 1..end])
+            let pop = std::str::from_utf8(&bytes[ends[4] as usize + 1..pos])
                 .ok()?
                 .parse()
                 .ok()?;
@@ -299,7 +294,11 @@ impl PackageIndex {
                 ends,
                 popularity: pop,
             });
-            start = end + 1;
+            start = pos + 1;
+            field = 0;
+        }
+        if start != bytes.len() {
+            return None;
         }
         let mut idx = PackageIndex {
             text,
@@ -311,7 +310,8 @@ impl PackageIndex {
     }
 
     fn build_keys(&mut self) {
-        let mut key_text = String::with_capacity(self.entries.len() * 16);
+        // Keys are ASCII letters and digits only, so bytes suffice (no UTF-8 decoding).
+        let mut key_text: Vec<u8> = Vec::with_capacity(self.entries.len() * 20);
         let mut keys = Vec::with_capacity(self.entries.len() * 2);
         for i in 0..self.entries.len() {
             let p = self.at(i);
@@ -324,9 +324,9 @@ impl PackageIndex {
             for (name, shared_pname) in names {
                 let start = key_text.len();
                 key_text.extend(
-                    name.chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .map(|c| c.to_ascii_lowercase()),
+                    name.bytes()
+                        .filter(u8::is_ascii_alphanumeric)
+                        .map(|b| b.to_ascii_lowercase()),
                 );
                 let len = key_text.len() - start;
                 let new = &key_text[start..];
@@ -337,7 +337,7 @@ impl PackageIndex {
                     key_text.truncate(start);
                     continue;
                 }
-                let sig = signature(new.as_bytes());
+                let sig = signature(new);
                 keys.push(Key {
                     start: u32::try_from(start).unwrap_or(u32::MAX),
                     len: len as u16,
@@ -347,7 +347,8 @@ impl PackageIndex {
                 });
             }
         }
-        self.key_text = key_text;
+        // Only ASCII bytes were pushed, so this cannot fail; an empty key set is the fallback.
+        self.key_text = String::from_utf8(key_text).unwrap_or_default();
         self.keys = keys;
     }
 
@@ -690,8 +691,18 @@ impl PackageIndex {
 
     /// Read the form written by [`PackageIndex::to_cache`]; `None` when it is not one.
     pub fn from_cache(text: &str) -> Option<PackageIndex> {
-        let rest = text.strip_prefix(CACHE_HEADER)?.strip_prefix('\n')?;
-        Self::from_text(rest.to_owned())
+        Self::from_cache_owned(text.to_owned())
+    }
+
+    /// [`PackageIndex::from_cache`] without copying the text (it becomes the index's own).
+    pub fn from_cache_owned(mut text: String) -> Option<PackageIndex> {
+        if !text.starts_with(CACHE_HEADER)
+            || text.as_bytes().get(CACHE_HEADER.len()) != Some(&b'\n')
+        {
+            return None;
+        }
+        text.drain(..=CACHE_HEADER.len());
+        Self::from_text(text)
     }
 }
 
@@ -711,13 +722,20 @@ fn stem(w: &str) -> &str {
 /// so "player" finds "Players".
 fn contains_word(hay: &str, word: &str) -> bool {
     let (h, w) = (hay.as_bytes(), word.as_bytes());
-    if w.is_empty() || h.len() < w.len() {
+    let Some(&first) = w.first() else {
+        return false;
+    };
+    if h.len() < w.len() {
         return false;
     }
-    (0..=h.len() - w.len()).any(|i| {
-        (i == 0 || !h[i - 1].is_ascii_alphanumeric())
-            && h[i].eq_ignore_ascii_case(&w[0])
-            && h[i..i + w.len()].eq_ignore_ascii_case(w)
+    // Candidates are found by SIMD search for the first letter in either case.
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        &h[..=h.len() - w.len()],
+    )
+    .any(|i| {
+        (i == 0 || !h[i - 1].is_ascii_alphanumeric()) && h[i..i + w.len()].eq_ignore_ascii_case(w)
     })
 }
 
@@ -787,7 +805,7 @@ mod tests {
             .map(|m| {
                 format!(
                     "{}:{:?}",
-                    idx.package(m.package).map_or("?", |p| &p.attr),
+                    idx.package(m.package).map_or("?", |p| p.attr),
                     m.how
                 )
             })

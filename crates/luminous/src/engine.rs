@@ -72,7 +72,7 @@ pub fn load_index(
     let curated = luminous_intent::curated_packages();
     let cached = |key: &str, rev: &str| -> Option<PackageIndex> {
         let blob = store?.cached_index(key, rev).ok().flatten()?;
-        PackageIndex::from_cache(std::str::from_utf8(&blob).ok()?)
+        PackageIndex::from_cache_owned(String::from_utf8(blob).ok()?)
     };
     let save = |key: &str, rev: &str, idx: &PackageIndex| {
         if let Some(s) = store {
