@@ -65,17 +65,32 @@ pub struct Resolved {
     pub helper: String,
 }
 
-/// Read the config file (absent is fine; broken is a clear error).
+/// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
+/// (`/etc/xdg/luminous/config.toml`, written by the NixOS module). Absent is fine; broken is
+/// a clear error.
 pub fn load(dirs: &Dirs) -> anyhow::Result<FileConfig> {
-    let path = dirs.config.join("config.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text)
-            .with_context(|| format!("the settings file {} has a mistake", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-        Err(e) => {
-            Err(e).with_context(|| format!("cannot read the settings file {}", path.display()))
+    let system_dirs = std::env::var("XDG_CONFIG_DIRS").unwrap_or_else(|_| "/etc/xdg".into());
+    let candidates = std::iter::once(dirs.config.join("config.toml")).chain(
+        system_dirs
+            .split(':')
+            .filter(|d| !d.is_empty())
+            .map(|d| Path::new(d).join("luminous/config.toml")),
+    );
+    for path in candidates {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                return toml::from_str(&text).with_context(|| {
+                    format!("the settings file {} has a mistake", path.display())
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read the settings file {}", path.display()));
+            }
         }
     }
+    Ok(FileConfig::default())
 }
 
 /// Merge the file with command-line overrides.

@@ -454,3 +454,57 @@ fn search_at_full_scale_when_the_nixpkgs_list_is_present() {
     assert_eq!(v["slots"]["package"], "firefox", "{v}");
     let _ = cfg;
 }
+
+#[test]
+fn settings_file_is_read_and_mistakes_are_plain() {
+    let e = Env::new();
+    std::fs::create_dir_all(e.path("cfg/luminous")).expect("dir");
+    let cfg = e.path("configuration.nix");
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        format!("config = \"{}\"\ngc_keep_days = 30\n", cfg.display()),
+    )
+    .expect("w");
+    let out = e.run(&["ask", "--json", "clean up"]);
+    let v: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or(""),
+    )
+    .expect("json");
+    assert_eq!(
+        v["plan"]["steps"][0]["argv"],
+        serde_json::json!(["nix-collect-garbage", "--delete-older-than", "30d"])
+    );
+    std::fs::write(e.path("cfg/luminous/config.toml"), "gc_keep_dayz = 3\n").expect("w");
+    let out = e.run(&["ask", "help"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("has a mistake") && text(&out).contains("gc_keep_dayz"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn requires_nix_flake_and_module_parse() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for f in [
+        "flake.nix",
+        "nixos-module/default.nix",
+        "tests/data/configuration.nix",
+    ] {
+        let out = Command::new("nix-instantiate")
+            .arg("--parse")
+            .arg(root.join(f))
+            .env("NIX_STATE_DIR", std::env::temp_dir())
+            .output()
+            .expect("nix-instantiate runs (apt-get install nix-bin)");
+        assert!(
+            out.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
