@@ -346,33 +346,13 @@ pub(crate) fn help() -> &'static str {
      and talk slower. I ask before I change anything."
 }
 
-struct Names<'a>(&'a PackageIndex);
-
-impl luminous_nixcfg::PackageNames for Names<'_> {
-    fn exists(&self, attr: &str) -> bool {
-        self.0.get(attr).is_some()
-    }
-    fn nearest(&self, attr: &str, limit: usize) -> Vec<String> {
-        self.0
-            .lookup_name(attr, limit)
-            .iter()
-            .filter_map(|m| self.0.package(m.package))
-            .map(|p| p.attr.to_owned())
-            .collect()
-    }
-}
-
 /// Explain the configuration's problems, or the last failed change's log.
 pub(crate) fn explanation(ctx: &Context<'_>, v: Verbosity) -> String {
     let mut ds = Vec::new();
     match ctx.config {
         Ok(files) => {
-            let names = Names(ctx.index);
-            let names: Option<&dyn luminous_nixcfg::PackageNames> = if ctx.index_complete {
-                Some(&names)
-            } else {
-                None
-            };
+            let names: Option<&dyn luminous_nixcfg::PackageNames> =
+                ctx.index_complete.then_some(ctx.index as _);
             ds = luminous_nixcfg::explain(Config { files }, names);
         }
         Err(why) if ctx.last_failure.is_none() => {

@@ -447,9 +447,8 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
         let store = open_store(&dirs);
         let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
         let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
-        let names = IndexNames(&loaded.index);
         let names: Option<&dyn luminous_nixcfg::PackageNames> =
-            if loaded.complete { Some(&names) } else { None };
+            loaded.complete.then_some(&loaded.index as _);
         luminous_nixcfg::explain(luminous_nixcfg::edit::Config { files: &files }, names)
     };
     if json {
@@ -469,22 +468,6 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
     } else {
         ExitCode::from(1)
     })
-}
-
-struct IndexNames<'a>(&'a luminous_intent::PackageIndex);
-
-impl luminous_nixcfg::PackageNames for IndexNames<'_> {
-    fn exists(&self, attr: &str) -> bool {
-        self.0.get(attr).is_some()
-    }
-    fn nearest(&self, attr: &str, limit: usize) -> Vec<String> {
-        self.0
-            .nearest(attr, limit)
-            .iter()
-            .filter_map(|m| self.0.package(m.package))
-            .map(|p| p.attr.to_owned())
-            .collect()
-    }
 }
 
 fn history(json: bool, limit: usize) -> anyhow::Result<ExitCode> {

@@ -383,6 +383,19 @@ fn search_json_and_gzipped_index() {
     );
 }
 
+/// The attributes `luminous search --json ARGS` returns, best first.
+fn search_attrs(e: &Env, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["search", "--json"];
+    all.extend(args);
+    let v: serde_json::Value = serde_json::from_slice(&e.run(&all).stdout).expect("json");
+    v["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["attr"].as_str().map(str::to_owned))
+        .collect()
+}
+
 fn flate2_encoder() -> flate2::write::GzEncoder<Vec<u8>> {
     flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())
 }
@@ -415,38 +428,18 @@ fn search_at_full_scale_when_the_nixpkgs_list_is_present() {
         ("htop", "htop"),
         ("libreofice", "libreoffice"),
     ] {
-        let v: serde_json::Value = serde_json::from_slice(
-            &e.run(&["search", "--json", "--index", f, "--limit", "5", query])
-                .stdout,
-        )
-        .expect("json");
-        let attrs: Vec<&str> = v["results"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r["attr"].as_str())
-            .collect();
+        let attrs = search_attrs(&e, &["--index", f, "--limit", "5", query]);
         assert!(
-            attrs.iter().take(3).any(|a| *a == want),
+            attrs.iter().take(3).any(|a| a == want),
             "{query}: {attrs:?}"
         );
     }
-    let v: serde_json::Value = serde_json::from_slice(
-        &e.run(&["search", "--json", "--index", f, "video player"])
-            .stdout,
-    )
-    .expect("json");
-    let attrs: Vec<&str> = v["results"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r["attr"].as_str())
-        .collect();
+    let attrs = search_attrs(&e, &["--index", f, "video player"]);
     assert!(
         attrs
             .iter()
             .take(5)
-            .any(|a| ["vlc", "mpv", "celluloid"].contains(a)),
+            .any(|a| ["vlc", "mpv", "celluloid"].contains(&a.as_str())),
         "video player: {attrs:?}"
     );
     let cfg = e.path("configuration.nix");

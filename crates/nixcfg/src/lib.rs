@@ -68,6 +68,19 @@ pub trait PackageNames {
     fn nearest(&self, attr: &str, limit: usize) -> Vec<String>;
 }
 
+impl PackageNames for luminous_intent::PackageIndex {
+    fn exists(&self, attr: &str) -> bool {
+        self.get(attr).is_some()
+    }
+    fn nearest(&self, attr: &str, limit: usize) -> Vec<String> {
+        luminous_intent::PackageIndex::nearest(self, attr, limit)
+            .iter()
+            .filter_map(|m| self.package(m.package))
+            .map(|p| p.attr.to_owned())
+            .collect()
+    }
+}
+
 /// Everything wrong with a configuration: per file, its first syntax error, or else its
 /// semantic problems; then, when every file parses and `names` is given (a complete package
 /// index), packages that do not exist. Sorted by file order, then line.

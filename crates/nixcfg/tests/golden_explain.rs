@@ -5,26 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use expect_test::expect_file;
-use luminous_intent::PackageIndex;
 use luminous_nixcfg::edit::{Config, SourceFile};
-use luminous_nixcfg::{Diagnostic, PackageNames, explain, log};
+use luminous_nixcfg::{Diagnostic, explain, log};
 use luminous_test_support::NixEnv;
-
-struct Names(PackageIndex);
-
-impl PackageNames for Names {
-    fn exists(&self, attr: &str) -> bool {
-        self.0.get(attr).is_some()
-    }
-    fn nearest(&self, attr: &str, limit: usize) -> Vec<String> {
-        self.0
-            .lookup_name(attr, limit)
-            .iter()
-            .filter_map(|m| self.0.package(m.package))
-            .map(|p| p.attr.to_owned())
-            .collect()
-    }
-}
 
 fn inputs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/explain");
@@ -62,7 +45,7 @@ fn explain_path(p: &Path) -> Vec<Diagnostic> {
         return log::explain_log(&name, &text);
     }
     let files = [SourceFile { name, text }];
-    let names = Names(luminous_intent::curated_index());
+    let names = luminous_intent::curated_index();
     explain(Config { files: &files }, Some(&names))
 }
 
