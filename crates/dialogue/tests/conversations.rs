@@ -458,3 +458,65 @@ fn options_never_sound_the_same() {
         "Did you mean 1, firefox-bin, or 2, firefox-unwrapped? Say the number."
     );
 }
+
+/// What read-only plans say about real command output.
+#[test]
+fn outcomes_of_read_only_plans() {
+    use luminous_dialogue::{Outcome, StepOutcome};
+    let index = curated_index();
+    let settings = Settings::default();
+    let files = [SourceFile {
+        name: "c.nix".into(),
+        text: CONFIG.into(),
+    }];
+    let ctx = Context {
+        index: &index,
+        index_complete: false,
+        config: Ok(&files),
+        settings: &settings,
+        last_failure: None,
+    };
+    let run = |text: &str, outputs: &[(i32, &str)]| -> String {
+        let mut d = Dialogue::new(Preferences::default());
+        let Action::Execute { plan } = d.turn(text, &ctx).action else {
+            return "no plan".into();
+        };
+        let steps: Vec<StepOutcome> = outputs
+            .iter()
+            .map(|(code, out)| StepOutcome {
+                exit_code: Some(*code),
+                stdout: (*out).into(),
+                ..StepOutcome::default()
+            })
+            .collect();
+        let ok = steps.iter().all(|s| s.exit_code == Some(0));
+        d.outcome(&plan, &Outcome { ok, steps }, &ctx).text
+    };
+    expect!["Your main disk has 70 gigabytes free of 250 gigabytes; it is 72 percent full."].assert_eq(&run(
+        "how full is my disk",
+        &[(0, "Mounted on 1B-blocks Used Avail\n/ 250000000000 180000000000 70000000000\n/nix/store 250000000000 180000000000 70000000000\n")],
+    ));
+    expect!["You have 2 generations. The current one is number 42, from 2026-11-20."].assert_eq(
+        &run(
+            "list generations",
+            &[(
+                0,
+                "  41   2026-10-01 09:12:44   \n  42   2026-11-20 18:03:10   (current)\n",
+            )],
+        ),
+    );
+    expect!["This is NixOS 25.05.20250101.abcdef (Warbler), with kernel Linux 6.12.8."].assert_eq(
+        &run(
+            "system info",
+            &[
+                (0, "Linux 6.12.8\n"),
+                (0, "25.05.20250101.abcdef (Warbler)\n"),
+            ],
+        ),
+    );
+    expect!["The kernel is Linux 6.1.0. This does not look like NixOS: nixos-version is missing."]
+        .assert_eq(&run(
+            "what version of nixos is this",
+            &[(0, "Linux 6.1.0\n"), (127, "")],
+        ));
+}

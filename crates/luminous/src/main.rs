@@ -449,7 +449,10 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
         let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
         let names: Option<&dyn luminous_nixcfg::PackageNames> =
             loaded.complete.then_some(&loaded.index as _);
-        luminous_nixcfg::explain(luminous_nixcfg::edit::Config { files: &files }, names)
+        let mut found =
+            luminous_nixcfg::explain(luminous_nixcfg::edit::Config { files: &files }, names);
+        found.extend(nix_second_opinion(&runner, &files));
+        found
     };
     if json {
         println!("{}", serde_json::json!({ "diagnostics": diagnostics }));
@@ -468,6 +471,53 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Ask Nix itself (if installed) whether each file that our own reading finds no syntax
+/// error in parses, and explain what it says, at the place it says. Nix is stricter in a few
+/// corners (`a == b == c`, a path ending in a slash).
+fn nix_second_opinion(
+    runner: &luminous_nixexec::SystemRunner,
+    files: &[luminous_nixcfg::edit::SourceFile],
+) -> Vec<luminous_nixcfg::Diagnostic> {
+    use luminous_nixexec::Runner as _;
+    let mut out = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| luminous_nixcfg::syntax::first_error(&f.name, &f.text).is_none())
+    {
+        let argv = [
+            "nix-instantiate".to_owned(),
+            "--parse".to_owned(),
+            f.name.clone(),
+        ];
+        let run = runner.run(&argv, false, &mut luminous_nixexec::runner::Silent);
+        // Not installed, or it parsed: nothing to add.
+        if run.error.is_some() || run.exit_code == Some(0) {
+            continue;
+        }
+        for mut d in luminous_nixcfg::log::explain_log(&f.name, &run.stderr) {
+            if let Some((line, column)) = nix_location(&run.stderr, &f.name) {
+                (d.line, d.column) = (line, column);
+                // The place is said by the diagnostic itself; no need to repeat it.
+                d.message = d
+                    .message
+                    .replace(&format!(" (in {}, line {line})", f.name), "");
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// `at FILE:LINE:COLUMN:` in Nix's error output.
+fn nix_location(stderr: &str, file: &str) -> Option<(usize, usize)> {
+    let rest = stderr.split(&format!("at {file}:")).nth(1)?;
+    let mut parts = rest.split(':');
+    Some((
+        parts.next()?.trim().parse().ok()?,
+        parts.next()?.trim().parse().ok()?,
+    ))
 }
 
 fn history(json: bool, limit: usize) -> anyhow::Result<ExitCode> {

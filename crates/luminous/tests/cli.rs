@@ -501,3 +501,23 @@ fn requires_nix_flake_and_module_parse() {
         );
     }
 }
+
+#[test]
+fn requires_nix_second_opinion_where_nix_is_stricter() {
+    let e = Env::new();
+    std::fs::write(
+        e.path("strict.nix"),
+        "{ pkgs, ... }:\n{\n  networking.hostName = if 1 == 2 == 3 then \"a\" else \"b\";\n}\n",
+    )
+    .expect("w");
+    let p = e.path("strict.nix");
+    let out = e.run(&["explain", "--json", p.to_str().expect("utf8")]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let d = &v["diagnostics"][0];
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(3), Some(35)),
+        "{v}"
+    );
+    assert_eq!(d["message"], "Nix cannot read this: unexpected ==.");
+}

@@ -138,10 +138,10 @@ fn explain_error_message(msg: &str) -> (String, String) {
             "Keep one definition and delete the other.".into(),
         );
     }
-    if msg.starts_with("syntax error") {
+    if let Some(rest) = msg.strip_prefix("syntax error, ") {
         return (
-            format!("The configuration has a syntax error: {msg}."),
-            "Run luminous explain on the configuration for the exact line.".into(),
+            format!("Nix cannot read this: {}.", plain_tokens(rest)),
+            "Check that line and the one before it.".into(),
         );
     }
     if msg.contains("collision between") {
@@ -169,9 +169,38 @@ fn explain_error_message(msg: &str) -> (String, String) {
     }
     let short: String = msg.chars().take(160).collect();
     (
-        format!("The build stopped with this error: {short}"),
-        "Run luminous explain on the configuration to check it.".into(),
+        format!("Nix says: {short}."),
+        "Check the place it names.".into(),
     )
+}
+
+/// Bison's token names in Nix's syntax errors, in words.
+fn plain_tokens(msg: &str) -> String {
+    const TOKENS: &[(&str, &str)] = &[
+        ("EQ", "=="),
+        ("NEQ", "!="),
+        ("CONCAT", "++"),
+        ("UPDATE", "//"),
+        ("ELSE", "else"),
+        ("THEN", "then"),
+        ("IN", "in"),
+        ("ID", "a name"),
+        ("OR_KW", "or"),
+        ("IMPL", "->"),
+        ("AND", "&&"),
+        ("OR", "||"),
+        ("end of file", "the end of the file"),
+    ];
+    msg.split(' ')
+        .map(|w| {
+            let (core, tail) = w.split_at(w.trim_end_matches([',', '.']).len());
+            TOKENS
+                .iter()
+                .find(|(t, _)| *t == core)
+                .map_or_else(|| w.to_owned(), |(_, p)| format!("{p}{tail}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `the following units failed: a.service, b.service`, or `Failed to start X.`
