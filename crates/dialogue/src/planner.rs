@@ -72,6 +72,10 @@ fn edit_error(e: &EditError) -> String {
     }
 }
 
+fn is_are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
+}
+
 pub(crate) fn short_file(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -136,7 +140,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
             match edit::add_packages(Config { files: &files }, &attrs) {
                 Err(e) => Planned::Reply(edit_error(&e)),
                 Ok(ch) if ch.edits.is_empty() => {
-                    Planned::Reply(format!("{} is already in your configuration. Nothing to do.", names()))
+                    Planned::Reply(format!("{} {} already in your configuration. Nothing to do.", names(), is_are(packages.len())))
                 }
                 Ok(ch) => {
                     let mut text_note = String::new();
@@ -190,7 +194,11 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
                                 options: vec![Candidate { intent: c.intent, slots: Slots::from([("package".to_owned(), attr)]) }],
                             }
                         }
-                        None => Planned::Reply(format!("{} is not in your configuration, so there is nothing to remove.", names())),
+                        None => Planned::Reply(format!(
+                            "{} {} not in your configuration, so there is nothing to remove.",
+                            names(),
+                            is_are(packages.len())
+                        )),
                     }
                 }
                 Ok(ch) => {

@@ -633,20 +633,28 @@ impl PackageIndex {
         for i in 0..self.entries.len() {
             let p = self.at(i);
             let mut hits = 0usize;
+            // A word found only through a synonym counts for the match but weighs half.
+            let mut weight = 0.0f32;
             for (n, w) in words.iter().enumerate() {
                 // Give up on a package as soon as it can no longer reach `needed`.
                 if hits + (words.len() - n) < needed {
                     break;
                 }
-                if contains_word(p.description, w)
-                    || contains_word(p.pname, w)
-                    || contains_word(p.aliases, w)
-                {
+                let found_as = |f: &str| {
+                    contains_word(p.description, f)
+                        || contains_word(p.pname, f)
+                        || contains_word(p.aliases, f)
+                };
+                if found_as(w) {
                     hits += 1;
+                    weight += 1.0;
+                } else if synonyms(w).iter().any(|f| found_as(f)) {
+                    hits += 1;
+                    weight += 0.5;
                 }
             }
             if hits >= needed {
-                let frac = hits as f32 / words.len() as f32;
+                let frac = weight / words.len() as f32;
                 let score = 0.35 + 0.25 * frac + self.prior(i);
                 found.push(Match {
                     package: i,
@@ -703,6 +711,27 @@ impl PackageIndex {
         }
         text.drain(..=CACHE_HEADER.len());
         Self::from_text(text)
+    }
+}
+
+/// Words people use for the same kind of program ("pdf reader" finds a "PDF viewer").
+fn synonyms(word: &str) -> &'static [&'static str] {
+    match word {
+        "reader" => &["viewer"],
+        "viewer" => &["reader"],
+        "music" | "song" => &["audio"],
+        "movie" | "film" => &["video"],
+        "mail" => &["email"],
+        "email" => &["mail"],
+        "photo" => &["image", "picture"],
+        "picture" => &["image", "photo"],
+        "image" => &["photo", "picture"],
+        "chat" => &["messenger", "messaging"],
+        "messenger" => &["chat"],
+        "note" => &["notes", "notebook"],
+        "internet" => &["web"],
+        "drawing" | "paint" => &["painting", "drawing"],
+        _ => &[],
     }
 }
 

@@ -200,6 +200,17 @@ fn from_rule(
     let mut intent = kind;
 
     match kind {
+        // "set up ssh": setting up something that is a service means turning it on.
+        IntentKind::InstallPackage
+            if m.compiled.rule.template.starts_with("(put|set up|setup)")
+                && let Some(service) = m.caps.get("package").and_then(|p| {
+                    services::find(&clean_phrase(p, ARTICLES, SERVICE_TAIL).join(" "))
+                }) =>
+        {
+            intent = IntentKind::EnableService;
+            slots.insert("service".into(), service.id.into());
+            slots.insert("option".into(), service.option.into());
+        }
         IntentKind::InstallPackage | IntentKind::RemovePackage | IntentKind::TryPackage => {
             let phrase = m.caps.get("package").cloned().unwrap_or_default();
             let r = resolve_packages(&phrase, index, notes);

@@ -110,6 +110,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("is there a screen reader", "query=screen reader"),
             ("look for thunderbrid", "query=thunderbrid"),
             ("which pdf viewer should I install", "query=pdf viewer"),
+            ("search for a pdf reader", "query=pdf reader"),
         ],
     },
     IntentSpec {
@@ -143,6 +144,7 @@ pub const REGISTRY: &[IntentSpec] = &[
                 "(list|show|tell) (me)? (my|the|all|all the|all my)? (installed)? (packages|programs|apps|software|applications) *",
             ),
             r("what (do i have|have i got|have i) installed *"),
+            r("what (did i|have i|did we|have we) (install|installed|add|added) *"),
             r("(what|which) (packages|programs|apps|software|applications) (do i have|have i got)"),
         ],
         examples: &[
@@ -150,6 +152,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("list my packages", ""),
             ("show me all installed programs", ""),
             ("which apps do I have", ""),
+            ("what did I install", ""),
         ],
     },
     IntentSpec {
@@ -269,6 +272,7 @@ pub const REGISTRY: &[IntentSpec] = &[
                 "switch printing on",
                 "option=services.printing.enable,service=printing",
             ),
+            ("set up ssh", "option=services.openssh.enable,service=ssh"),
             (
                 "enable docker",
                 "option=virtualisation.docker.enable,service=docker",
@@ -446,7 +450,7 @@ pub const REGISTRY: &[IntentSpec] = &[
         changes_system: false,
         rules: &[
             f(
-                "(talk|speak|read|go|say it) (slower|more slowly|slowly|slow) *",
+                "* (talk|speak|read|go|say it|say things) (slower|more slowly|slowly|slow) *",
                 &[("name", "speech_rate"), ("value", "slower")],
             ),
             f(
@@ -454,7 +458,7 @@ pub const REGISTRY: &[IntentSpec] = &[
                 &[("name", "speech_rate"), ("value", "slower")],
             ),
             f(
-                "(talk|speak|read|go|say it) (faster|more quickly|quicker|fast) *",
+                "* (talk|speak|read|go|say it|say things) (faster|more quickly|quicker|fast) *",
                 &[("name", "speech_rate"), ("value", "faster")],
             ),
             f(
@@ -497,6 +501,7 @@ pub const REGISTRY: &[IntentSpec] = &[
         examples: &[
             ("talk slower", "name=speech_rate,value=slower"),
             ("please speak faster", "name=speech_rate,value=faster"),
+            ("make it talk faster", "name=speech_rate,value=faster"),
             ("be more brief", "name=verbosity,value=brief"),
             ("quiet mode", "name=quiet,value=on"),
         ],
