@@ -521,3 +521,48 @@ fn requires_nix_second_opinion_where_nix_is_stricter() {
     );
     assert_eq!(d["message"], "Nix cannot read this: unexpected ==.");
 }
+
+/// The index from the user's own nixpkgs: built once with nix-env, cached by revision,
+/// rebuilt when nixpkgs changes.
+#[test]
+fn requires_nix_index_from_local_nixpkgs_is_cached_by_revision() {
+    let nix = luminous_test_support::NixEnv::new();
+    let e = Env::new();
+    let pkgs = nix.write_package_set(&[("frobtool", "Frobs widgets"), ("htop", "Process viewer")]);
+    std::fs::create_dir_all(e.path("cfg/luminous")).expect("dir");
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        format!("nixpkgs = \"{}\"\n", pkgs.display()),
+    )
+    .expect("w");
+    let search = |q: &str| {
+        let mut c = e.cmd();
+        for (k, v) in nix.vars() {
+            if k != "HOME" {
+                c.env(k, v);
+            }
+        }
+        let out = c.args(["search", q]).output().expect("runs");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (out, err) = search("frobtol");
+    assert_eq!(out, "1. frobtool 1.0: Frobs widgets\n", "{err}");
+    assert!(
+        err.contains("Reading the package list from your nixpkgs"),
+        "{err}"
+    );
+    let (out, err) = search("frobtool");
+    assert_eq!(out, "1. frobtool 1.0: Frobs widgets\n");
+    assert!(err.is_empty(), "the second run reads the cache: {err}");
+    // A new nixpkgs revision: the index is rebuilt.
+    nix.write_package_set(&[
+        ("frobtool", "Frobs widgets, version two"),
+        ("htop", "Process viewer"),
+    ]);
+    let (out, err) = search("frobtool");
+    assert_eq!(out, "1. frobtool 1.0: Frobs widgets, version two\n");
+    assert!(err.contains("Reading the package list"), "{err}");
+}
