@@ -11,6 +11,15 @@ mkdir -p "$CARGO_TARGET_DIR"
 need_apt=()
 command -v nix-instantiate >/dev/null || need_apt+=(nix-bin)
 command -v cc >/dev/null || need_apt+=(build-essential)
+# whisper.cpp and espeak-ng are built from source by their crates; ALSA for audio.
+for pkg in cmake libclang-dev pkg-config libssl-dev libasound2-dev libsonic-dev espeak-ng sox python3-pip; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+# Debian's python3-pip is not needed where a pip already works (pyenv, a virtualenv).
+if python3 -m pip --version >/dev/null 2>&1; then
+  need_apt=("${need_apt[@]/python3-pip}")
+fi
+read -ra need_apt <<<"${need_apt[*]}" 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"
   sudo_cmd=""

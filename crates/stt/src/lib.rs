@@ -1,0 +1,277 @@
+//! Speech to text with whisper.cpp, tuned for short spoken commands: a reduced audio context
+//! for short clips (whisper otherwise encodes a fixed 30-second window), greedy decoding, the
+//! command vocabulary as initial prompt, and blank or non-speech results discarded.
+
+use std::path::Path;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+/// Samples per second whisper expects.
+pub const SAMPLE_RATE: usize = 16_000;
+
+/// Why speech could not be turned into text.
+#[derive(Debug, thiserror::Error)]
+pub enum SttError {
+    /// The model file is missing.
+    #[error("the speech recognition model {0} is missing; run: luminous models fetch")]
+    Missing(String),
+    /// The model file is not a whisper.cpp model, or whisper.cpp refused it.
+    #[error(
+        "the speech recognition model {path} could not be loaded ({why}); run: luminous models fetch"
+    )]
+    Load {
+        /// The file.
+        path: String,
+        /// What whisper.cpp said.
+        why: String,
+    },
+    /// Transcription failed.
+    #[error("speech recognition failed: {0}")]
+    Transcribe(String),
+}
+
+/// Settings for short commands.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// CPU threads.
+    pub threads: usize,
+    /// Words to bias recognition towards (the command vocabulary).
+    pub prompt: String,
+    /// Results whose no-speech probability is above this are discarded.
+    pub no_speech_threshold: f32,
+    /// The smallest audio context (in 20 ms steps) for short clips. Smaller is faster, but
+    /// below about 448 (9 s) tiny.en starts repeating itself on one-word commands.
+    pub min_audio_ctx: i32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+            prompt: DEFAULT_PROMPT.to_owned(),
+            no_speech_threshold: 0.6,
+            min_audio_ctx: 448,
+        }
+    }
+}
+
+/// What people say to Luminous, so whisper leans towards it.
+pub const DEFAULT_PROMPT: &str = "Install Firefox. Remove VLC. Search for a music player. Enable Bluetooth. \
+     Roll back. Update the system. Yes. No. Cancel.";
+
+/// A loaded model with its decoding state, reused across utterances.
+pub struct Transcriber {
+    // Field order: the state must be dropped before the context it came from.
+    state: WhisperState,
+    _ctx: WhisperContext,
+    options: Options,
+}
+
+impl std::fmt::Debug for Transcriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transcriber")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What was heard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    /// The text, trimmed; empty when nothing was said.
+    pub text: String,
+    /// Whisper's probability that there was no speech.
+    pub no_speech: f32,
+}
+
+/// Whisper's way of saying it heard no words: `[BLANK_AUDIO]`, `(silence)`, `[Music]`, `*coughs*`.
+fn is_non_speech(text: &str) -> bool {
+    let t = text.trim();
+    t.is_empty()
+        || (t.starts_with('[') && t.ends_with(']'))
+        || (t.starts_with('(') && t.ends_with(')'))
+        || (t.starts_with('*') && t.ends_with('*'))
+        || t.chars().all(|c| !c.is_alphanumeric())
+}
+
+impl Transcriber {
+    /// Load a whisper.cpp (ggml) model.
+    pub fn load(path: &Path, options: Options) -> Result<Transcriber, SttError> {
+        let shown = path.display().to_string();
+        // whisper.cpp aborts the process on some malformed files: check the header first.
+        let mut magic = [0u8; 4];
+        match std::fs::File::open(path) {
+            Err(_) => return Err(SttError::Missing(shown)),
+            Ok(mut f) => {
+                use std::io::Read as _;
+                if f.read_exact(&mut magic).is_err() || u32::from_le_bytes(magic) != 0x6767_6d6c {
+                    return Err(SttError::Load {
+                        path: shown,
+                        why: "not a whisper.cpp ggml file".into(),
+                    });
+                }
+            }
+        }
+        whisper_rs::install_logging_hooks();
+        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default())
+            .map_err(|e| SttError::Load {
+                path: shown.clone(),
+                why: e.to_string(),
+            })?;
+        let state = ctx.create_state().map_err(|e| SttError::Load {
+            path: shown,
+            why: e.to_string(),
+        })?;
+        Ok(Transcriber {
+            state,
+            _ctx: ctx,
+            options,
+        })
+    }
+
+    /// Transcribe 16 kHz mono samples. Short clips are padded with silence (whisper wants
+    /// at least a second) and use a reduced audio context, which is most of the speed.
+    pub fn transcribe(&mut self, samples: &[f32]) -> Result<Transcript, SttError> {
+        let min = SAMPLE_RATE * 3 / 2;
+        let mut audio = Vec::with_capacity(samples.len().max(min) + SAMPLE_RATE / 5);
+        audio.extend(std::iter::repeat_n(0.0f32, SAMPLE_RATE / 10));
+        audio.extend_from_slice(samples);
+        if audio.len() < min {
+            audio.resize(min, 0.0);
+        }
+        audio.extend(std::iter::repeat_n(0.0f32, SAMPLE_RATE / 10));
+        let seconds = audio.len() as f32 / SAMPLE_RATE as f32;
+        let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        p.set_n_threads(self.options.threads as i32);
+        p.set_language(Some("en"));
+        p.set_translate(false);
+        p.set_no_context(true);
+        p.set_no_timestamps(true);
+        p.set_single_segment(true);
+        p.set_suppress_blank(true);
+        p.set_suppress_nst(true);
+        // Repetition ("yes yes yes ...") is whisper's failure on short clips: a token budget
+        // that fits the audio stops it early; the temperature fallback, triggered by the
+        // entropy of a repetitive result, recovers the right text.
+        let budget = (seconds * 6.0) as i32 + 8;
+        p.set_max_tokens(budget);
+        p.set_temperature_inc(0.2);
+        p.set_entropy_thold(2.4);
+        p.set_print_progress(false);
+        p.set_print_realtime(false);
+        p.set_print_special(false);
+        p.set_print_timestamps(false);
+        p.set_initial_prompt(&self.options.prompt);
+        // One audio context step is 20 ms; keep a margin, and never go below what short
+        // commands need to be recognised well.
+        if seconds < 29.0 {
+            let ctx = ((seconds * 50.0) as i32 + 64).clamp(self.options.min_audio_ctx, 1500);
+            p.set_audio_ctx(ctx);
+        }
+        self.state
+            .full(p, &audio)
+            .map_err(|e| SttError::Transcribe(e.to_string()))?;
+        let mut text = String::new();
+        let mut no_speech = 0.0f32;
+        for seg in self.state.as_iter() {
+            no_speech = no_speech.max(seg.no_speech_probability());
+            text.push_str(
+                &seg.to_str_lossy()
+                    .map_err(|e| SttError::Transcribe(e.to_string()))?,
+            );
+        }
+        let text = collapse_repeats(text.trim());
+        if is_non_speech(&text) || no_speech > self.options.no_speech_threshold {
+            return Ok(Transcript {
+                text: String::new(),
+                no_speech,
+            });
+        }
+        Ok(Transcript { text, no_speech })
+    }
+}
+
+/// "Yes. Yes. Yes." becomes "Yes.": a decoding loop never adds meaning.
+fn collapse_repeats(text: &str) -> String {
+    let mut sentences: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '?' | '!') {
+            sentences.push(text[start..=i].trim());
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        sentences.push(text[start..].trim());
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for s in sentences.into_iter().filter(|s| !s.is_empty()) {
+        let key = |x: &str| x.trim_end_matches(['.', '?', '!']).to_lowercase();
+        // A cut-off repetition ("What can you") is a prefix of the sentence before it.
+        if out
+            .last()
+            .is_some_and(|prev| key(prev) == key(s) || key(prev).starts_with(&key(s)))
+        {
+            continue;
+        }
+        out.push(s);
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_speech_markers() {
+        for t in [
+            "",
+            "  ",
+            "[BLANK_AUDIO]",
+            "(silence)",
+            "[Music]",
+            "*coughs*",
+            "...",
+            " - ",
+        ] {
+            assert!(is_non_speech(t), "{t:?}");
+        }
+        assert!(!is_non_speech("Install Firefox."));
+    }
+
+    #[test]
+    fn repeats_collapse() {
+        assert_eq!(collapse_repeats("Yes. Yes. Yes."), "Yes.");
+        assert_eq!(
+            collapse_repeats("What can you do? What can you do? What can you"),
+            "What can you do?"
+        );
+        assert_eq!(
+            collapse_repeats("Install Firefox. Yes."),
+            "Install Firefox. Yes."
+        );
+        assert_eq!(collapse_repeats("Roll back"), "Roll back");
+    }
+
+    #[test]
+    fn missing_and_corrupt_models_are_explained() {
+        let dir = std::env::temp_dir().join(format!("luminous-stt-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let missing = dir.join("missing.bin");
+        assert!(matches!(
+            Transcriber::load(&missing, Options::default()),
+            Err(SttError::Missing(_))
+        ));
+        let corrupt = dir.join("corrupt.bin");
+        let _ = std::fs::write(&corrupt, b"not a model at all");
+        let err = Transcriber::load(&corrupt, Options::default()).expect_err("corrupt");
+        assert!(
+            err.to_string().contains("not a whisper.cpp ggml file"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
