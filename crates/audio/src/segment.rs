@@ -1,0 +1,268 @@
+//! Cutting a 16 kHz stream into utterances with webrtc-vad.
+//!
+//! Speech starts when most of a short window of frames is voiced (so a click or a cough is
+//! not an utterance), and the utterance keeps a pre-roll of the audio before that point (so
+//! the first syllable is not lost). It ends after a hangover of silence tuned for commands,
+//! or at a maximum length. webrtc-vad is weak in noise, so frames must also be loud enough.
+
+use webrtc_vad::{SampleRate, Vad, VadMode};
+
+/// 30 ms at 16 kHz.
+pub const FRAME: usize = 480;
+
+/// Tuning, in frames of 30 ms unless said otherwise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Config {
+    /// Frames of audio kept from before speech started.
+    pub pre_roll: usize,
+    /// The window in which `start_voiced` frames must be voiced to start speech.
+    pub start_window: usize,
+    /// See `start_window`.
+    pub start_voiced: usize,
+    /// Unvoiced frames in a row that end an utterance.
+    pub hangover: usize,
+    /// Voiced frames an utterance needs; shorter ones are noise.
+    pub min_voiced: usize,
+    /// The longest utterance, in frames.
+    pub max_frames: usize,
+    /// Frames quieter than this RMS (0 to 1) count as unvoiced whatever the VAD says.
+    pub min_rms: f32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            pre_roll: 10,    // 300 ms
+            start_window: 6, // 180 ms
+            start_voiced: 4, // 120 ms of it voiced
+            hangover: 13,    // 390 ms of silence ends a command
+            min_voiced: 7,   // 210 ms of speech at least
+            max_frames: 500, // 15 s
+            min_rms: 0.004,  // about -48 dBFS
+        }
+    }
+}
+
+/// One utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Utterance {
+    /// 16 kHz mono samples, pre-roll included.
+    pub samples: Vec<f32>,
+    /// Where speech started in the stream, in ms.
+    pub start_ms: u64,
+    /// Where the last voiced frame ended, in ms (end of speech).
+    pub end_ms: u64,
+    /// True when it was cut at the maximum length.
+    pub cut: bool,
+}
+
+/// The segmenter's state.
+pub struct Segmenter {
+    vad: Vad,
+    config: Config,
+    pending: Vec<f32>,
+    history: std::collections::VecDeque<(Vec<f32>, bool)>,
+    current: Option<Current>,
+    frames_seen: u64,
+}
+
+impl std::fmt::Debug for Segmenter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Segmenter")
+            .field("config", &self.config)
+            .field("in_speech", &self.current.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Current {
+    samples: Vec<f32>,
+    start_frame: u64,
+    last_voiced_frame: u64,
+    voiced: usize,
+    silent_run: usize,
+    frames: usize,
+}
+
+fn rms(frame: &[f32]) -> f32 {
+    (frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32).sqrt()
+}
+
+impl Segmenter {
+    /// A segmenter with `config`.
+    pub fn new(config: Config) -> Segmenter {
+        Segmenter {
+            vad: Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, VadMode::Aggressive),
+            config,
+            pending: Vec::new(),
+            history: Default::default(),
+            current: None,
+            frames_seen: 0,
+        }
+    }
+
+    /// True while inside an utterance.
+    pub fn in_speech(&self) -> bool {
+        self.current.is_some()
+    }
+
+    fn voiced(&mut self, frame: &[f32]) -> bool {
+        if rms(frame) < self.config.min_rms {
+            return false;
+        }
+        let pcm: Vec<i16> = frame
+            .iter()
+            .map(|s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .collect();
+        self.vad.is_voice_segment(&pcm).unwrap_or(false)
+    }
+
+    /// Feed samples; returns utterances that ended within them.
+    pub fn push(&mut self, samples: &[f32]) -> Vec<Utterance> {
+        self.pending.extend_from_slice(samples);
+        let mut done = Vec::new();
+        while self.pending.len() >= FRAME {
+            let frame: Vec<f32> = self.pending.drain(..FRAME).collect();
+            if let Some(u) = self.frame(frame) {
+                done.push(u);
+            }
+        }
+        done
+    }
+
+    /// End of stream: an utterance in progress is returned if it had enough speech.
+    pub fn finish(&mut self) -> Option<Utterance> {
+        let c = self.current.take()?;
+        self.close(c, false)
+    }
+
+    fn frame(&mut self, frame: Vec<f32>) -> Option<Utterance> {
+        let voiced = self.voiced(&frame);
+        let n = self.frames_seen;
+        self.frames_seen += 1;
+        let cfg = self.config;
+        if let Some(c) = self.current.as_mut() {
+            c.samples.extend_from_slice(&frame);
+            c.frames += 1;
+            if voiced {
+                c.voiced += 1;
+                c.silent_run = 0;
+                c.last_voiced_frame = n;
+            } else {
+                c.silent_run += 1;
+            }
+            if c.silent_run >= cfg.hangover || c.frames >= cfg.max_frames {
+                let cut = c.frames >= cfg.max_frames;
+                let c = self.current.take()?;
+                return self.close(c, cut);
+            }
+            return None;
+        }
+        self.history.push_back((frame, voiced));
+        while self.history.len() > cfg.pre_roll.max(cfg.start_window) {
+            self.history.pop_front();
+        }
+        let recent = self
+            .history
+            .iter()
+            .rev()
+            .take(cfg.start_window)
+            .filter(|(_, v)| *v)
+            .count();
+        if recent >= cfg.start_voiced {
+            let start_frame = n + 1 - self.history.len() as u64;
+            let samples: Vec<f32> = self
+                .history
+                .iter()
+                .flat_map(|(f, _)| f.iter().copied())
+                .collect();
+            self.current = Some(Current {
+                frames: self.history.len(),
+                samples,
+                start_frame,
+                last_voiced_frame: n,
+                voiced: recent,
+                silent_run: 0,
+            });
+            self.history.clear();
+        }
+        None
+    }
+
+    fn close(&mut self, c: Current, cut: bool) -> Option<Utterance> {
+        if c.voiced < self.config.min_voiced {
+            return None;
+        }
+        let ms = |frame: u64| frame * 30;
+        Some(Utterance {
+            samples: c.samples,
+            start_ms: ms(c.start_frame),
+            end_ms: ms(c.last_voiced_frame + 1),
+            cut,
+        })
+    }
+}
+
+/// Cut a whole recording into utterances.
+pub fn utterances(samples: &[f32], config: Config) -> Vec<Utterance> {
+    let mut s = Segmenter::new(config);
+    let mut out = s.push(samples);
+    out.extend(s.finish());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A voice-like signal: a 140 Hz buzz with harmonics and a syllable-rate envelope.
+    fn speechy(seconds: f32) -> Vec<f32> {
+        let n = (seconds * 16_000.0) as usize;
+        (0..n)
+            .map(|i| {
+                let t = i as f32 / 16_000.0;
+                let env = 0.5 + 0.5 * (t * 4.0 * std::f32::consts::TAU).sin().abs();
+                let f = 140.0 * std::f32::consts::TAU * t;
+                0.3 * env
+                    * (f.sin()
+                        + 0.5 * (2.0 * f).sin()
+                        + 0.3 * (3.0 * f).sin()
+                        + 0.2 * (5.0 * f).sin())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn silence_is_not_speech() {
+        assert!(utterances(&vec![0.0; 16_000 * 3], Config::default()).is_empty());
+        // Quiet hiss below the energy floor.
+        let hiss: Vec<f32> = (0..48_000)
+            .map(|i| 0.001 * (((i * 7919) % 200) as f32 / 100.0 - 1.0))
+            .collect();
+        assert!(utterances(&hiss, Config::default()).is_empty());
+    }
+
+    #[test]
+    fn a_short_click_is_not_an_utterance() {
+        let mut s = vec![0.0; 16_000];
+        s.extend(speechy(0.09));
+        s.extend(vec![0.0; 16_000]);
+        assert!(utterances(&s, Config::default()).is_empty());
+    }
+
+    #[test]
+    fn max_length_cuts() {
+        let cfg = Config {
+            max_frames: 100,
+            ..Config::default()
+        };
+        let u = utterances(&speechy(5.0), cfg);
+        assert!(
+            u.first().is_some_and(|u| u.cut),
+            "{:?}",
+            u.iter()
+                .map(|u| (u.start_ms, u.end_ms, u.cut))
+                .collect::<Vec<_>>()
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! Text to speech with Piper: a voice is loaded once, then text is spoken sentence by
+//! sentence, so the first sentence can play while the rest is being synthesised, and a
+//! listener can stop it between sentences (barge-in).
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Why speech could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TtsError {
+    /// A voice or runtime file is missing.
+    #[error("{what} {path} is missing; run: luminous models fetch")]
+    Missing {
+        /// Which file.
+        what: &'static str,
+        /// Where it was looked for.
+        path: String,
+    },
+    /// ONNX Runtime could not be loaded.
+    #[error("ONNX Runtime {path} could not be loaded ({why}); run: luminous models fetch")]
+    Runtime {
+        /// The library.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// The voice could not be loaded.
+    #[error("the voice {path} could not be loaded ({why}); run: luminous models fetch")]
+    Voice {
+        /// The model.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// Synthesis failed.
+    #[error("speech synthesis failed: {0}")]
+    Synthesis(String),
+}
+
+static RUNTIME: OnceLock<Result<(), String>> = OnceLock::new();
+
+/// Load ONNX Runtime from `lib`, once per process.
+pub fn init_runtime(lib: &Path) -> Result<(), TtsError> {
+    // ort blocks forever when the library is missing (rc.12): check first.
+    if !lib.is_file() {
+        return Err(TtsError::Missing {
+            what: "ONNX Runtime",
+            path: lib.display().to_string(),
+        });
+    }
+    let r = RUNTIME.get_or_init(|| match ort::init_from(lib) {
+        Ok(builder) => {
+            builder.with_name("luminous").commit();
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
+    });
+    r.clone().map_err(|why| TtsError::Runtime {
+        path: lib.display().to_string(),
+        why,
+    })
+}
+
+/// A loaded Piper voice.
+pub struct Voice {
+    piper: piper_rs::Piper,
+    sample_rate: u32,
+}
+
+impl std::fmt::Debug for Voice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Voice")
+            .field("sample_rate", &self.sample_rate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Voice {
+    /// Load a voice (`.onnx` and its `.onnx.json`), with ONNX Runtime from `runtime`.
+    pub fn load(onnx: &Path, config: &Path, runtime: &Path) -> Result<Voice, TtsError> {
+        for (what, p) in [("The voice", onnx), ("The voice settings", config)] {
+            if !p.is_file() {
+                return Err(TtsError::Missing {
+                    what,
+                    path: p.display().to_string(),
+                });
+            }
+        }
+        init_runtime(runtime)?;
+        let piper = piper_rs::Piper::new(onnx, config).map_err(|e| TtsError::Voice {
+            path: onnx.display().to_string(),
+            why: e.to_string(),
+        })?;
+        // The sample rate is in the settings; piper-rs reports it with each synthesis.
+        let sample_rate = read_sample_rate(config).unwrap_or(22_050);
+        Ok(Voice { piper, sample_rate })
+    }
+
+    /// Samples per second of what [`Voice::speak`] produces.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Speak `text` at `rate` (1.0 normal, 2.0 twice as fast), one sentence at a time:
+    /// `chunk` gets each sentence's samples as soon as they exist and returns false to stop.
+    pub fn speak(
+        &mut self,
+        text: &str,
+        rate: f32,
+        mut chunk: impl FnMut(&[f32]) -> bool,
+    ) -> Result<(), TtsError> {
+        let length_scale = 1.0 / rate.clamp(0.25, 4.0);
+        for sentence in sentences(text) {
+            let (samples, sr) = self
+                .piper
+                .create(&sentence, false, None, Some(length_scale), None, None)
+                .map_err(|e| TtsError::Synthesis(e.to_string()))?;
+            self.sample_rate = sr;
+            if !chunk(&samples) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// All of `text` at once.
+    pub fn synthesize(&mut self, text: &str, rate: f32) -> Result<Vec<f32>, TtsError> {
+        let mut all = Vec::new();
+        self.speak(text, rate, |s| {
+            all.extend_from_slice(s);
+            true
+        })?;
+        Ok(all)
+    }
+}
+
+fn read_sample_rate(config: &Path) -> Option<u32> {
+    let text = std::fs::read_to_string(config).ok()?;
+    let at = text.find("\"sample_rate\"")?;
+    let rest = &text[at + "\"sample_rate\"".len()..];
+    let digits: String = rest
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Split text into sentences to speak one at a time; a very long sentence is split at commas
+/// so the first sound comes quickly.
+pub fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        cur.push(c);
+        let next_is_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+        let end = matches!(c, '.' | '?' | '!' | ':') && next_is_space;
+        let long_clause = c == ',' && next_is_space && cur.len() > 80;
+        if end || long_clause {
+            let s = cur.trim().to_owned();
+            if s.chars().any(char::is_alphanumeric) {
+                out.push(s);
+            }
+            cur.clear();
+        }
+    }
+    let s = cur.trim().to_owned();
+    if s.chars().any(char::is_alphanumeric) {
+        out.push(s);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_split() {
+        assert_eq!(
+            sentences("Install Firefox? Say yes or no."),
+            vec!["Install Firefox?", "Say yes or no."]
+        );
+        assert_eq!(
+            sentences("Version 1.2 is out. Done"),
+            vec!["Version 1.2 is out.", "Done"]
+        );
+        assert_eq!(sentences("  ... "), Vec::<String>::new());
+        let long = "I found 5 packages for music player, and the first one, which is Rhythmbox, plays music from your library, then";
+        assert!(sentences(long).len() >= 2);
+    }
+
+    #[test]
+    fn missing_files_are_explained_without_loading_anything() {
+        let err = Voice::load(
+            Path::new("/nonexistent/v.onnx"),
+            Path::new("/nonexistent/v.json"),
+            Path::new("/x"),
+        )
+        .expect_err("missing");
+        assert_eq!(
+            err.to_string(),
+            "The voice /nonexistent/v.onnx is missing; run: luminous models fetch"
+        );
+        let err = init_runtime(Path::new("/nonexistent/libonnxruntime.so")).expect_err("missing");
+        assert!(
+            err.to_string()
+                .starts_with("ONNX Runtime /nonexistent/libonnxruntime.so is missing")
+        );
+    }
+}
