@@ -461,6 +461,20 @@ fn resolve_packages(phrase: &[String], index: &PackageIndex, notes: &mut Vec<Not
             continue;
         }
         let said = cleaned.join(" ");
+        // Package names are a word or three; a long run of words is not one, and is not
+        // worth reading back as "no package called ...".
+        if cleaned.len() > 4 && !cleaned.iter().any(|t| exact_attr(index, t).is_some()) {
+            let short: String = said.chars().take(40).collect();
+            notes.push(Note::Dropped {
+                text: if short.len() < said.len() {
+                    format!("{short}...")
+                } else {
+                    short
+                },
+            });
+            out.confidence = out.confidence.min(0.5);
+            continue;
+        }
         if !cleaned.iter().all(|t| is_name_token(t)) {
             // Shell syntax or a path: nothing after it is trusted. Only a plain package name
             // that leads the phrase ("firefox; rm -rf /") is kept; everything else is dropped.

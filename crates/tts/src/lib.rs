@@ -110,7 +110,7 @@ impl Voice {
         mut chunk: impl FnMut(&[f32]) -> bool,
     ) -> Result<(), TtsError> {
         let length_scale = 1.0 / rate.clamp(0.25, 4.0);
-        for sentence in sentences(text) {
+        for sentence in sentences(&speakable(text)) {
             let (samples, sr) = self
                 .piper
                 .create(&sentence, false, None, Some(length_scale), None, None)
@@ -144,6 +144,25 @@ fn read_sample_rate(config: &Path) -> Option<u32> {
         .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
+}
+
+/// Text as it should be read aloud: file names and options say their dots and dashes
+/// ("configuration.nix" is "configuration dot nix", not the end of a sentence).
+pub fn speakable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        let next = chars.get(i + 1).copied();
+        let word = |ch: Option<char>| ch.is_some_and(char::is_alphanumeric);
+        match c {
+            '.' if word(prev) && next.is_some_and(char::is_alphabetic) => out.push_str(" dot "),
+            '-' if next == Some('-') && !word(prev) => out.push_str("dash "),
+            '-' if prev == Some('-') => out.push_str("dash "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Split text into sentences to speak one at a time; a very long sentence is split at commas
@@ -189,6 +208,19 @@ mod tests {
         assert_eq!(sentences("  ... "), Vec::<String>::new());
         let long = "I found 5 packages for music player, and the first one, which is Rhythmbox, plays music from your library, then";
         assert!(sentences(long).len() >= 2);
+    }
+
+    #[test]
+    fn file_names_are_speakable() {
+        assert_eq!(
+            speakable("I will change configuration.nix and rebuild."),
+            "I will change configuration dot nix and rebuild."
+        );
+        assert_eq!(
+            speakable("Run it with --yes. Done."),
+            "Run it with dash dash yes. Done."
+        );
+        assert_eq!(speakable("Version 1.2 is out."), "Version 1.2 is out.");
     }
 
     #[test]
