@@ -269,9 +269,13 @@ fn from_rule(
                 None => {
                     let near = services::nearest(&said, 3);
                     match near.as_slice() {
+                        // A near name with a clear lead is taken (and said, and confirmed):
+                        // speech recognition hears "fire world" for "firewall".
                         [(s, score), rest @ ..]
-                            if *score >= 0.9
-                                && rest.first().is_none_or(|r| score - r.1 >= 0.05) =>
+                            if rest.first().map_or(*score >= 0.85, |r| {
+                                (*score >= 0.9 && score - r.1 >= 0.05)
+                                    || (*score >= 0.85 && score - r.1 >= 0.07)
+                            }) =>
                         {
                             slots.insert("service".into(), s.id.into());
                             slots.insert("option".into(), s.option.into());

@@ -146,6 +146,12 @@ fn other_intents() {
         ]],
     );
     check(
+        "turn off the fire world",
+        expect![[
+            r#"disable_service [option=networking.firewall.enable,service=firewall] 0.85 note={"kind":"corrected","heard":"fire world","meant":"firewall"}"#
+        ]],
+    );
+    check(
         "enable the frobnicator",
         expect![[
             r#"enable_service [] 0.30 note={"kind":"unknown_service","heard":"frobnicator","nearest":[]}"#

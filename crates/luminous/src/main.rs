@@ -139,6 +139,11 @@ enum Command {
         /// The recording (any WAV: 8 to 48 kHz, mono or stereo, 16-bit or float).
         file: PathBuf,
     },
+    /// Measure: per-stage medians over recordings, with the models loaded once.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -155,6 +160,20 @@ enum Command {
         from: PathBuf,
         /// The file to replace.
         target: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchWhat {
+    /// Every WAV in DIR: speech detection, transcription, understanding, first spoken audio.
+    Voice {
+        /// Print JSON (every file, then the medians).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        turn: TurnArgs,
+        /// A folder of WAV recordings.
+        dir: PathBuf,
     },
 }
 
@@ -276,6 +295,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             turn,
             file,
         } => hear(&turn, json, speak_to.as_deref(), quiet, &file),
+        Command::Bench {
+            what: BenchWhat::Voice { json, turn, dir },
+        } => bench_voice(&turn, json, &dir),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -570,6 +592,115 @@ fn hear(
         println!("{reply}");
     }
     Ok(exit)
+}
+
+fn median(v: &mut [u64]) -> u64 {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or(0)
+}
+
+fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCode> {
+    let (mut s, dirs) = session(args, "voice")?;
+    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
+    let t = std::time::Instant::now();
+    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let stt_load_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
+    let mut tts = load_voice(&m)?;
+    let tts_load_ms = t.elapsed().as_millis() as u64;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        anyhow::bail!("there are no WAV files in {}", dir.display());
+    }
+    let (mut vad, mut sttv, mut intent, mut first, mut total, mut audio) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut rows = Vec::new();
+    for f in &files {
+        let (samples, _) = match luminous_audio::wav::read_16k_mono(f, HEAR_MAX_SECONDS) {
+            Ok(x) => x,
+            Err(e) => {
+                rows.push(
+                    serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}),
+                );
+                continue;
+            }
+        };
+        let t = std::time::Instant::now();
+        let u = luminous_audio::segment::utterances(
+            &samples,
+            luminous_audio::segment::Config::default(),
+        )
+        .into_iter()
+        .next();
+        let vad_ms = t.elapsed().as_micros() as u64;
+        let t = std::time::Instant::now();
+        let text = match &u {
+            Some(u) => stt.transcribe(&u.samples)?.text,
+            None => String::new(),
+        };
+        let stt_ms = t.elapsed().as_micros() as u64;
+        let t = std::time::Instant::now();
+        // A fresh conversation per file: each recording is its own first turn.
+        s.dialogue = luminous_dialogue::Dialogue::new(s.dialogue.prefs);
+        let turn = s.turn(&text);
+        let intent_ms = t.elapsed().as_micros() as u64;
+        let t = std::time::Instant::now();
+        let mut first_ms = 0;
+        tts.speak(&turn.reply.text, 1.0, |_| {
+            first_ms = t.elapsed().as_micros() as u64;
+            false
+        })?;
+        let total_ms = vad_ms + stt_ms + intent_ms + first_ms;
+        vad.push(vad_ms);
+        sttv.push(stt_ms);
+        intent.push(intent_ms);
+        first.push(first_ms);
+        total.push(total_ms);
+        audio.push(u.as_ref().map_or(0, |u| (u.end_ms - u.start_ms) * 1000));
+        let ms = |us: u64| (us as f64 / 100.0).round() / 10.0;
+        rows.push(serde_json::json!({
+            "file": f.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "transcript": text,
+            "intent": turn.interpretation.intent,
+            "slots": turn.interpretation.slots,
+            "timings": {"vad_ms": ms(vad_ms), "stt_ms": ms(stt_ms), "intent_ms": ms(intent_ms), "tts_first_audio_ms": ms(first_ms), "total_ms": ms(total_ms)},
+        }));
+    }
+    let ms = |us: u64| (us as f64 / 100.0).round() / 10.0;
+    let medians = serde_json::json!({
+        "files": rows.len(),
+        "speech_ms": ms(median(&mut audio)),
+        "vad_ms": ms(median(&mut vad)),
+        "stt_ms": ms(median(&mut sttv)),
+        "intent_ms": ms(median(&mut intent)),
+        "tts_first_audio_ms": ms(median(&mut first)),
+        "total_ms": ms(median(&mut total)),
+        "stt_load_ms": stt_load_ms,
+        "tts_load_ms": tts_load_ms,
+    });
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"results": rows, "medians": medians})
+        );
+    } else {
+        for r in &rows {
+            println!(
+                "{}: heard \"{}\", {}",
+                r["file"].as_str().unwrap_or("?"),
+                r["transcript"].as_str().unwrap_or(""),
+                r["intent"].as_str().unwrap_or("error")
+            );
+        }
+        println!("Medians over {} recordings: {medians}", rows.len());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn lower_first(s: &str) -> String {

