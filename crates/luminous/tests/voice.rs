@@ -87,6 +87,9 @@ impl Env {
     }
 }
 
+/// What is said, the intent it must give, and slots it must hold.
+type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
 fn espeak(out: &Path, voice: &str, rate: u32, text: &str) {
     let ok = Command::new("espeak-ng")
         .args(["-v", voice, "-s", &rate.to_string(), "-w"])
@@ -112,7 +115,7 @@ fn requires_models_spoken_commands_in_several_voices_and_rates() {
     let e = Env::new();
     let corpus = e.path("corpus");
     std::fs::create_dir_all(&corpus).expect("corpus");
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         (
             "install firefox",
             "install_package",
