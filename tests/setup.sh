@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building and testing Luminous needs on Debian 12 (idempotent).
+set -euo pipefail
+need_apt=()
+command -v cc >/dev/null || need_apt+=(build-essential)
+# nix-bin: the tests run real Nix. cmake, libclang: whisper.cpp and espeak-ng are built from
+# source by their crates. libasound2: audio. libsonic: espeak-ng. espeak-ng, sox: test speech.
+for pkg in nix-bin cmake libclang-dev pkg-config libssl-dev libasound2-dev libsonic-dev espeak-ng sox; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+# pip fetches the models; Debian's python3-pip only where no pip works yet.
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3-pip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing: ${need_apt[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
