@@ -88,7 +88,11 @@ impl Env {
 }
 
 /// What is said, the intent it must give, and slots it must hold.
-type Case = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 
 fn espeak(out: &Path, voice: &str, rate: u32, text: &str) {
     let ok = Command::new("espeak-ng")
