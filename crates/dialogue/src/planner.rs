@@ -261,7 +261,27 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
         }
         IntentKind::RebuildSystem if profile => Planned::Reply("There is no NixOS configuration to rebuild in profile mode.".into()),
         IntentKind::RebuildSystem => {
-            planned(c.intent, "Rebuild the system from its configuration".into(), vec![rebuild(ctx)], Risk::Medium, vec![])
+            let mode = c.slots.get("mode").map_or("switch", String::as_str);
+            let mut argv = vec!["nixos-rebuild", mode];
+            if let Some(flake) = &s.flake {
+                argv.extend(["--flake", flake.as_str()]);
+            }
+            let (summary, purpose) = match mode {
+                "boot" => ("Build the configuration and make it the default from the next boot", "building for the next boot"),
+                "test" => ("Switch to the configuration now, without making it the boot default", "trying the configuration"),
+                "dry-build" => ("Check that the configuration builds, without changing anything", "checking that it builds"),
+                _ => ("Rebuild the system from its configuration", "rebuilding the system"),
+            };
+            // A dry build changes nothing: it needs neither root nor a confirmation.
+            let dry = mode == "dry-build";
+            Planned::Plan(Plan {
+                intent: c.intent,
+                summary: summary.into(),
+                steps: vec![run(&argv, !dry, purpose)],
+                risk: if dry { Risk::None } else { Risk::Medium },
+                changes_system: !dry,
+                subjects: vec![mode.to_owned()],
+            })
         }
         IntentKind::RollbackSystem if profile => {
             let argv = nix_env(ctx, &["--rollback"]);

@@ -469,7 +469,12 @@ pub(crate) fn outcome(plan: &Plan, out: &Outcome, ctx: &Context<'_>, v: Verbosit
         IntentKind::EnableService => format!("Done. {} is on.{pending}", capitalise(&subjects)),
         IntentKind::DisableService => format!("Done. {} is off.{pending}", capitalise(&subjects)),
         IntentKind::UpdateSystem => "Done. The system is up to date.".into(),
-        IntentKind::RebuildSystem => "Done. The system now runs the new configuration.".into(),
+        IntentKind::RebuildSystem => match plan.subjects.first().map(String::as_str) {
+            Some("boot") => "Done. The new configuration will be used from the next boot.".into(),
+            Some("test") => "Done. The new configuration is running; after a reboot the previous default comes back.".into(),
+            Some("dry-build") => "Your configuration builds. Nothing was changed.".into(),
+            _ => "Done. The system now runs the new configuration.".into(),
+        },
         IntentKind::RollbackSystem => "Done. The system is back on the previous generation.".into(),
         IntentKind::CollectGarbage => {
             let all: String = out

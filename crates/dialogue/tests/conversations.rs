@@ -520,3 +520,28 @@ fn outcomes_of_read_only_plans() {
             &[(0, "Linux 6.1.0\n"), (127, "")],
         ));
 }
+
+#[test]
+fn rebuild_modes() {
+    check(
+        &[
+            "rebuild for the next boot",
+            "try the new configuration",
+            "would my configuration build",
+        ],
+        expect![[r#"
+        > rebuild for the next boot
+        Build the configuration and make it the default from the next boot? This rebuilds the system, which can take a few minutes. Say yes or no.
+          [confirm: Build the configuration and make it the default from the next boot (Medium)]
+          [run as root: nixos-rebuild boot]
+        > try the new configuration
+        Switch to the configuration now, without making it the boot default? This rebuilds the system, which can take a few minutes. Say yes or no.
+          [confirm: Switch to the configuration now, without making it the boot default (Medium)]
+          [run as root: nixos-rebuild test]
+        > would my configuration build
+
+          [execute: Check that the configuration builds, without changing anything (None)]
+          [run: nixos-rebuild dry-build]
+    "#]],
+    );
+}

@@ -42,6 +42,10 @@ pub struct IntentSpec {
 }
 
 const YES: &[(&str, &str)] = &[("answer", "yes")];
+const SWITCH: &[(&str, &str)] = &[("mode", "switch")];
+const BOOT: &[(&str, &str)] = &[("mode", "boot")];
+const TEST: &[(&str, &str)] = &[("mode", "test")];
+const DRY: &[(&str, &str)] = &[("mode", "dry-build")];
 const NO: &[(&str, &str)] = &[("answer", "no")];
 
 /// The registry, in a fixed order (ties between equally specific templates go to the earlier).
@@ -175,18 +179,48 @@ pub const REGISTRY: &[IntentSpec] = &[
     },
     IntentSpec {
         kind: IntentKind::RebuildSystem,
-        description: "Rebuild the system from its configuration and switch to it.",
-        slots: &[],
+        description: "Rebuild the system from its configuration: switch to it (the default), make it the boot default (mode boot), try it until reboot (mode test), or only check that it builds (mode dry-build, changes nothing).",
+        slots: &["mode"],
         changes_system: true,
         rules: &[
-            r("(rebuild|re build|nixos rebuild) *"),
-            r("(apply|activate) (the|my|these|those)? (changes|configuration|config|settings) *"),
-            r("switch (to)? (the|my)? (new)? (configuration|config|generation) *"),
+            f("(rebuild|re build|nixos rebuild) *", SWITCH),
+            f(
+                "(apply|activate) (the|my|these|those)? (changes|configuration|config|settings) *",
+                SWITCH,
+            ),
+            f(
+                "switch (to)? (the|my)? (new)? (configuration|config|generation) *",
+                SWITCH,
+            ),
+            f(
+                "(rebuild|build|apply) * (for|at|on|from) (the)? next (boot|reboot|restart|startup|start) *",
+                BOOT,
+            ),
+            f("nixos rebuild boot *", BOOT),
+            f(
+                "(test|try) (the|my)? (new)? (configuration|config|changes|rebuild) *",
+                TEST,
+            ),
+            f("nixos rebuild test *", TEST),
+            f("(dry build|dry run|dry rebuild) *", DRY),
+            f(
+                "(check|see|test) (if|whether) (the|my)? (configuration|config|system) (builds|will build|would build|can build) *",
+                DRY,
+            ),
+            f(
+                "(would|will|does|can) (the|my)? (configuration|config|system) build *",
+                DRY,
+            ),
+            f("nixos rebuild dry build *", DRY),
         ],
         examples: &[
-            ("rebuild the system", ""),
-            ("apply my configuration", ""),
-            ("nixos rebuild switch", ""),
+            ("rebuild the system", "mode=switch"),
+            ("apply my configuration", "mode=switch"),
+            ("nixos rebuild switch", "mode=switch"),
+            ("rebuild for the next boot", "mode=boot"),
+            ("try the new configuration", "mode=test"),
+            ("check if my configuration builds", "mode=dry-build"),
+            ("would my config build", "mode=dry-build"),
         ],
     },
     IntentSpec {
