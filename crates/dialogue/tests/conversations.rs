@@ -3,7 +3,7 @@
 
 use expect_test::{Expect, expect};
 use luminous_dialogue::{Action, Context, Dialogue, InstallMode, Preferences, Settings, Step};
-use luminous_intent::curated_index;
+use luminous_intent::{PackageIndex, curated_index};
 use luminous_nixcfg::edit::SourceFile;
 
 const CONFIG: &str = "{ config, pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [\n    vim\n    vlc\n  ];\n  services.openssh.enable = true;\n}\n";
@@ -68,6 +68,28 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
         }
     }
     out
+}
+
+fn config_files() -> [SourceFile; 1] {
+    [SourceFile {
+        name: "c.nix".into(),
+        text: CONFIG.into(),
+    }]
+}
+
+fn context<'a>(
+    index: &'a PackageIndex,
+    files: &'a [SourceFile],
+    settings: &'a Settings,
+    complete: bool,
+) -> Context<'a> {
+    Context {
+        index,
+        index_complete: complete,
+        config: Ok(files),
+        settings,
+        last_failure: None,
+    }
 }
 
 fn check(turns: &[&str], expect: Expect) {
@@ -424,7 +446,7 @@ fn no_rebuild_and_flakes() {
 
 #[test]
 fn options_never_sound_the_same() {
-    use luminous_intent::{Package, PackageIndex};
+    use luminous_intent::Package;
     let pkg = |attr: &str, pname: &str| Package {
         attr: attr.into(),
         pname: pname.into(),
@@ -437,18 +459,8 @@ fn options_never_sound_the_same() {
         pkg("firefox-bin", "firefox"),
         pkg("firefox-unwrapped", "firefox"),
     ]);
-    let settings = Settings::default();
-    let files = [SourceFile {
-        name: "c.nix".into(),
-        text: CONFIG.into(),
-    }];
-    let ctx = Context {
-        index: &index,
-        index_complete: true,
-        config: Ok(&files),
-        settings: &settings,
-        last_failure: None,
-    };
+    let (settings, files) = (Settings::default(), config_files());
+    let ctx = context(&index, &files, &settings, true);
     let reply = Dialogue::new(Preferences::default())
         .turn("install fierfox", &ctx)
         .reply
@@ -464,18 +476,8 @@ fn options_never_sound_the_same() {
 fn outcomes_of_read_only_plans() {
     use luminous_dialogue::{Outcome, StepOutcome};
     let index = curated_index();
-    let settings = Settings::default();
-    let files = [SourceFile {
-        name: "c.nix".into(),
-        text: CONFIG.into(),
-    }];
-    let ctx = Context {
-        index: &index,
-        index_complete: false,
-        config: Ok(&files),
-        settings: &settings,
-        last_failure: None,
-    };
+    let (settings, files) = (Settings::default(), config_files());
+    let ctx = context(&index, &files, &settings, false);
     let run = |text: &str, outputs: &[(i32, &str)]| -> String {
         let mut d = Dialogue::new(Preferences::default());
         let Action::Execute { plan } = d.turn(text, &ctx).action else {
