@@ -10,6 +10,7 @@ pub mod normalize;
 pub mod registry;
 pub mod services;
 pub mod template;
+pub mod wake;
 
 use std::collections::BTreeMap;
 

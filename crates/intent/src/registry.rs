@@ -465,6 +465,8 @@ pub const REGISTRY: &[IntentSpec] = &[
                 NO,
             ),
             f("no (do not|don't|not that|not now|wait) *", NO),
+            // Speech recognition adds words to a short "no" ("No council"): the first word decides.
+            f("(no|nope|nah) *", NO),
             r("(the)? (number|option)? {answer} (1|one|option)?"),
             r("(number|option) {answer}"),
         ],
@@ -472,6 +474,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("yes", "answer=yes"),
             ("yeah go ahead", "answer=yes"),
             ("nope", "answer=no"),
+            ("no council", "answer=no"),
             ("the second one", "answer=2"),
             ("number two", "answer=2"),
             ("option 3", "answer=3"),

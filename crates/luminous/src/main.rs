@@ -2,6 +2,7 @@
 //! concrete parts together (see docs/ARCHITECTURE.md).
 
 mod engine;
+mod listen;
 mod settings;
 mod voice;
 
@@ -138,6 +139,18 @@ enum Command {
         turn: TurnArgs,
         /// The recording (any WAV: 8 to 48 kHz, mono or stereo, 16-bit or float).
         file: PathBuf,
+    },
+    /// The voice loop on the default microphone: hands-free with the wake phrase, or
+    /// push-to-talk with Enter. Ctrl-C ends it.
+    Listen {
+        /// Press Enter before each request instead of saying the wake phrase.
+        #[arg(long)]
+        push_to_talk: bool,
+        /// Treat everything said as a request (no wake phrase).
+        #[arg(long, conflicts_with = "push_to_talk")]
+        no_wake_phrase: bool,
+        #[command(flatten)]
+        turn: TurnArgs,
     },
     /// Measure: per-stage medians over recordings, with the models loaded once.
     Bench {
@@ -298,6 +311,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Voice { json, turn, dir },
         } => bench_voice(&turn, json, &dir),
+        Command::Listen {
+            push_to_talk,
+            no_wake_phrase,
+            turn,
+        } => listen(&turn, push_to_talk, no_wake_phrase),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -592,6 +610,27 @@ fn hear(
         println!("{reply}");
     }
     Ok(exit)
+}
+
+fn listen(turn: &TurnArgs, push_to_talk: bool, no_wake_phrase: bool) -> anyhow::Result<ExitCode> {
+    let (mut s, dirs) = session(turn, "voice")?;
+    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
+    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let tts = load_voice(&m)?;
+    let opts = listen::Options {
+        push_to_talk,
+        always: no_wake_phrase,
+        wake: s.resolved.voice.wake_phrase.clone(),
+    };
+    // Spoken confirmations arrive as later utterances, so --yes is not used here.
+    let args = TurnArgs {
+        yes: false,
+        ..turn.clone()
+    };
+    listen::run(&mut s, &mut stt, Some(tts), &opts, |s, text| {
+        respond(s, &args, text, false).reply
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn median(v: &mut [u64]) -> u64 {

