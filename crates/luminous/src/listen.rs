@@ -16,6 +16,8 @@ use luminous_audio::wav::To16k;
 
 use crate::engine::Session;
 
+static EARCONS: AtomicBool = AtomicBool::new(true);
+
 /// How long after a reply a follow-up needs no wake phrase.
 const FOLLOW_UP: Duration = Duration::from_secs(8);
 
@@ -28,10 +30,12 @@ pub struct Options {
     pub always: bool,
     /// The wake phrase.
     pub wake: String,
+    /// Play the state tones (listening started, stopped, error).
+    pub earcons: bool,
 }
 
 fn say_earcon(speaker: Option<&Speaker>, e: Earcon) {
-    if let Some(s) = speaker {
+    if let Some(s) = speaker.filter(|_| EARCONS.load(Ordering::Relaxed)) {
         s.play(earcon::render(e, 22_050), 22_050);
     }
 }
@@ -44,6 +48,7 @@ pub fn run(
     opts: &Options,
     mut respond: impl FnMut(&mut Session, &str) -> String,
 ) -> anyhow::Result<()> {
+    EARCONS.store(opts.earcons, Ordering::Relaxed);
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = Arc::clone(&stop);

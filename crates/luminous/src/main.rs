@@ -149,6 +149,9 @@ enum Command {
         /// Treat everything said as a request (no wake phrase).
         #[arg(long, conflicts_with = "push_to_talk")]
         no_wake_phrase: bool,
+        /// Do not play the state tones.
+        #[arg(long)]
+        no_earcons: bool,
         #[command(flatten)]
         turn: TurnArgs,
     },
@@ -314,8 +317,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Listen {
             push_to_talk,
             no_wake_phrase,
+            no_earcons,
             turn,
-        } => listen(&turn, push_to_talk, no_wake_phrase),
+        } => listen(&turn, push_to_talk, no_wake_phrase, !no_earcons),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -612,7 +616,12 @@ fn hear(
     Ok(exit)
 }
 
-fn listen(turn: &TurnArgs, push_to_talk: bool, no_wake_phrase: bool) -> anyhow::Result<ExitCode> {
+fn listen(
+    turn: &TurnArgs,
+    push_to_talk: bool,
+    no_wake_phrase: bool,
+    earcons: bool,
+) -> anyhow::Result<ExitCode> {
     let (mut s, dirs) = session(turn, "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
     let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
@@ -621,6 +630,7 @@ fn listen(turn: &TurnArgs, push_to_talk: bool, no_wake_phrase: bool) -> anyhow::
         push_to_talk,
         always: no_wake_phrase,
         wake: s.resolved.voice.wake_phrase.clone(),
+        earcons,
     };
     // Spoken confirmations arrive as later utterances, so --yes is not used here.
     let args = TurnArgs {

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Voice-to-voice latency through the real audio path: espeak-ng commands are played into a
+# private PulseAudio's virtual microphone while `luminous listen` (release build) runs; the
+# microphone and the speaker are both recorded, and for each command the time from its last
+# speech sample to the first sample of the spoken reply is measured. Prints each and the median.
+# The two recorders start within a few milliseconds of each other; that is the uncertainty.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
+cargo build -q --release --locked -p luminous
+luminous="$CARGO_TARGET_DIR/release/luminous"
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
+"$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+cp tests/data/configuration.nix "$work/"
+
+mkdir -p "$work/run" "$work/home"; chmod 700 "$work/run"
+# `env` (not a shell function) so that $! is the real process, which cleanup stops by PID.
+pa=(env XDG_RUNTIME_DIR="$work/run" HOME="$work/home")
+"${pa[@]}" pulseaudio -n --daemonize=no --exit-idle-time=-1 -L "module-native-protocol-unix auth-anonymous=1" \
+  -L "module-null-sink sink_name=mic_sink rate=16000 channels=1" \
+  -L "module-remap-source source_name=virtual_mic master=mic_sink.monitor" \
+  -L "module-null-sink sink_name=speaker_sink" 2>/dev/null & pids+=($!)
+for _ in $(seq 50); do "${pa[@]}" pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+"${pa[@]}" pactl set-default-source virtual_mic; "${pa[@]}" pactl set-default-sink speaker_sink
+"${pa[@]}" pacat -p --latency-msec=20 -d mic_sink </dev/zero & pids+=($!)
+"${pa[@]}" pacat -p --latency-msec=20 -d speaker_sink </dev/zero & pids+=($!)
+sleep 2.2
+
+commands=("install firefox" "remove vlc" "enable bluetooth" "roll back" "list generations"
+  "clean up old generations" "turn off the firewall" "install thunderbird" "update the system" "cancel")
+for i in "${!commands[@]}"; do
+  espeak-ng -v en-us -s 165 -w "$work/raw$i.wav" "${commands[$i]}"
+  sox "$work/raw$i.wav" -r 16000 -c 1 "$work/c$i.wav"
+done
+
+"${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$work/listen.out" 2>/dev/null & pids+=($!)
+for _ in $(seq 600); do grep -q Listening "$work/listen.out" 2>/dev/null && break; sleep 0.1; done
+"${pa[@]}" parecord --latency-msec=10 -d mic_sink.monitor --file-format=wav "$work/mic.wav" & rec1=$!
+"${pa[@]}" parecord --latency-msec=10 -d speaker_sink.monitor --file-format=wav "$work/spk.wav" & rec2=$!
+pids+=($rec1 $rec2)
+sleep 1
+for i in "${!commands[@]}"; do
+  "${pa[@]}" paplay -d mic_sink "$work/c$i.wav"
+  sleep 9
+done
+kill -INT $rec1 $rec2; wait $rec1 $rec2 2>/dev/null || true
+
+python3 - "$work/mic.wav" "$work/spk.wav" <<'PY'
+import sys, wave, array, statistics
+def frames(path, ms=10):
+    w = wave.open(path); rate, ch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+    data = array.array('h', w.readframes(w.getnframes())) if width == 2 else None
+    n = rate * ms // 1000 * ch
+    return [ (sum(x*x for x in data[i:i+n]) / max(1, len(data[i:i+n]))) ** 0.5 / 32768 for i in range(0, len(data), n) ]
+mic, spk = frames(sys.argv[1]), frames(sys.argv[2])
+loud = lambda v: v > 0.01
+# Speech segments at the microphone: runs of loud frames, joined across gaps under 300 ms.
+segs, start, last = [], None, None
+for i, v in enumerate(mic):
+    if loud(v):
+        if start is None: start = i
+        last = i
+    elif start is not None and i - last > 30:
+        segs.append((start, last)); start = None
+if start is not None: segs.append((start, last))
+lat = []
+for s, e in segs:
+    reply = next((i for i in range(e + 1, len(spk)) if loud(spk[i])), None)
+    if reply is not None and reply - e < 500:
+        lat.append((reply - e) * 10)
+print("voice-to-voice latency (ms):", lat)
+if lat: print("median:", statistics.median(lat), "ms over", len(lat), "commands")
+PY
