@@ -4,7 +4,7 @@ use luminous_intent::{Candidate, IntentKind, Slots};
 use luminous_nixcfg::edit::{self, Config, EditError, FileEdit};
 
 use crate::plan::{Plan, Risk, Step, diff};
-use crate::words::{self, name_of};
+use crate::words::{self, is_are, name_of};
 use crate::{Context, InstallMode, Verbosity};
 
 pub(crate) enum Planned {
@@ -70,10 +70,6 @@ fn edit_error(e: &EditError) -> String {
         ),
         other => format!("I could not change your configuration: {other}."),
     }
-}
-
-fn is_are(n: usize) -> &'static str {
-    if n == 1 { "is" } else { "are" }
 }
 
 pub(crate) fn short_file(path: &str) -> &str {

@@ -16,6 +16,11 @@ pub(crate) fn name_of(attr: &str, index: &PackageIndex) -> String {
         .map_or_else(|| attr.to_owned(), |p| p.display_name().to_owned())
 }
 
+/// The verb for one thing or several: "Firefox is", "Firefox and VLC are".
+pub(crate) fn is_are(n: usize) -> &'static str {
+    if n == 1 { "is" } else { "are" }
+}
+
 /// "a", "a and b", "a, b and c".
 pub(crate) fn list(items: &[String]) -> String {
     match items {
@@ -443,28 +448,16 @@ pub(crate) fn outcome(plan: &Plan, out: &Outcome, ctx: &Context<'_>, v: Verbosit
             };
             format!(
                 "Done. {subjects} {} installed.{restart}",
-                if plan.subjects.len() == 1 {
-                    "is"
-                } else {
-                    "are"
-                }
+                is_are(plan.subjects.len())
             )
         }
         IntentKind::InstallPackage => format!(
             "Done. {subjects} {} in your configuration.{pending}",
-            if plan.subjects.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
+            is_are(plan.subjects.len())
         ),
         IntentKind::RemovePackage => format!(
             "Done. {subjects} {} removed.{pending}",
-            if plan.subjects.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
+            is_are(plan.subjects.len())
         ),
         IntentKind::EnableService => format!("Done. {} is on.{pending}", capitalise(&subjects)),
         IntentKind::DisableService => format!("Done. {} is off.{pending}", capitalise(&subjects)),
