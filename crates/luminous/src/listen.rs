@@ -16,8 +16,6 @@ use luminous_audio::wav::To16k;
 
 use crate::engine::Session;
 
-static EARCONS: AtomicBool = AtomicBool::new(true);
-
 /// How long after a reply a follow-up needs no wake phrase.
 const FOLLOW_UP: Duration = Duration::from_secs(8);
 
@@ -35,7 +33,7 @@ pub struct Options {
 }
 
 fn say_earcon(speaker: Option<&Speaker>, e: Earcon) {
-    if let Some(s) = speaker.filter(|_| EARCONS.load(Ordering::Relaxed)) {
+    if let Some(s) = speaker {
         s.play(earcon::render(e, 22_050), 22_050);
     }
 }
@@ -48,7 +46,6 @@ pub fn run(
     opts: &Options,
     mut respond: impl FnMut(&mut Session, &str) -> String,
 ) -> anyhow::Result<()> {
-    EARCONS.store(opts.earcons, Ordering::Relaxed);
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = Arc::clone(&stop);
@@ -81,6 +78,8 @@ pub fn run(
     if speaker.is_none() {
         tts = None;
     }
+    // Where the state tones go: the speaker, unless they are turned off.
+    let cues = speaker.as_ref().filter(|_| opts.earcons);
     let mut mic = match Microphone::open() {
         Ok(m) => m,
         Err(e) => anyhow::bail!("{e}. You can use the text mode instead: luminous chat"),
@@ -93,7 +92,7 @@ pub fn run(
         format!("Say {} and your request.", opts.wake)
     };
     println!("Listening. {how} Press Ctrl-C to stop.");
-    say_earcon(speaker.as_ref(), Earcon::ListeningStarted);
+    say_earcon(cues, Earcon::ListeningStarted);
     let mut conv = To16k::new(mic.rate()).map_err(anyhow::Error::msg)?;
     let mut seg = Segmenter::new(Config::default());
     let mut buf = Vec::new();
@@ -105,7 +104,7 @@ pub fn run(
                 println!(
                     "The microphone stopped working ({why}). I will keep trying; press Ctrl-C to stop."
                 );
-                say_earcon(speaker.as_ref(), Earcon::Error);
+                say_earcon(cues, Earcon::Error);
                 seg = Segmenter::new(Config::default());
                 mic = loop {
                     if stop.load(Ordering::SeqCst) {
@@ -140,12 +139,12 @@ pub fn run(
                 }
                 armed.fetch_sub(1, Ordering::SeqCst);
             }
-            say_earcon(speaker.as_ref(), Earcon::ListeningStopped);
+            say_earcon(cues, Earcon::ListeningStopped);
             let heard = match stt.transcribe(&u.samples) {
                 Ok(t) => t.text,
                 Err(e) => {
                     println!("{e}");
-                    say_earcon(speaker.as_ref(), Earcon::Error);
+                    say_earcon(cues, Earcon::Error);
                     continue;
                 }
             };
