@@ -552,18 +552,13 @@ fn hear(
     let start = std::time::Instant::now();
     let (samples, info) = luminous_audio::wav::read_16k_mono(file, HEAR_MAX_SECONDS)?;
     let read_ms = start.elapsed().as_millis() as u64;
-    let t = std::time::Instant::now();
-    let utterance =
-        luminous_audio::segment::utterances(&samples, luminous_audio::segment::Config::default())
-            .into_iter()
-            .next();
-    let vad_ms = t.elapsed().as_millis() as u64;
-    let t = std::time::Instant::now();
-    let transcript = match &utterance {
-        Some(u) => stt.transcribe(&u.samples)?.text,
-        None => String::new(),
-    };
-    let stt_ms = t.elapsed().as_millis() as u64;
+    let Heard {
+        utterance,
+        text: transcript,
+        vad_us,
+        stt_us,
+    } = hear_first(&mut stt, &samples)?;
+    let (vad_ms, stt_ms) = (vad_us / 1000, stt_us / 1000);
     let t = std::time::Instant::now();
     let (mut obj, reply, exit) = if transcript.is_empty() {
         let reply = if utterance.is_none() {
@@ -643,6 +638,34 @@ fn listen(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The first utterance of a recording and what whisper made of it, with the time each took.
+struct Heard {
+    utterance: Option<luminous_audio::segment::Utterance>,
+    text: String,
+    vad_us: u64,
+    stt_us: u64,
+}
+
+fn hear_first(stt: &mut luminous_stt::Transcriber, samples: &[f32]) -> anyhow::Result<Heard> {
+    let t = std::time::Instant::now();
+    let utterance =
+        luminous_audio::segment::utterances(samples, luminous_audio::segment::Config::default())
+            .into_iter()
+            .next();
+    let vad_us = t.elapsed().as_micros() as u64;
+    let t = std::time::Instant::now();
+    let text = match &utterance {
+        Some(u) => stt.transcribe(&u.samples)?.text,
+        None => String::new(),
+    };
+    Ok(Heard {
+        utterance,
+        text,
+        vad_us,
+        stt_us: t.elapsed().as_micros() as u64,
+    })
+}
+
 fn median(v: &mut [u64]) -> u64 {
     v.sort_unstable();
     v.get(v.len() / 2).copied().unwrap_or(0)
@@ -680,37 +703,29 @@ fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCo
                 continue;
             }
         };
-        let t = std::time::Instant::now();
-        let u = luminous_audio::segment::utterances(
-            &samples,
-            luminous_audio::segment::Config::default(),
-        )
-        .into_iter()
-        .next();
-        let vad_ms = t.elapsed().as_micros() as u64;
-        let t = std::time::Instant::now();
-        let text = match &u {
-            Some(u) => stt.transcribe(&u.samples)?.text,
-            None => String::new(),
-        };
-        let stt_ms = t.elapsed().as_micros() as u64;
+        let Heard {
+            utterance: u,
+            text,
+            vad_us,
+            stt_us,
+        } = hear_first(&mut stt, &samples)?;
         let t = std::time::Instant::now();
         // A fresh conversation per file: each recording is its own first turn.
         s.dialogue = luminous_dialogue::Dialogue::new(s.dialogue.prefs);
         let turn = s.turn(&text);
-        let intent_ms = t.elapsed().as_micros() as u64;
+        let intent_us = t.elapsed().as_micros() as u64;
         let t = std::time::Instant::now();
-        let mut first_ms = 0;
+        let mut first_us = 0;
         tts.speak(&turn.reply.text, 1.0, |_| {
-            first_ms = t.elapsed().as_micros() as u64;
+            first_us = t.elapsed().as_micros() as u64;
             false
         })?;
-        let total_ms = vad_ms + stt_ms + intent_ms + first_ms;
-        vad.push(vad_ms);
-        sttv.push(stt_ms);
-        intent.push(intent_ms);
-        first.push(first_ms);
-        total.push(total_ms);
+        let total_us = vad_us + stt_us + intent_us + first_us;
+        vad.push(vad_us);
+        sttv.push(stt_us);
+        intent.push(intent_us);
+        first.push(first_us);
+        total.push(total_us);
         audio.push(u.as_ref().map_or(0, |u| (u.end_ms - u.start_ms) * 1000));
         let ms = |us: u64| (us as f64 / 100.0).round() / 10.0;
         rows.push(serde_json::json!({
@@ -718,7 +733,7 @@ fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCo
             "transcript": text,
             "intent": turn.interpretation.intent,
             "slots": turn.interpretation.slots,
-            "timings": {"vad_ms": ms(vad_ms), "stt_ms": ms(stt_ms), "intent_ms": ms(intent_ms), "tts_first_audio_ms": ms(first_ms), "total_ms": ms(total_ms)},
+            "timings": {"vad_ms": ms(vad_us), "stt_ms": ms(stt_us), "intent_ms": ms(intent_us), "tts_first_audio_ms": ms(first_us), "total_ms": ms(total_us)},
         }));
     }
     let ms = |us: u64| (us as f64 / 100.0).round() / 10.0;
@@ -805,16 +820,25 @@ fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The package index alone (for commands that need no conversation), with its warnings
+/// said, and the runner that read it (it runs nothing as root).
+fn index_only(
+    resolved: &Resolved,
+    dirs: &Dirs,
+) -> anyhow::Result<(engine::LoadedIndex, luminous_nixexec::SystemRunner)> {
+    let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
+    let loaded = engine::load_index(resolved, open_store(dirs).as_ref(), &runner, &mut Lines)?;
+    for w in &loaded.warnings {
+        eprintln!("Note: {w}");
+    }
+    Ok((loaded, runner))
+}
+
 fn search(index: Option<&Path>, json: bool, limit: usize, query: &str) -> anyhow::Result<ExitCode> {
     let dirs = Dirs::discover()?;
     let file = settings::load(&dirs)?;
     let resolved = settings::resolve(file, None, index, false);
-    let store = open_store(&dirs);
-    let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
-    let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
-    for w in &loaded.warnings {
-        eprintln!("Note: {w}");
-    }
+    let (loaded, _) = index_only(&resolved, &dirs)?;
     let found: Vec<luminous_intent::PackageRef<'_>> = loaded
         .index
         .search(query, limit)
@@ -866,9 +890,7 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
         )
     } else {
         let files = engine::load_config(&path).map_err(anyhow::Error::msg)?;
-        let store = open_store(&dirs);
-        let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
-        let loaded = engine::load_index(&resolved, store.as_ref(), &runner, &mut Lines)?;
+        let (loaded, runner) = index_only(&resolved, &dirs)?;
         let names: Option<&dyn luminous_nixcfg::PackageNames> =
             loaded.complete.then_some(&loaded.index as _);
         let mut found =
