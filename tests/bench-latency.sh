@@ -4,6 +4,9 @@
 # microphone and the speaker are both recorded, and for each command the time from its last
 # speech sample to the first sample of the spoken reply is measured. Prints each and the median.
 # The two recorders start within a few milliseconds of each other; that is the uncertainty.
+# Then barge-in: "what can you do" gets a long answer, "stop" is said over it, and the time
+# from the start of "stop" at the microphone to the end of sound at the speaker is measured.
+# Last, the CPU the loop uses while it listens to silence, and its memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tests/setup.sh
@@ -38,7 +41,13 @@ for i in "${!commands[@]}"; do
   sox "$work/raw$i.wav" -r 16000 -c 1 "$work/c$i.wav"
 done
 
-"${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$work/listen.out" 2>/dev/null & pids+=($!)
+espeak-ng -v en-us -s 165 -w "$work/rawhelp.wav" "what can you do"
+sox "$work/rawhelp.wav" -r 16000 -c 1 "$work/help.wav"
+espeak-ng -v en-us -s 165 -w "$work/rawstop.wav" "stop"
+sox "$work/rawstop.wav" -r 16000 -c 1 "$work/stop.wav"
+
+"${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$work/listen.out" 2>/dev/null & listen=$!
+pids+=($listen)
 for _ in $(seq 600); do grep -q Listening "$work/listen.out" 2>/dev/null && break; sleep 0.1; done
 "${pa[@]}" parecord --latency-msec=10 -d mic_sink.monitor --file-format=wav "$work/mic.wav" & rec1=$!
 "${pa[@]}" parecord --latency-msec=10 -d speaker_sink.monitor --file-format=wav "$work/spk.wav" & rec2=$!
@@ -48,7 +57,19 @@ for i in "${!commands[@]}"; do
   "${pa[@]}" paplay -d mic_sink "$work/c$i.wav"
   sleep 9
 done
+"${pa[@]}" paplay -d mic_sink "$work/help.wav"
+sleep 2.5 # the answer has started
+"${pa[@]}" paplay -d mic_sink "$work/stop.wav"
+sleep 5
 kill -INT $rec1 $rec2; wait $rec1 $rec2 2>/dev/null || true
+
+# CPU while listening to silence: clock ticks used over 20 s.
+ticks() { awk '{print $14 + $15}' "/proc/$listen/stat"; }
+sleep 2
+t0=$(ticks); sleep 20; t1=$(ticks)
+hz=$(getconf CLK_TCK)
+awk -v d=$((t1 - t0)) -v hz="$hz" 'BEGIN { printf "CPU while listening to silence: %.1f%% of one core\n", 100 * d / hz / 20 }'
+grep -E '^(VmRSS|VmHWM)' "/proc/$listen/status" | sed 's/VmRSS:/memory now (RSS):/; s/VmHWM:/memory peak (RSS):/'
 
 python3 - "$work/mic.wav" "$work/spk.wav" <<'PY'
 import sys, wave, array, statistics
@@ -75,4 +96,14 @@ for s, e in segs:
         lat.append((reply - e) * 10)
 print("voice-to-voice latency (ms):", lat)
 if lat: print("median:", statistics.median(lat), "ms over", len(lat), "commands")
+# Barge-in: the last segment is "stop", said over the answer to "what can you do".
+if len(segs) >= 2:
+    s = segs[-1][0]
+    quiet = next((i for i in range(s, len(spk) - 25) if not any(loud(v) for v in spk[i:i + 25])), None)
+    if quiet is not None and any(loud(v) for v in spk[s - 20:s]):
+        print("barge-in: the answer stopped", (quiet - s) * 10, "ms after \"stop\" began")
+    else:
+        print("barge-in: the answer was not playing when \"stop\" began; no figure")
 PY
+echo "What was heard (a latency only counts if the request was understood):"
+grep '^You said:' "$work/listen.out" || true

@@ -25,8 +25,21 @@ impl std::fmt::Debug for Speaker {
 impl Speaker {
     /// Open the default speaker.
     pub fn open() -> Result<Speaker, NoSpeaker> {
-        let mut device =
-            rodio::DeviceSinkBuilder::open_default_sink().map_err(|e| NoSpeaker(e.to_string()))?;
+        use cpal::traits::{DeviceTrait, HostTrait};
+        let output = cpal::default_host()
+            .default_output_device()
+            .ok_or_else(|| NoSpeaker("the system reports none".into()))?;
+        let rate = output
+            .default_output_config()
+            .map_err(|e| NoSpeaker(e.to_string()))?
+            .sample_rate();
+        // About 20 ms of buffering (rodio's default is 50 ms): what is queued in the device
+        // still plays after a stop, so this bounds how late barge-in silences the answer.
+        let mut device = rodio::DeviceSinkBuilder::from_device(output)
+            .map_err(|e| NoSpeaker(e.to_string()))?
+            .with_buffer_size(cpal::BufferSize::Fixed((rate / 50).max(256)))
+            .open_stream()
+            .map_err(|e| NoSpeaker(e.to_string()))?;
         device.log_on_drop(false);
         let player = rodio::Player::connect_new(device.mixer());
         Ok(Speaker {

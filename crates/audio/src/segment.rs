@@ -64,6 +64,7 @@ pub struct Segmenter {
     history: std::collections::VecDeque<(Vec<f32>, bool)>,
     current: Option<Current>,
     frames_seen: u64,
+    voiced_run: usize,
 }
 
 impl std::fmt::Debug for Segmenter {
@@ -98,6 +99,7 @@ impl Segmenter {
             history: Default::default(),
             current: None,
             frames_seen: 0,
+            voiced_run: 0,
         }
     }
 
@@ -130,7 +132,26 @@ impl Segmenter {
         done
     }
 
-    /// End of stream: an utterance in progress is returned if it had enough speech.
+    /// How many frames in a row, up to the latest, were voiced: a quicker sign of speech than
+    /// [`Segmenter::in_speech`], for stopping playback when the user talks over it.
+    pub fn voiced_run(&self) -> usize {
+        self.voiced_run
+    }
+
+    /// Inside an utterance: how many unvoiced frames have followed its last voiced one.
+    pub fn trailing_silence(&self) -> Option<usize> {
+        self.current.as_ref().map(|c| c.silent_run)
+    }
+
+    /// Inside an utterance: a copy of it so far, to transcribe before it has ended (speculative
+    /// recognition). Its `start_ms` and `end_ms` are those it will have if no more speech comes.
+    pub fn so_far(&self) -> Option<Utterance> {
+        let c = self.current.as_ref()?;
+        (c.voiced >= self.config.min_voiced).then(|| Self::utterance(c.samples.clone(), c, false))
+    }
+
+    /// End of stream, or an early end decided by the caller (the words so far are a whole
+    /// request): an utterance in progress is returned if it had enough speech.
     pub fn finish(&mut self) -> Option<Utterance> {
         let c = self.current.take()?;
         self.close(c, false)
@@ -138,6 +159,7 @@ impl Segmenter {
 
     fn frame(&mut self, frame: Vec<f32>) -> Option<Utterance> {
         let voiced = self.voiced(&frame);
+        self.voiced_run = if voiced { self.voiced_run + 1 } else { 0 };
         let n = self.frames_seen;
         self.frames_seen += 1;
         let cfg = self.config;
@@ -189,17 +211,22 @@ impl Segmenter {
         None
     }
 
-    fn close(&mut self, c: Current, cut: bool) -> Option<Utterance> {
+    fn close(&mut self, mut c: Current, cut: bool) -> Option<Utterance> {
         if c.voiced < self.config.min_voiced {
             return None;
         }
+        let samples = std::mem::take(&mut c.samples);
+        Some(Self::utterance(samples, &c, cut))
+    }
+
+    fn utterance(samples: Vec<f32>, c: &Current, cut: bool) -> Utterance {
         let ms = |frame: u64| frame * 30;
-        Some(Utterance {
-            samples: c.samples,
+        Utterance {
+            samples,
             start_ms: ms(c.start_frame),
             end_ms: ms(c.last_voiced_frame + 1),
             cut,
-        })
+        }
     }
 }
 
@@ -264,5 +291,22 @@ mod tests {
                 .map(|u| (u.start_ms, u.end_ms, u.cut))
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn an_utterance_can_be_seen_and_ended_before_its_hangover() {
+        let mut s = Segmenter::new(Config::default());
+        let mut audio = vec![0.0; 8_000];
+        audio.extend(speechy(1.0));
+        audio.extend(vec![0.0; 3_200]); // 200 ms: less than the hangover
+        assert!(s.push(&audio).is_empty(), "the hangover has not passed");
+        let silence = s.trailing_silence().unwrap_or(0);
+        assert!((5..=7).contains(&silence), "{silence} frames of silence");
+        let seen = s.so_far().expect("an utterance in progress");
+        let ended = s.finish().expect("ended early");
+        assert_eq!((seen.start_ms, seen.end_ms), (ended.start_ms, ended.end_ms));
+        assert_eq!(seen.samples, ended.samples);
+        assert!(ended.end_ms.abs_diff(1_500) <= 60, "{}", ended.end_ms);
+        assert!(s.trailing_silence().is_none() && s.so_far().is_none());
     }
 }

@@ -253,10 +253,7 @@ impl Dialogue {
                     statement("All right, I did not change anything."),
                     Action::None,
                 ),
-                Answer::Choice(_) | Answer::Other => {
-                    let text = format!("Please say yes or no. {}", words::confirm_question(&plan));
-                    (question(&text), Action::Confirm { plan })
-                }
+                Answer::Choice(_) | Answer::Other => ask_again(State::Confirming(plan)),
             },
             (IntentKind::Confirm, State::Choosing(options)) => match answer(interp) {
                 Answer::Choice(n) if n >= 1 && n <= options.len() => {
@@ -264,14 +261,12 @@ impl Dialogue {
                 }
                 Answer::Yes if options.len() == 1 => self.carry_out(&options[0], ctx),
                 Answer::No => (statement("All right. Nothing was changed."), Action::None),
-                _ => {
-                    let text = format!(
-                        "Please say a number from 1 to {}, or cancel.",
-                        options.len()
-                    );
-                    (question(&text), Action::Choose { options })
-                }
+                _ => ask_again(State::Choosing(options)),
             },
+            // Words that mean nothing here (often misheard speech) do not drop the question.
+            (IntentKind::Unknown, state @ (State::Confirming(_) | State::Choosing(_))) => {
+                ask_again(state)
+            }
             (IntentKind::Confirm, State::Idle) => (
                 statement("There is nothing to confirm right now."),
                 Action::None,
@@ -399,6 +394,27 @@ fn question(text: &str) -> Reply {
     Reply {
         text: text.to_owned(),
         question: true,
+    }
+}
+
+/// The pending question again, after an answer that did not fit it.
+fn ask_again(state: State) -> (Reply, Action) {
+    match state {
+        State::Confirming(plan) => {
+            let text = format!("Please say yes or no. {}", words::confirm_question(&plan));
+            (question(&text), Action::Confirm { plan })
+        }
+        State::Choosing(options) => {
+            let text = match options.len() {
+                1 => "Please say yes or no.".to_owned(),
+                n => format!("Please say a number from 1 to {n}, or cancel."),
+            };
+            (question(&text), Action::Choose { options })
+        }
+        State::Idle => (
+            statement("There is nothing to confirm right now."),
+            Action::None,
+        ),
     }
 }
 

@@ -151,6 +151,14 @@ pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIn
             verb(only.intent)
         );
     }
+    if let [only] = options {
+        let name = option_name(only, index);
+        return if only.slots.is_empty() {
+            format!("Did you want to {name}? Say yes or no.")
+        } else {
+            format!("Did you mean {name}? Say yes or no.")
+        };
+    }
     let spoken: Vec<String> = options.iter().map(|c| option_name(c, index)).collect();
     // Two options must never sound the same: a clash falls back to the attribute names.
     let names: Vec<String> = options

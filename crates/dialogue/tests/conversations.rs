@@ -165,6 +165,22 @@ fn remove_and_injection() {
 
 #[test]
 fn clarification_by_number_and_by_name() {
+    // One near match is a yes/no question, not a list of one.
+    check(
+        &["list generation", "maybe", "yes"],
+        expect![[r#"
+            > list generation
+            Did you want to list generations? Say yes or no.
+              [choose among 1]
+            > maybe
+            Please say yes or no.
+              [choose among 1]
+            > yes
+
+              [execute: List generations (None)]
+              [run: nix-env --list-generations --profile /nix/var/nix/profiles/system]
+        "#]],
+    );
     check(
         &["install a music player", "the second one", "yes"],
         expect![[r#"

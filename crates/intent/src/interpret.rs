@@ -638,3 +638,24 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
         .collect();
     One::Unknown(nearest)
 }
+
+/// Words after which a request goes on: "install firefox and ...".
+const JOINING_WORDS: &[&str] = &[
+    "and", "or", "but", "then", "also", "plus", "with", "without", "the", "a", "an", "to", "for",
+    "of", "from", "on", "in", "my", "please", "um", "uh", "er",
+];
+
+/// Whether `text` already is a whole request the engine would act on (a known intent, with
+/// confidence to act, not ending in a joining word), so that a voice front end may stop
+/// listening before the usual end-of-speech pause has passed (semantic endpointing).
+pub fn is_whole_request(text: &str, index: &PackageIndex) -> bool {
+    let last = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .rfind(|w| !w.is_empty())
+        .map(str::to_lowercase);
+    if last.as_deref().is_none_or(|w| JOINING_WORDS.contains(&w)) {
+        return false;
+    }
+    let i = interpret(text, index);
+    i.intent != IntentKind::Unknown && i.confidence >= crate::ACT_THRESHOLD
+}

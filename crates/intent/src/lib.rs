@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use index::{Package, PackageIndex, PackageRef};
-pub use interpret::{interpret, parse_choice};
+pub use interpret::{interpret, is_whole_request, parse_choice};
 
 /// What the user wants. The names are a contract (JSON output, tests, other faces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -192,3 +192,28 @@ fn bad_input() {
     check("blargh fnord", expect!["unknown [] 0.10"]);
     check("🔥🦊", expect!["unknown [] 0.10"]);
 }
+
+#[test]
+fn whole_requests_for_early_endpointing() {
+    let index = curated_index();
+    let table = [
+        ("install firefox", true),
+        ("roll back", true),
+        ("yes", true),
+        ("the second one", true),
+        ("what can you do", true),
+        ("enable bluetooth.", true),
+        ("install firefox and", false),
+        ("install firefox, and the", false),
+        ("install", false),
+        ("can you", false),
+        ("install fire effects", false),
+        ("", false),
+        ("um", false),
+    ];
+    let wrong: Vec<_> = table
+        .iter()
+        .filter(|(text, whole)| luminous_intent::is_whole_request(text, &index) != *whole)
+        .collect();
+    assert!(wrong.is_empty(), "misjudged: {wrong:?}");
+}

@@ -19,6 +19,15 @@ use crate::engine::Session;
 /// How long after a reply a follow-up needs no wake phrase.
 const FOLLOW_UP: Duration = Duration::from_secs(8);
 
+/// Voiced frames in a row (30 ms each) that stop the assistant's speech: barge-in does not
+/// wait for the utterance to be confirmed as speech.
+const BARGE_IN_AFTER: usize = 3;
+
+/// Frames of silence (30 ms each) after which the words so far are transcribed ahead of the
+/// end of the utterance. When they are a whole request the utterance ends there, and whisper's
+/// work is already done when it ends anyway: both take it off the voice-to-voice latency.
+const SPECULATE_AFTER: usize = 6;
+
 /// Options of the loop.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -97,6 +106,8 @@ pub fn run(
     let mut seg = Segmenter::new(Config::default());
     let mut buf = Vec::new();
     let mut awake_until: Option<Instant> = None;
+    // The speculative transcript: the (start, end) of speech it covers, and its text.
+    let mut early: Option<((u64, u64), String)> = None;
     while !stop.load(Ordering::SeqCst) {
         match mic.next(Duration::from_millis(50)) {
             None => continue,
@@ -123,14 +134,36 @@ pub fn run(
                 conv.push(&chunk, &mut buf);
             }
         }
-        let done = seg.push(&buf);
+        let mut done = seg.push(&buf);
         buf.clear();
         // Barge-in: the user speaks while the assistant talks.
-        if seg.in_speech()
+        if (seg.in_speech() || seg.voiced_run() >= BARGE_IN_AFTER)
             && let Some(sp) = speaker.as_ref()
             && !sp.idle()
         {
             sp.stop();
+        }
+        let wanted = !opts.push_to_talk || armed.load(Ordering::SeqCst) > 0;
+        if done.is_empty()
+            && wanted
+            && seg.trailing_silence().is_some_and(|n| n >= SPECULATE_AFTER)
+            && let Some(u) = seg.so_far()
+            && early
+                .as_ref()
+                .is_none_or(|(k, _)| *k != (u.start_ms, u.end_ms))
+        {
+            // A failure here is met again, and reported, when the utterance ends.
+            let text = stt
+                .transcribe(&u.samples)
+                .map(|t| t.text)
+                .unwrap_or_default();
+            let request = luminous_intent::wake::strip_wake(&text, &opts.wake)
+                .unwrap_or_else(|| text.clone());
+            let whole = luminous_intent::is_whole_request(&request, &s.index.index);
+            early = Some(((u.start_ms, u.end_ms), text));
+            if whole {
+                done.extend(seg.finish());
+            }
         }
         for u in done {
             if opts.push_to_talk {
@@ -140,8 +173,14 @@ pub fn run(
                 armed.fetch_sub(1, Ordering::SeqCst);
             }
             say_earcon(cues, Earcon::ListeningStopped);
-            let heard = match stt.transcribe(&u.samples) {
-                Ok(t) => t.text,
+            let ahead = early
+                .take()
+                .filter(|(k, text)| *k == (u.start_ms, u.end_ms) && !text.is_empty());
+            let heard = match ahead.map_or_else(
+                || stt.transcribe(&u.samples).map(|t| t.text),
+                |(_, t)| Ok(t),
+            ) {
+                Ok(t) => t,
                 Err(e) => {
                     println!("{e}");
                     say_earcon(cues, Earcon::Error);
