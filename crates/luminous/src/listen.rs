@@ -21,7 +21,7 @@ const FOLLOW_UP: Duration = Duration::from_secs(8);
 
 /// Voiced frames in a row (30 ms each) that stop the assistant's speech: barge-in does not
 /// wait for the utterance to be confirmed as speech.
-const BARGE_IN_AFTER: usize = 3;
+const BARGE_IN_AFTER: usize = 2;
 
 /// Frames of silence (30 ms each) after which the words so far are transcribed ahead of the
 /// end of the utterance. When they are a whole request the utterance ends there, and whisper's

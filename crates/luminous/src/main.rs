@@ -733,6 +733,7 @@ fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCo
             "transcript": text,
             "intent": turn.interpretation.intent,
             "slots": turn.interpretation.slots,
+            "reply": turn.reply.text,
             "timings": {"vad_ms": ms(vad_us), "stt_ms": ms(stt_us), "intent_ms": ms(intent_us), "tts_first_audio_ms": ms(first_us), "total_ms": ms(total_us)},
         }));
     }

@@ -51,7 +51,7 @@ impl Env {
                 "whisper_model = \"{}\"\nvoice = \"{}\"\nonnxruntime = \"{}\"\nconfig = \"{}\"\n",
                 m.join("models/ggml-tiny.en.bin").display(),
                 m.join("voices/en_US-joe-medium.onnx").display(),
-                m.join("models/libonnxruntime.so.1.24.2").display(),
+                m.join("models/libonnxruntime.so.1.32.0").display(),
                 dir.path().join("configuration.nix").display(),
             ),
         )
