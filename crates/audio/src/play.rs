@@ -1,6 +1,8 @@
 //! Playing to the speaker (rodio on cpal), stoppable at any moment for barge-in.
 
 use std::num::NonZero;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The speaker could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +13,7 @@ pub struct NoSpeaker(pub String);
 pub struct Speaker {
     // The device must outlive the player connected to its mixer: declared last, dropped last.
     player: rodio::Player,
+    broken: Arc<AtomicBool>,
     _device: rodio::MixerDeviceSink,
 }
 
@@ -25,27 +28,31 @@ impl std::fmt::Debug for Speaker {
 impl Speaker {
     /// Open the default speaker.
     pub fn open() -> Result<Speaker, NoSpeaker> {
-        use cpal::traits::{DeviceTrait, HostTrait};
-        let output = cpal::default_host()
-            .default_output_device()
-            .ok_or_else(|| NoSpeaker("the system reports none".into()))?;
-        let rate = output
-            .default_output_config()
+        let broken = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&broken);
+        // rodio's own callback prints every error, which floods standard error (and a screen
+        // reader) when a device dies; one line, and a flag the caller can act on, is enough.
+        let mut device = rodio::DeviceSinkBuilder::from_default_device()
             .map_err(|e| NoSpeaker(e.to_string()))?
-            .sample_rate();
-        // About 20 ms of buffering (rodio's default is 50 ms): what is queued in the device
-        // still plays after a stop, so this bounds how late barge-in silences the answer.
-        let mut device = rodio::DeviceSinkBuilder::from_device(output)
-            .map_err(|e| NoSpeaker(e.to_string()))?
-            .with_buffer_size(cpal::BufferSize::Fixed((rate / 50).max(256)))
+            .with_error_callback(move |e| {
+                if !flag.swap(true, Ordering::SeqCst) {
+                    eprintln!("speaker: {e}");
+                }
+            })
             .open_stream()
             .map_err(|e| NoSpeaker(e.to_string()))?;
         device.log_on_drop(false);
         let player = rodio::Player::connect_new(device.mixer());
         Ok(Speaker {
             player,
+            broken,
             _device: device,
         })
+    }
+
+    /// True once the device has reported an error: open it again to go on speaking.
+    pub fn broken(&self) -> bool {
+        self.broken.load(Ordering::SeqCst)
     }
 
     /// Queue mono samples at `rate` to play after what is already queued.

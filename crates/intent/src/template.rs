@@ -112,18 +112,26 @@ impl Template {
     }
 }
 
+/// A spoken word against a template word: equal, or the same word in the other number
+/// ("generation" for "generations"): speech recognition often drops or adds a final s.
+fn same_word(spoken: &str, word: &str) -> bool {
+    spoken == word
+        || (word.len() >= 5
+            && (spoken.strip_suffix('s') == Some(word) || word.strip_suffix('s') == Some(spoken)))
+}
+
 fn match_items(items: &[Item], tokens: &[String], caps: &mut Captures) -> bool {
     let Some((first, rest)) = items.split_first() else {
         return tokens.is_empty();
     };
     match first {
         Item::Word(w) => {
-            tokens.first().is_some_and(|t| t == w) && match_items(rest, &tokens[1..], caps)
+            tokens.first().is_some_and(|t| same_word(t, w)) && match_items(rest, &tokens[1..], caps)
         }
         Item::Alt { options, optional } => {
             for opt in options {
                 if tokens.len() >= opt.len()
-                    && tokens.iter().zip(opt).all(|(a, b)| a == b)
+                    && tokens.iter().zip(opt).all(|(a, b)| same_word(a, b))
                     && match_items(rest, &tokens[opt.len()..], caps)
                 {
                     return true;
@@ -197,6 +205,10 @@ mod tests {
         );
         check("(roll back|undo) *", "undo the last change", Some(""));
         check("turn {what}", "turn", None);
+        // Singular for plural and back, as speech recognition hears them; short words exact.
+        check("list generations", "list generation", Some(""));
+        check("(show|list) (update)", "show updates", Some(""));
+        check("list apps", "list app", None);
     }
 
     #[test]

@@ -16,12 +16,12 @@ use luminous_audio::wav::To16k;
 
 use crate::engine::Session;
 
-/// How long after a reply a follow-up needs no wake phrase.
-const FOLLOW_UP: Duration = Duration::from_secs(8);
-
 /// Voiced frames in a row (30 ms each) that stop the assistant's speech: barge-in does not
 /// wait for the utterance to be confirmed as speech.
 const BARGE_IN_AFTER: usize = 2;
+
+/// A microphone that has delivered nothing for this long is treated as gone.
+const SILENT_STREAM: Duration = Duration::from_secs(3);
 
 /// Frames of silence (30 ms each) after which the words so far are transcribed ahead of the
 /// end of the utterance. When they are a whole request the utterance ends there, and whisper's
@@ -39,10 +39,12 @@ pub struct Options {
     pub wake: String,
     /// Play the state tones (listening started, stopped, error).
     pub earcons: bool,
+    /// How long after a reply a follow-up needs no wake phrase.
+    pub follow_up: Duration,
 }
 
-fn say_earcon(speaker: Option<&Speaker>, e: Earcon) {
-    if let Some(s) = speaker {
+fn say_earcon(speaker: Option<&Speaker>, opts: &Options, e: Earcon) {
+    if let Some(s) = speaker.filter(|_| opts.earcons) {
         s.play(earcon::render(e, 22_050), 22_050);
     }
 }
@@ -77,7 +79,7 @@ pub fn run(
             }
         });
     }
-    let speaker = match Speaker::open() {
+    let mut speaker = match Speaker::open() {
         Ok(sp) => Some(sp),
         Err(e) => {
             println!("{e}. Answers will be printed only.");
@@ -87,8 +89,6 @@ pub fn run(
     if speaker.is_none() {
         tts = None;
     }
-    // Where the state tones go: the speaker, unless they are turned off.
-    let cues = speaker.as_ref().filter(|_| opts.earcons);
     let mut mic = match Microphone::open() {
         Ok(m) => m,
         Err(e) => anyhow::bail!("{e}. You can use the text mode instead: luminous chat"),
@@ -101,38 +101,69 @@ pub fn run(
         format!("Say {} and your request.", opts.wake)
     };
     println!("Listening. {how} Press Ctrl-C to stop.");
-    say_earcon(cues, Earcon::ListeningStarted);
+    say_earcon(speaker.as_ref(), opts, Earcon::ListeningStarted);
     let mut conv = To16k::new(mic.rate()).map_err(anyhow::Error::msg)?;
     let mut seg = Segmenter::new(Config::default());
     let mut buf = Vec::new();
     let mut awake_until: Option<Instant> = None;
+    // A reply is playing; the follow-up window opens when it has finished.
+    let mut replying = false;
     // The speculative transcript: the (start, end) of speech it covers, and its text.
     let mut early: Option<((u64, u64), String)> = None;
-    while !stop.load(Ordering::SeqCst) {
-        match mic.next(Duration::from_millis(50)) {
-            None => continue,
-            Some(Captured::Lost(why)) => {
-                println!(
-                    "The microphone stopped working ({why}). I will keep trying; press Ctrl-C to stop."
-                );
-                say_earcon(cues, Earcon::Error);
-                seg = Segmenter::new(Config::default());
-                mic = loop {
-                    if stop.load(Ordering::SeqCst) {
-                        return Ok(());
-                    }
-                    std::thread::sleep(Duration::from_secs(2));
-                    if let Ok(m) = Microphone::open() {
-                        println!("The microphone works again.");
-                        break m;
-                    }
-                };
-                conv = To16k::new(mic.rate()).map_err(anyhow::Error::msg)?;
-                continue;
-            }
+    let mut last_sound = Instant::now();
+    // LUMINOUS_DEBUG=1: what each utterance was heard as, on standard error.
+    let debug = std::env::var_os("LUMINOUS_DEBUG").is_some_and(|v| v == "1");
+    'listening: while !stop.load(Ordering::SeqCst) {
+        let lost = match mic.next(Duration::from_millis(50)) {
+            // A stream that stops delivering without an error is lost too.
+            None if last_sound.elapsed() >= SILENT_STREAM => Some(format!(
+                "no sound has come from it for {} seconds",
+                SILENT_STREAM.as_secs()
+            )),
+            None => None,
+            Some(Captured::Lost(why)) => Some(why),
             Some(Captured::Audio(chunk)) => {
+                last_sound = Instant::now();
                 conv.push(&chunk, &mut buf);
+                None
             }
+        };
+        if let Some(why) = lost {
+            // The plain words for the user; the device's own words for whoever debugs it.
+            println!("The microphone stopped working. I will keep trying; press Ctrl-C to stop.");
+            eprintln!("microphone: {why}");
+            say_earcon(speaker.as_ref(), opts, Earcon::Error);
+            // What was being said is incomplete: drop it rather than act on half a request.
+            seg = Segmenter::new(Config::default());
+            early = None;
+            buf.clear();
+            drop(mic);
+            mic = loop {
+                if stop.load(Ordering::SeqCst) {
+                    break 'listening;
+                }
+                std::thread::sleep(Duration::from_secs(2));
+                if let Ok(m) = Microphone::open() {
+                    println!("The microphone works again.");
+                    break m;
+                }
+            };
+            conv = To16k::new(mic.rate()).map_err(anyhow::Error::msg)?;
+            last_sound = Instant::now();
+            continue;
+        }
+        if speaker.as_ref().is_some_and(Speaker::broken) {
+            // A device that failed (an underrun it did not recover from, a headset unplugged):
+            // open the default one again; meanwhile answers are printed.
+            speaker = Speaker::open().ok();
+            if speaker.is_none() {
+                println!("The speaker stopped working. Answers will be printed only.");
+                tts = None;
+            }
+        }
+        if replying && speaker.as_ref().is_none_or(Speaker::idle) {
+            replying = false;
+            awake_until = Some(Instant::now() + opts.follow_up);
         }
         let mut done = seg.push(&buf);
         buf.clear();
@@ -172,7 +203,6 @@ pub fn run(
                 }
                 armed.fetch_sub(1, Ordering::SeqCst);
             }
-            say_earcon(cues, Earcon::ListeningStopped);
             let ahead = early
                 .take()
                 .filter(|(k, text)| *k == (u.start_ms, u.end_ms) && !text.is_empty());
@@ -183,16 +213,20 @@ pub fn run(
                 Ok(t) => t,
                 Err(e) => {
                     println!("{e}");
-                    say_earcon(cues, Earcon::Error);
+                    say_earcon(speaker.as_ref(), opts, Earcon::Error);
                     continue;
                 }
             };
+            if debug {
+                eprintln!("utterance {}-{} ms: {heard:?}", u.start_ms, u.end_ms);
+            }
             if heard.is_empty() {
                 continue;
             }
             let awake = opts.push_to_talk
                 || opts.always
                 || s.dialogue.awaiting_answer()
+                || replying
                 || awake_until.is_some_and(|t| Instant::now() < t);
             let request = if awake {
                 luminous_intent::wake::strip_wake(&heard, &opts.wake)
@@ -204,6 +238,8 @@ pub fn run(
                     None => continue,
                 }
             };
+            // The tone says "heard you": only for requests, not for people talking nearby.
+            say_earcon(speaker.as_ref(), opts, Earcon::ListeningStopped);
             println!("You said: {heard}");
             let reply = if request.trim().is_empty() {
                 "Yes?".to_owned()
@@ -221,7 +257,7 @@ pub fn run(
                     })?;
                 }
             }
-            awake_until = Some(Instant::now() + FOLLOW_UP);
+            replying = true;
         }
     }
     println!("Stopped listening.");

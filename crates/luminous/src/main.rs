@@ -152,6 +152,9 @@ enum Command {
         /// Do not play the state tones.
         #[arg(long)]
         no_earcons: bool,
+        /// Hands-free: for how long after a reply a follow-up needs no wake phrase.
+        #[arg(long, value_name = "SECONDS", default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=600))]
+        follow_up: u64,
         #[command(flatten)]
         turn: TurnArgs,
     },
@@ -318,8 +321,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             push_to_talk,
             no_wake_phrase,
             no_earcons,
+            follow_up,
             turn,
-        } => listen(&turn, push_to_talk, no_wake_phrase, !no_earcons),
+        } => listen(
+            &turn,
+            ListenMode {
+                push_to_talk,
+                no_wake_phrase,
+                earcons: !no_earcons,
+                follow_up,
+            },
+        ),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -611,21 +623,25 @@ fn hear(
     Ok(exit)
 }
 
-fn listen(
-    turn: &TurnArgs,
+/// How `listen` was asked to behave.
+struct ListenMode {
     push_to_talk: bool,
     no_wake_phrase: bool,
     earcons: bool,
-) -> anyhow::Result<ExitCode> {
+    follow_up: u64,
+}
+
+fn listen(turn: &TurnArgs, mode: ListenMode) -> anyhow::Result<ExitCode> {
     let (mut s, dirs) = session(turn, "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
     let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
     let tts = load_voice(&m)?;
     let opts = listen::Options {
-        push_to_talk,
-        always: no_wake_phrase,
+        push_to_talk: mode.push_to_talk,
+        always: mode.no_wake_phrase,
         wake: s.resolved.voice.wake_phrase.clone(),
-        earcons,
+        earcons: mode.earcons,
+        follow_up: std::time::Duration::from_secs(mode.follow_up),
     };
     // Spoken confirmations arrive as later utterances, so --yes is not used here.
     let args = TurnArgs {

@@ -391,6 +391,78 @@ fn requires_models_bad_audio_gets_a_clear_answer() {
     );
 }
 
+/// A command spoken by espeak-ng, as a 16 kHz WAV with a little silence around it.
+fn spoken(e: &Env, name: &str, text: &str) -> PathBuf {
+    let raw = e.path(&format!("{name}-raw.wav"));
+    espeak(&raw, "en-us", 165, text);
+    let out = e.path(&format!("{name}.wav"));
+    sox(&[
+        raw.to_str().expect("utf8"),
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        out.to_str().expect("utf8"),
+        "pad",
+        "0.2",
+        "0.4",
+    ]);
+    out
+}
+
+/// `luminous listen ARGS` on the private sound server; output in NAME.out and NAME.err.
+fn listen(
+    e: &Env,
+    pulse: &luminous_test_support::pulse::Pulse,
+    args: &[&str],
+    name: &str,
+) -> std::process::Child {
+    let mut cmd = luminous();
+    cmd.env("XDG_DATA_HOME", e.path("data"))
+        .env("XDG_CONFIG_HOME", e.path("cfg"))
+        .env("HOME", e.dir.path());
+    for (k, v) in pulse.vars() {
+        cmd.env(k, v);
+    }
+    cmd.arg("listen")
+        .env("LUMINOUS_DEBUG", "1")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(e.path(&format!("{name}.out"))).expect("out"))
+        .stderr(std::fs::File::create(e.path(&format!("{name}.err"))).expect("err"))
+        .spawn()
+        .expect("listen starts")
+}
+
+/// The loudest sample (0 to 1) of `wav` between `from` and `to` seconds.
+fn peak(wav: &Path, from: f64, to: f64) -> f64 {
+    let out = Command::new("sox")
+        .arg(wav)
+        .args([
+            "-n",
+            "trim",
+            &format!("{from:.3}"),
+            &format!("{:.3}", to - from),
+            "stat",
+        ])
+        .output()
+        .expect("sox");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find(|l| l.starts_with("Maximum amplitude"))
+        .and_then(|l| l.split(':').nth(1))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Ctrl-C, as a user would end it; returns whether it ended cleanly.
+fn interrupt(child: &mut std::process::Child) -> bool {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    child.wait().is_ok_and(|s| s.success())
+}
+
 fn wait_for(path: &Path, text: &str, seconds: u64) -> String {
     wait_for_any(path, &[text], seconds)
 }
@@ -405,7 +477,8 @@ fn wait_for_any(path: &Path, texts: &[&str], seconds: u64) -> String {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "waited {seconds} s for one of {texts:?}; output so far:\n{now}"
+            "waited {seconds} s for one of {texts:?}; output so far:\n{now}\nerrors:\n{}",
+            std::fs::read_to_string(path.with_extension("err")).unwrap_or_default()
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -429,23 +502,7 @@ fn seconds(wav: &Path) -> f64 {
 fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
     let e = Env::new();
     let mut pulse = luminous_test_support::pulse::Pulse::start();
-    let clip = |name: &str, text: &str| {
-        let raw = e.path(&format!("{name}-raw.wav"));
-        espeak(&raw, "en-us", 165, text);
-        let out = e.path(&format!("{name}.wav"));
-        sox(&[
-            raw.to_str().expect("utf8"),
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            out.to_str().expect("utf8"),
-            "pad",
-            "0.2",
-            "0.4",
-        ]);
-        out
-    };
+    let clip = |name: &str, text: &str| spoken(&e, name, text);
     let (request, yes, help, stop) = (
         clip("request", "install firefox"),
         clip("yes", "yes"),
@@ -453,19 +510,7 @@ fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
         clip("stop", "stop"),
     );
     let (out, err) = (e.path("listen.out"), e.path("listen.err"));
-    let mut cmd = luminous();
-    cmd.env("XDG_DATA_HOME", e.path("data"))
-        .env("XDG_CONFIG_HOME", e.path("cfg"))
-        .env("HOME", e.dir.path());
-    for (k, v) in pulse.vars() {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .args(["listen", "--no-wake-phrase", "--dry-run"])
-        .stdout(std::fs::File::create(&out).expect("out"))
-        .stderr(std::fs::File::create(&err).expect("err"))
-        .spawn()
-        .expect("listen starts");
+    let mut child = listen(&e, &pulse, &["--no-wake-phrase", "--dry-run"], "listen");
     let recording = e.path("speaker.wav");
     let recorder = pulse.record(&recording);
     wait_for(&out, "Listening.", 60);
@@ -565,4 +610,161 @@ fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
         played > 0.5 && played < full * 0.6,
         "barge-in: played {played:.1} s of a {full:.1} s answer; parts {heard:?}"
     );
+}
+
+/// Hands-free with the wake phrase: talk not addressed to the assistant is ignored (no tone,
+/// no answer); a request after the wake phrase gets the "heard you" tone and a question; the
+/// answer and a follow-up need no wake phrase until the follow-up window closes. Then the
+/// microphone disappears in the middle of an utterance and comes back; then push-to-talk.
+#[test]
+fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk() {
+    let e = Env::new();
+    let mut pulse = luminous_test_support::pulse::Pulse::start();
+    let aside = spoken(&e, "aside", "install firefox");
+    let woken = spoken(&e, "woken", "hey nix, roll back");
+    let no = spoken(&e, "no", "no");
+    let follow = spoken(&e, "follow", "list generations");
+    let long = spoken(
+        &e,
+        "long",
+        "hey nix, please install thunderbird and then tell me about the weather today",
+    );
+    let cancel = spoken(&e, "cancel", "hey nix, cancel");
+    let out = e.path("hands.out");
+    let mut child = listen(&e, &pulse, &["--dry-run", "--follow-up", "5"], "hands");
+    let recording = e.path("hands.wav");
+    let recorder = pulse.record(&recording);
+    let t0 = std::time::Instant::now();
+    wait_for(&out, "Listening. Say hey nix and your request.", 60);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+
+    // Not addressed to the assistant.
+    let aside_at = t0.elapsed().as_secs_f64();
+    pulse.say(&aside);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let quiet_until = t0.elapsed().as_secs_f64();
+    let now = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        !now.contains("You said"),
+        "talk without the wake phrase is ignored:\n{now}"
+    );
+
+    pulse.say(&woken);
+    wait_for(&out, "Go back to the previous system generation?", 30);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    // The answer needs no wake phrase (and may cut the question short).
+    pulse.say(&no);
+    wait_for(&out, "All right, I did not change anything.", 30);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    pulse.say(&follow);
+    wait_for(&out, "Dry run: I would list generations.", 30);
+    // Past the follow-up window the wake phrase is needed again.
+    std::thread::sleep(std::time::Duration::from_secs(10));
+    pulse.say(&follow);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let now = std::fs::read_to_string(&out).unwrap_or_default();
+    assert_eq!(
+        now.matches("Dry run: I would list generations.").count(),
+        1,
+        "after the follow-up window, a request without the wake phrase is ignored:\n{now}"
+    );
+
+    // The microphone goes away in the middle of a request, then comes back.
+    let player = {
+        let mut c = pulse.command("paplay");
+        c.args(["-d", "mic_sink"]).arg(&long);
+        c.spawn().expect("paplay")
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    // The sound server ends the assistant's capture stream, as when a USB microphone is
+    // pulled out (a server that can move the stream to another microphone does that instead).
+    let list = |what: &str| {
+        let out = pulse
+            .command("pactl")
+            .args(["list", "short", what])
+            .output()
+            .expect("pactl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mic_index = list("sources")
+        .lines()
+        .find(|l| l.split('\t').nth(1) == Some("virtual_mic"))
+        .and_then(|l| l.split('\t').next().map(str::to_owned))
+        .expect("the virtual microphone is listed");
+    let streams: Vec<String> = list("source-outputs")
+        .lines()
+        .filter(|l| l.split('\t').nth(1) == Some(mic_index.as_str()))
+        .filter_map(|l| l.split('\t').next().map(str::to_owned))
+        .collect();
+    assert!(
+        !streams.is_empty(),
+        "the assistant records from the virtual microphone"
+    );
+    // pactl cannot end a stream; pacmd can, through the command-line module.
+    assert!(
+        pulse
+            .command("pactl")
+            .args(["load-module", "module-cli-protocol-unix"])
+            .status()
+            .is_ok_and(|s| s.success())
+    );
+    for id in &streams {
+        assert!(
+            pulse
+                .command("pacmd")
+                .args(["kill-source-output", id])
+                .status()
+                .is_ok_and(|s| s.success()),
+            "pacmd kill-source-output {id}"
+        );
+    }
+    wait_for(&out, "The microphone stopped working", 30);
+    let mut player = player;
+    let _ = player.wait();
+    wait_for(&out, "The microphone works again.", 30);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    pulse.say(&cancel);
+    wait_for(&out, "There is nothing to cancel.", 30);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(interrupt(&mut child), "Ctrl-C ends listen cleanly");
+    pulse.stop(recorder);
+    let all = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        !all.contains("Thunderbird"),
+        "half a request is never acted on:\n{all}"
+    );
+    assert!(all.trim_end().ends_with("Stopped listening."), "{all}");
+
+    // Earcons: the "listening" tone before anyone spoke, nothing while people talked among
+    // themselves, then the "heard you" tone (followed by the spoken question).
+    let before = peak(&recording, 0.0, aside_at);
+    let aside_sound = peak(&recording, aside_at, quiet_until);
+    assert!(before > 0.1, "the listening tone was played: peak {before}");
+    assert!(
+        aside_sound < 0.01,
+        "nothing was played for talk not addressed to the assistant: peak {aside_sound}"
+    );
+
+    // Push-to-talk: speech before Enter is ignored; after Enter it is a request.
+    let out = e.path("ptt.out");
+    let mut child = listen(&e, &pulse, &["--push-to-talk", "--dry-run"], "ptt");
+    wait_for(&out, "Listening. Press Enter, then speak.", 60);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    pulse.say(&aside);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let now = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(
+        !now.contains("You said"),
+        "speech before Enter is ignored:\n{now}"
+    );
+    {
+        use std::io::Write;
+        let stdin = child.stdin.as_mut().expect("stdin");
+        stdin.write_all(b"\n").expect("Enter");
+        stdin.flush().expect("flush");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pulse.say(&follow);
+    wait_for(&out, "Dry run: I would list generations.", 30);
+    assert!(interrupt(&mut child), "Ctrl-C ends push-to-talk cleanly");
 }
