@@ -41,6 +41,7 @@ for voice in en-us en-gb en-us+f3; do
       if (( (n + rate / 40) % 2 == 0 )); then
         espeak-ng -v "$voice" -s "$rate" -w "$work/raw.wav" "$c"
         sox "$work/raw.wav" -r 16000 -c 1 -b 16 "$work/clips/$(printf %02d "$n").wav" pad 0.2 0.3
+        echo "$c" >"$work/clips/$(printf %02d "$n").txt"
       fi
       n=$((n + 1))
     done

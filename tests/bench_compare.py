@@ -45,7 +45,8 @@ def main():
     list(model.transcribe(first_audio, language="en", beam_size=1)[0])
     next(iter(voice.synthesize("Ready.")))
 
-    stt, tts, same = [], [], 0
+    norm = lambda s: "".join(c for c in s.lower() if c.isalnum() or c == " ").split()
+    stt, tts, same, ours_right, ref_right = [], [], 0, 0, 0
     for r in rows:
         audio = read_16k(Path(clip_dir) / r["file"])
         t = time.perf_counter()
@@ -54,8 +55,12 @@ def main():
         )
         text = " ".join(s.text.strip() for s in segments).strip()
         stt.append((time.perf_counter() - t) * 1000)
-        norm = lambda s: "".join(c for c in s.lower() if c.isalnum() or c == " ").split()
         same += norm(text) == norm(r["transcript"])
+        said = (Path(clip_dir) / r["file"]).with_suffix(".txt")
+        if said.exists():
+            words = norm(said.read_text())
+            ours_right += norm(r["transcript"]) == words
+            ref_right += norm(text) == words
         t = time.perf_counter()
         next(iter(voice.synthesize(r["reply"] or "Yes?")))
         tts.append((time.perf_counter() - t) * 1000)
@@ -68,6 +73,8 @@ def main():
         "stt_load_ms": stt_load_ms,
         "tts_load_ms": tts_load_ms,
         "same_transcript": same,
+        "exact_luminous": ours_right,
+        "exact_reference": ref_right,
     }
     table = [
         ("transcription (median ms)", m["stt_ms"], ref["stt_ms"]),
@@ -76,6 +83,7 @@ def main():
         ("voice load (ms)", m["tts_load_ms"], ref["tts_load_ms"]),
     ]
     print(f"Over {len(rows)} clips; the same transcript from both for {same} of them.")
+    print(f"Word for word what was said: Luminous {ours_right}, faster-whisper {ref_right}.")
     print("stage: Luminous, faster-whisper + piper-tts, how many times faster Luminous is")
     for name, a, b in table:
         print(f"{name}: {a:.1f}, {b:.1f}, {b / a if a else float('nan'):.2f}")
