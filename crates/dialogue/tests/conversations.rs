@@ -167,9 +167,9 @@ fn remove_and_injection() {
 fn clarification_by_number_and_by_name() {
     // One near match is a yes/no question, not a list of one.
     check(
-        &["list generation", "maybe", "yes"],
+        &["list the generatons", "maybe", "yes"],
         expect![[r#"
-            > list generation
+            > list the generatons
             Did you want to list generations? Say yes or no.
               [choose among 1]
             > maybe
