@@ -745,7 +745,10 @@ fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk
         "nothing was played for talk not addressed to the assistant: peak {aside_sound}"
     );
 
-    // Push-to-talk: speech before Enter is ignored; after Enter it is a request.
+    // Push-to-talk: speech before Enter is ignored; after Enter it is a request. A fresh sound
+    // server: the one above had a module loaded and a stream killed.
+    drop(pulse);
+    let pulse = luminous_test_support::pulse::Pulse::start();
     let out = e.path("ptt.out");
     let mut child = listen(&e, &pulse, &["--push-to-talk", "--dry-run"], "ptt");
     wait_for(&out, "Listening. Press Enter, then speak.", 60);
