@@ -58,8 +58,12 @@ impl Default for Options {
 }
 
 /// What people say to Luminous, so whisper leans towards it.
-pub const DEFAULT_PROMPT: &str = "Install Firefox. Remove VLC. Search for a music player. Enable Bluetooth. \
-     Roll back. Update the system. Yes. No. Cancel.";
+/// Verbs and names of the NixOS world (packages people ask for most, services, generations)
+/// rather than whole sentences, so that no one phrasing is favoured.
+pub const DEFAULT_PROMPT: &str = "Install Firefox. Remove VLC. Uninstall LibreOffice. Try htop. \
+     Search for a music player. Enable Bluetooth, SSH, Docker, the firewall. Roll back. Rebuild. \
+     Update the system. Clean up old generations. Chromium, Thunderbird, GIMP, VS Code, Neovim, \
+     Steam. Yes. No. Cancel.";
 
 /// A loaded model with its decoding state, reused across utterances.
 pub struct Transcriber {
