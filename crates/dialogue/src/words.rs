@@ -156,7 +156,10 @@ pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIn
         return if only.slots.is_empty() {
             format!("Did you want to {name}? Say yes or no.")
         } else {
-            format!("Did you mean {name}? Say yes or no.")
+            format!(
+                "Did you want to {} {name}? Say yes or no.",
+                verb(only.intent)
+            )
         };
     }
     let spoken: Vec<String> = options.iter().map(|c| option_name(c, index)).collect();

@@ -165,6 +165,20 @@ fn remove_and_injection() {
 
 #[test]
 fn clarification_by_number_and_by_name() {
+    // Only the package name came through: asked, then planned and confirmed as usual.
+    check(
+        &["gatsby chromium", "yes"],
+        expect![[r#"
+        > gatsby chromium
+        Did you want to install Chromium? Say yes or no.
+          [choose among 1]
+        > yes
+        Install Chromium for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install Chromium for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    chromium]
+          [run as root: nixos-rebuild switch]
+    "#]],
+    );
     // One near match is a yes/no question, not a list of one.
     check(
         &["list the generatons", "maybe", "yes"],

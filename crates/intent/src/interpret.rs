@@ -146,6 +146,23 @@ pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
         Some(m) => from_rule(m, tokens.len(), index, &mut notes),
         None => fallback(&tokens),
     };
+    if interp.intent == IntentKind::Unknown
+        && let Some(attr) = heard_popular_package(&tokens, index)
+    {
+        // The verb was lost (often misheard: "Gatsby Chromium"), the name came through: ask.
+        let slots = Slots::from([("package".to_owned(), attr)]);
+        interp = Interpretation {
+            intent: IntentKind::InstallPackage,
+            slots: slots.clone(),
+            confidence: 0.5,
+            options: vec![Candidate {
+                intent: IntentKind::InstallPackage,
+                slots,
+            }],
+            notes: vec![],
+            heard: String::new(),
+        };
+    }
     if repaired {
         interp.confidence *= 0.92;
     }
@@ -155,6 +172,25 @@ pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
     interp.notes.splice(0..0, notes);
     interp.heard = heard;
     interp
+}
+
+/// The attribute of a commonly wanted package (one of the curated ones) named exactly by one to
+/// three words of an utterance that matched no rule; the longest name wins.
+fn heard_popular_package(tokens: &[String], index: &PackageIndex) -> Option<String> {
+    (1..=3usize.min(tokens.len())).rev().find_map(|n| {
+        tokens.windows(n).find_map(|w| {
+            let name = w.join(" ");
+            if name.len() < 4 {
+                return None;
+            }
+            index
+                .lookup_exact(&name, 1)
+                .first()
+                .and_then(|m| index.package(m.package))
+                .filter(|p| p.popularity > 0)
+                .map(|p| p.attr.to_owned())
+        })
+    })
 }
 
 /// Correct a mistyped or misheard command word ("instal", "unistall") towards the templates' words.

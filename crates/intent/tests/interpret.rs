@@ -190,6 +190,16 @@ fn bad_input() {
         expect![[r#"install_package [package=firefox] 0.50 note={"kind":"truncated"}"#]],
     );
     check("blargh fnord", expect!["unknown [] 0.10"]);
+    // The verb misheard, a well-known name heard: offered, never acted on.
+    check(
+        "gatsby chromium",
+        expect!["install_package [package=chromium] 0.50 options=install_package:chromium"],
+    );
+    check(
+        "installing office",
+        expect!["install_package [package=libreoffice] 0.50 options=install_package:libreoffice"],
+    );
+    check("tell me a joke", expect!["unknown [] 0.10"]);
     check("🔥🦊", expect!["unknown [] 0.10"]);
 }
 
