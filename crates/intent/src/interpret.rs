@@ -97,6 +97,14 @@ fn best_rule(tokens: &[String]) -> Option<(usize, RuleMatch)> {
         {
             continue;
         }
+        // "I would like to try htop": "to ..." is a verb phrase, not a package name.
+        if caps
+            .get("package")
+            .and_then(|p| p.first())
+            .is_some_and(|w| w == "to")
+        {
+            continue;
+        }
         let spec_score =
             c.template.specificity() * 100 + 99 - caps.get(ANY).map_or(0, Vec::len).min(99);
         if best.as_ref().is_none_or(|(s, _)| spec_score > *s) {

@@ -200,6 +200,18 @@ fn bad_input() {
         expect!["install_package [package=libreoffice] 0.50 options=install_package:libreoffice"],
     );
     check("tell me a joke", expect!["unknown [] 0.10"]);
+    check(
+        "I'd like to try htop",
+        expect!["try_package [package=htop] 0.96"],
+    );
+    check(
+        "i would like to install firefox",
+        expect!["install_package [package=firefox] 0.96"],
+    );
+    check(
+        "i need firefox",
+        expect!["install_package [package=firefox] 0.96"],
+    );
     check("🔥🦊", expect!["unknown [] 0.10"]);
 }
 
