@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# How well spoken requests are understood end to end (espeak-ng speech -> whisper -> intent),
+# on phrasings and voices that are not the registry's examples nor the tests' clips. Reports
+# how many got the right intent and slot, and lists the others with what was heard; it asserts
+# nothing (the tests do that on their own clips). A change that helps one clip here should be
+# checked against the rest, and against tests/bench-compare.sh, before it is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/setup.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
+cargo build -q --release --locked -p luminous
+luminous="$CARGO_TARGET_DIR/release/luminous"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
+"$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+mkdir -p "$work/clips"
+# voice | words a minute | what is said | the intent | its main slot (empty when none)
+n=0
+while IFS='|' read -r voice rate text intent slot; do
+  [ -z "$voice" ] && continue
+  espeak-ng -v "$voice" -s "$rate" -w "$work/raw.wav" "$text"
+  sox "$work/raw.wav" -r 16000 -c 1 -b 16 "$work/clips/$(printf %02d "$n").wav" pad 0.2 0.3
+  printf '%s\t%s\t%s\n' "$text" "$intent" "$slot" >"$work/clips/$(printf %02d "$n").txt"
+  n=$((n + 1))
+done <<'TABLE'
+en-us+m3|150|could you please remove vlc from my computer|remove_package|vlc
+en-gb|170|switch on bluetooth|enable_service|bluetooth
+en-us+f2|160|I'd like to try htop|try_package|htop
+en-us|185|what's installed|list_installed|
+en-gb|150|how much disk space do I have|disk_usage|
+en-us+m3|170|free up some space|collect_garbage|
+en-us+f2|150|update everything|update_system|
+en-us|140|put gimp on my computer|install_package|gimp
+en-gb|180|turn on the printer service|enable_service|printing
+en-us+m3|160|undo the last change|rollback_system|
+en-us+f2|175|show me my generations|list_generations|
+en-us|160|uninstall libreoffice|remove_package|libreoffice
+en-gb|160|search for a pdf reader|search_package|pdf reader
+en-us+m3|150|disable ssh|disable_service|ssh
+en-us+f2|170|speak faster|set_preference|speech_rate
+en-us|150|tell me about my system|system_info|
+en-gb|165|install visual studio code|install_package|vscode
+en-us+m3|180|why did my rebuild fail|explain_error|
+en-us+f2|150|enable docker|enable_service|docker
+en-us|170|get me chromium|install_package|chromium
+TABLE
+"$luminous" bench voice --json --config tests/data/configuration.nix "$work/clips" >"$work/out.json"
+python3 - "$work/out.json" "$work/clips" <<'PY'
+import json, sys
+from pathlib import Path
+out, clips = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
+right, misses = 0, []
+for r in out["results"]:
+    text, intent, slot = (clips / r["file"]).with_suffix(".txt").read_text().rstrip("\n").split("\t")
+    slots = r.get("slots") or {}
+    ok = r.get("intent") == intent and (not slot or slot in slots.values() or slots.get("name") == slot)
+    right += ok
+    if not ok:
+        misses.append(f"{text}: heard {r.get('transcript')!r}, understood {r.get('intent')} {slots}")
+print(f"Understood {right} of {len(out['results'])} spoken requests.")
+for m in misses:
+    print("missed:", m)
+PY
