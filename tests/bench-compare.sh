@@ -5,16 +5,8 @@
 # commands in three voices and two speeds; `luminous bench voice` times its stages on them,
 # then tests/bench_compare.py times the reference stack the same way. Prints the medians and
 # the ratio; the figures go to docs/performance.md.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bash tests/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
-cargo build -q --release --locked -p luminous
-luminous="$CARGO_TARGET_DIR/release/luminous"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
-"$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+source "$(dirname "$0")/release.sh"
+voice_models
 
 venv=/var/tmp/luminous-pyref
 if ! "$venv/bin/python" -c 'import faster_whisper, piper' 2>/dev/null; then

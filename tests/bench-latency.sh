@@ -7,18 +7,11 @@
 # Then barge-in: "what can you do" gets a long answer, "stop" is said over it, and the time
 # from the start of "stop" at the microphone to the end of sound at the speaker is measured.
 # Last, the CPU the loop uses while it listens to silence, and its memory.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bash tests/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
-cargo build -q --release --locked -p luminous
-luminous="$CARGO_TARGET_DIR/release/luminous"
-work=$(mktemp -d)
+source "$(dirname "$0")/release.sh"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
-"$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+voice_models
 cp tests/data/configuration.nix "$work/"
 
 mkdir -p "$work/run" "$work/home"; chmod 700 "$work/run"

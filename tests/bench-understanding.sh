@@ -4,16 +4,8 @@
 # how many got the right intent and slot, and lists the others with what was heard; it asserts
 # nothing (the tests do that on their own clips). A change that helps one clip here should be
 # checked against the rest, and against tests/bench-compare.sh, before it is kept.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bash tests/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
-cargo build -q --release --locked -p luminous
-luminous="$CARGO_TARGET_DIR/release/luminous"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
-"$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+source "$(dirname "$0")/release.sh"
+voice_models
 mkdir -p "$work/clips"
 # voice | words a minute | what is said | the intent | its main slot (empty when none)
 n=0

