@@ -267,10 +267,7 @@ impl Dialogue {
             (IntentKind::Unknown, state @ (State::Confirming(_) | State::Choosing(_))) => {
                 ask_again(state)
             }
-            (IntentKind::Confirm, State::Idle) => (
-                statement("There is nothing to confirm right now."),
-                Action::None,
-            ),
+            (IntentKind::Confirm, State::Idle) => ask_again(State::Idle),
             (IntentKind::SetPreference, state) => {
                 self.state = state;
                 self.set_preference(interp)
@@ -397,7 +394,8 @@ fn question(text: &str) -> Reply {
     }
 }
 
-/// The pending question again, after an answer that did not fit it.
+/// The pending question again, after an answer that did not fit it (or, with none pending,
+/// that there is nothing to answer).
 fn ask_again(state: State) -> (Reply, Action) {
     match state {
         State::Confirming(plan) => {

@@ -108,8 +108,9 @@ pub fn run(
     let mut awake_until: Option<Instant> = None;
     // A reply is playing; the follow-up window opens when it has finished.
     let mut replying = false;
-    // The speculative transcript: the (start, end) of speech it covers, and its text.
-    let mut early: Option<((u64, u64), String)> = None;
+    // The speculative transcript: the (start, end) of speech it covers, and its text (None when
+    // whisper failed: the failure is met again, and reported, when the utterance ends).
+    let mut early: Option<((u64, u64), Option<String>)> = None;
     let mut last_sound = Instant::now();
     // LUMINOUS_DEBUG=1: what each utterance was heard as, on standard error.
     let debug = std::env::var_os("LUMINOUS_DEBUG").is_some_and(|v| v == "1");
@@ -183,14 +184,11 @@ pub fn run(
                 .as_ref()
                 .is_none_or(|(k, _)| *k != (u.start_ms, u.end_ms))
         {
-            // A failure here is met again, and reported, when the utterance ends.
-            let text = stt
-                .transcribe(&u.samples)
-                .map(|t| t.text)
-                .unwrap_or_default();
-            let request = luminous_intent::wake::strip_wake(&text, &opts.wake)
-                .unwrap_or_else(|| text.clone());
-            let whole = luminous_intent::is_whole_request(&request, &s.index.index);
+            let text = stt.transcribe(&u.samples).ok().map(|t| t.text);
+            let whole = text.as_deref().is_some_and(|t| {
+                let request = luminous_intent::wake::strip_wake(t, &opts.wake);
+                luminous_intent::is_whole_request(request.as_deref().unwrap_or(t), &s.index.index)
+            });
             early = Some(((u.start_ms, u.end_ms), text));
             if whole {
                 done.extend(seg.finish());
@@ -203,13 +201,12 @@ pub fn run(
                 }
                 armed.fetch_sub(1, Ordering::SeqCst);
             }
+            // The early transcript holds when no speech came after it.
             let ahead = early
                 .take()
-                .filter(|(k, text)| *k == (u.start_ms, u.end_ms) && !text.is_empty());
-            let heard = match ahead.map_or_else(
-                || stt.transcribe(&u.samples).map(|t| t.text),
-                |(_, t)| Ok(t),
-            ) {
+                .filter(|(k, _)| *k == (u.start_ms, u.end_ms))
+                .and_then(|(_, text)| text);
+            let heard = match ahead.map_or_else(|| stt.transcribe(&u.samples).map(|t| t.text), Ok) {
                 Ok(t) => t,
                 Err(e) => {
                     println!("{e}");

@@ -325,11 +325,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             turn,
         } => listen(
             &turn,
-            ListenMode {
+            listen::Options {
                 push_to_talk,
-                no_wake_phrase,
+                always: no_wake_phrase,
+                // Set from the settings once they are read.
+                wake: String::new(),
                 earcons: !no_earcons,
-                follow_up,
+                follow_up: std::time::Duration::from_secs(follow_up),
             },
         ),
         Command::Completions { shell } => {
@@ -623,26 +625,12 @@ fn hear(
     Ok(exit)
 }
 
-/// How `listen` was asked to behave.
-struct ListenMode {
-    push_to_talk: bool,
-    no_wake_phrase: bool,
-    earcons: bool,
-    follow_up: u64,
-}
-
-fn listen(turn: &TurnArgs, mode: ListenMode) -> anyhow::Result<ExitCode> {
+fn listen(turn: &TurnArgs, mut opts: listen::Options) -> anyhow::Result<ExitCode> {
     let (mut s, dirs) = session(turn, "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
     let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
     let tts = load_voice(&m)?;
-    let opts = listen::Options {
-        push_to_talk: mode.push_to_talk,
-        always: mode.no_wake_phrase,
-        wake: s.resolved.voice.wake_phrase.clone(),
-        earcons: mode.earcons,
-        follow_up: std::time::Duration::from_secs(mode.follow_up),
-    };
+    opts.wake = s.resolved.voice.wake_phrase.clone();
     // Spoken confirmations arrive as later utterances, so --yes is not used here.
     let args = TurnArgs {
         yes: false,
