@@ -455,12 +455,26 @@ fn peak(wav: &Path, from: f64, to: f64) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Ctrl-C, as a user would end it; returns whether it ended cleanly.
-fn interrupt(child: &mut std::process::Child) -> bool {
+/// Ctrl-C, as a user would end it; returns how it ended.
+fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
-    child.wait().is_ok_and(|s| s.success())
+    child.wait().expect("listen ends")
+}
+
+/// Plays `clip` into the microphone and asserts, 3 s later, that `listen` did not take it as
+/// a request (`why` says why it should not have).
+fn say_and_expect_ignored(
+    pulse: &luminous_test_support::pulse::Pulse,
+    clip: &Path,
+    out: &Path,
+    why: &str,
+) {
+    pulse.say(clip);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let now = std::fs::read_to_string(out).unwrap_or_default();
+    assert!(!now.contains("You said"), "{why}:\n{now}");
 }
 
 fn wait_for(path: &Path, text: &str, seconds: u64) -> String {
@@ -536,10 +550,7 @@ fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
     pulse.say(&stop);
     let all = wait_for(&out, "There is nothing to cancel.", 30);
     std::thread::sleep(std::time::Duration::from_secs(3));
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let status = child.wait().expect("listen ends");
+    let status = interrupt(&mut child);
     pulse.stop(recorder);
     let all = std::fs::read_to_string(&out).unwrap_or(all);
     assert!(
@@ -640,14 +651,13 @@ fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk
 
     // Not addressed to the assistant.
     let aside_at = t0.elapsed().as_secs_f64();
-    pulse.say(&aside);
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    let quiet_until = t0.elapsed().as_secs_f64();
-    let now = std::fs::read_to_string(&out).unwrap_or_default();
-    assert!(
-        !now.contains("You said"),
-        "talk without the wake phrase is ignored:\n{now}"
+    say_and_expect_ignored(
+        &pulse,
+        &aside,
+        &out,
+        "talk without the wake phrase is ignored",
     );
+    let quiet_until = t0.elapsed().as_secs_f64();
 
     pulse.say(&woken);
     wait_for(&out, "Go back to the previous system generation?", 30);
@@ -726,7 +736,10 @@ fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk
     pulse.say(&cancel);
     wait_for(&out, "There is nothing to cancel.", 30);
     std::thread::sleep(std::time::Duration::from_secs(2));
-    assert!(interrupt(&mut child), "Ctrl-C ends listen cleanly");
+    assert!(
+        interrupt(&mut child).success(),
+        "Ctrl-C ends listen cleanly"
+    );
     pulse.stop(recorder);
     let all = std::fs::read_to_string(&out).unwrap_or_default();
     assert!(
@@ -753,13 +766,7 @@ fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk
     let mut child = listen(&e, &pulse, &["--push-to-talk", "--dry-run"], "ptt");
     wait_for(&out, "Listening. Press Enter, then speak.", 60);
     std::thread::sleep(std::time::Duration::from_millis(500));
-    pulse.say(&aside);
-    std::thread::sleep(std::time::Duration::from_secs(3));
-    let now = std::fs::read_to_string(&out).unwrap_or_default();
-    assert!(
-        !now.contains("You said"),
-        "speech before Enter is ignored:\n{now}"
-    );
+    say_and_expect_ignored(&pulse, &aside, &out, "speech before Enter is ignored");
     {
         use std::io::Write;
         let stdin = child.stdin.as_mut().expect("stdin");
@@ -769,5 +776,8 @@ fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk
     std::thread::sleep(std::time::Duration::from_millis(300));
     pulse.say(&follow);
     wait_for(&out, "Dry run: I would list generations.", 30);
-    assert!(interrupt(&mut child), "Ctrl-C ends push-to-talk cleanly");
+    assert!(
+        interrupt(&mut child).success(),
+        "Ctrl-C ends push-to-talk cleanly"
+    );
 }
