@@ -83,17 +83,8 @@ impl Microphone {
         let rate = config.sample_rate;
         // About 10 s of 20 ms chunks.
         let (tx, rx) = sync_channel(512);
-        let stream = match format {
-            cpal::SampleFormat::F32 => build::<f32>(&device, config, tx),
-            cpal::SampleFormat::I16 => build::<i16>(&device, config, tx),
-            cpal::SampleFormat::I32 => build::<i32>(&device, config, tx),
-            cpal::SampleFormat::U16 => build::<u16>(&device, config, tx),
-            cpal::SampleFormat::U8 => build::<u8>(&device, config, tx),
-            other => Err(format!(
-                "the microphone's sample format {other:?} is not supported"
-            )),
-        }
-        .map_err(NoMicrophone)?;
+        let stream =
+            crate::by_sample_format!(format, build(&device, config, tx)).map_err(NoMicrophone)?;
         stream.play().map_err(|e| NoMicrophone(e.to_string()))?;
         Ok(Microphone {
             _stream: stream,

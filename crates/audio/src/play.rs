@@ -1,58 +1,155 @@
-//! Playing to the speaker (rodio on cpal), stoppable at any moment for barge-in.
+//! Playing to the speaker, stoppable at any moment for barge-in. rodio mixes what is queued;
+//! the device stream is ours, so that it can rest while there is nothing to say (a stream
+//! playing silence costs the process and the sound server CPU all day), and so that a stop
+//! discards what the device has buffered instead of letting it play out.
 
 use std::num::NonZero;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{FromSample, SizedSample};
 
 /// The speaker could not be used.
 #[derive(Debug, thiserror::Error)]
 #[error("no speaker is available ({0}); use --to FILE.wav to write the speech to a file")]
 pub struct NoSpeaker(pub String);
 
+/// Nothing queued for this long: the stream rests. Longer than any device buffer, so the
+/// end of the last sound has been heard.
+const REST_AFTER: Duration = Duration::from_millis(500);
+
+/// How the device is opened, kept to open it again after a stop.
+struct Output {
+    device: cpal::Device,
+    config: cpal::StreamConfig,
+    format: cpal::SampleFormat,
+    broken: Arc<AtomicBool>,
+}
+
+/// One device stream and the player feeding it.
+struct Live {
+    player: rodio::Player,
+    stream: cpal::Stream,
+    running: Running,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Running {
+    /// Playing, or playing silence since the queue was first seen empty.
+    Playing {
+        empty_since: Option<Instant>,
+    },
+    Resting,
+    /// The device cannot pause: it plays silence.
+    Always,
+}
+
 /// The default output device, open.
 pub struct Speaker {
-    // The device must outlive the player connected to its mixer: declared last, dropped last.
-    player: rodio::Player,
-    broken: Arc<AtomicBool>,
-    _device: rodio::MixerDeviceSink,
+    output: Output,
+    live: Mutex<Live>,
 }
 
 impl std::fmt::Debug for Speaker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Speaker")
-            .field("idle", &self.player.empty())
+            .field("idle", &self.idle())
             .finish_non_exhaustive()
+    }
+}
+
+fn build<T>(out: &Output, mut source: rodio::mixer::MixerSource) -> Result<cpal::Stream, String>
+where
+    T: SizedSample + FromSample<f32> + Send + 'static,
+{
+    let broken = Arc::clone(&out.broken);
+    out.device
+        .build_output_stream::<T, _, _>(
+            out.config,
+            move |data: &mut [T], _| {
+                for d in data.iter_mut() {
+                    *d = T::from_sample(source.next().unwrap_or(0.0));
+                }
+            },
+            // One line, and a flag the caller can act on: a dying device reports every period,
+            // which would flood standard error (and a screen reader).
+            move |e| {
+                if !broken.swap(true, Ordering::SeqCst) {
+                    eprintln!("speaker: {e}");
+                }
+            },
+            None,
+        )
+        .map_err(|e| e.to_string())
+}
+
+impl Output {
+    /// A new stream and player; `play` starts the stream, otherwise it rests until needed.
+    fn start(&self, play: bool) -> Result<Live, String> {
+        let (Some(channels), Some(rate)) = (
+            NonZero::new(self.config.channels),
+            NonZero::new(self.config.sample_rate),
+        ) else {
+            return Err("the device reports no channels or rate".into());
+        };
+        let (mixer, source) = rodio::mixer::mixer(channels, rate);
+        let stream = crate::by_sample_format!(self.format, build(self, source))?;
+        let running = if play {
+            stream.play().map_err(|e| e.to_string())?;
+            Running::Playing { empty_since: None }
+        } else {
+            Running::Resting
+        };
+        Ok(Live {
+            player: rodio::Player::connect_new(&mixer),
+            stream,
+            running,
+        })
     }
 }
 
 impl Speaker {
     /// Open the default speaker.
     pub fn open() -> Result<Speaker, NoSpeaker> {
-        let broken = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&broken);
-        // rodio's own callback prints every error, which floods standard error (and a screen
-        // reader) when a device dies; one line, and a flag the caller can act on, is enough.
-        let mut device = rodio::DeviceSinkBuilder::from_default_device()
-            .map_err(|e| NoSpeaker(e.to_string()))?
-            .with_error_callback(move |e| {
-                if !flag.swap(true, Ordering::SeqCst) {
-                    eprintln!("speaker: {e}");
-                }
-            })
-            .open_stream()
+        let device = cpal::default_host()
+            .default_output_device()
+            .ok_or_else(|| NoSpeaker("the system reports none".into()))?;
+        let supported = device
+            .default_output_config()
             .map_err(|e| NoSpeaker(e.to_string()))?;
-        device.log_on_drop(false);
-        let player = rodio::Player::connect_new(device.mixer());
+        let format = supported.sample_format();
+        let mut config: cpal::StreamConfig = supported.into();
+        // 50 ms, rodio's choice: ALSA's PulseAudio plugin fails with less.
+        config.buffer_size = cpal::BufferSize::Fixed(config.sample_rate / 20);
+        let output = Output {
+            device,
+            config,
+            format,
+            broken: Arc::new(AtomicBool::new(false)),
+        };
+        let live = output.start(true).map_err(NoSpeaker)?;
         Ok(Speaker {
-            player,
-            broken,
-            _device: device,
+            output,
+            live: Mutex::new(live),
         })
     }
 
     /// True once the device has reported an error: open it again to go on speaking.
     pub fn broken(&self) -> bool {
-        self.broken.load(Ordering::SeqCst)
+        self.output.broken.load(Ordering::SeqCst)
+    }
+
+    fn live(&self) -> MutexGuard<'_, Live> {
+        // Plain values: a panic elsewhere cannot leave them half-written.
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fail(&self, e: impl std::fmt::Display) {
+        if !self.output.broken.swap(true, Ordering::SeqCst) {
+            eprintln!("speaker: {e}");
+        }
     }
 
     /// Queue mono samples at `rate` to play after what is already queued.
@@ -60,22 +157,65 @@ impl Speaker {
         let (Some(ch), Some(sr)) = (NonZero::new(1u16), NonZero::new(rate)) else {
             return;
         };
-        self.player
+        let mut live = self.live();
+        match live.running {
+            Running::Resting => match live.stream.play() {
+                Ok(()) => live.running = Running::Playing { empty_since: None },
+                Err(e) => self.fail(e),
+            },
+            Running::Playing { .. } => live.running = Running::Playing { empty_since: None },
+            Running::Always => {}
+        }
+        live.player
             .append(rodio::buffer::SamplesBuffer::new(ch, sr, samples));
     }
 
-    /// Stop at once and drop what is queued (barge-in).
+    /// Let the device stream rest once nothing has been queued for a while; the next
+    /// [`Speaker::play`] wakes it. Call it now and then (the voice loop does, each turn).
+    pub fn rest(&self) {
+        let mut live = self.live();
+        let Running::Playing { empty_since } = live.running else {
+            return;
+        };
+        if !live.player.empty() {
+            live.running = Running::Playing { empty_since: None };
+            return;
+        }
+        let since = empty_since.unwrap_or_else(Instant::now);
+        live.running = if since.elapsed() < REST_AFTER {
+            Running::Playing {
+                empty_since: Some(since),
+            }
+        } else if live.stream.pause().is_ok() {
+            Running::Resting
+        } else {
+            Running::Always
+        };
+    }
+
+    /// Stop at once (barge-in): what is queued is dropped, and so is the device stream with
+    /// the audio it holds, which would otherwise play on for as long as its buffer lasts.
+    /// A new stream, resting, takes its place.
     pub fn stop(&self) {
-        self.player.stop();
+        let mut live = self.live();
+        live.player.stop();
+        if live.running == Running::Always {
+            return;
+        }
+        match self.output.start(false) {
+            // Assigning drops the old stream: the sound system discards what it held.
+            Ok(fresh) => *live = fresh,
+            Err(e) => self.fail(e),
+        }
     }
 
     /// True when nothing is playing or queued.
     pub fn idle(&self) -> bool {
-        self.player.empty()
+        self.live().player.empty()
     }
 
     /// Block until everything queued has played.
     pub fn wait(&self) {
-        self.player.sleep_until_end();
+        self.live().player.sleep_until_end();
     }
 }

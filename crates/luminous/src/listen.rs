@@ -166,6 +166,9 @@ pub fn run(
             replying = false;
             awake_until = Some(Instant::now() + opts.follow_up);
         }
+        if let Some(sp) = speaker.as_ref() {
+            sp.rest();
+        }
         let mut done = seg.push(&buf);
         buf.clear();
         // Barge-in: the user speaks while the assistant talks.
