@@ -20,6 +20,9 @@ pub struct NoSpeaker(pub String);
 /// end of the last sound has been heard.
 const REST_AFTER: Duration = Duration::from_millis(500);
 
+/// Longer than the device buffer (two 50 ms periods) and the sound server's own latency.
+const DRAIN: Duration = Duration::from_millis(200);
+
 /// How the device is opened, kept to open it again after a stop.
 struct Output {
     device: cpal::Device,
@@ -214,8 +217,10 @@ impl Speaker {
         self.live().player.empty()
     }
 
-    /// Block until everything queued has played.
+    /// Block until everything queued has played, including what the device still holds
+    /// (cpal cannot drain a stream: dropping it early cuts the last words off).
     pub fn wait(&self) {
         self.live().player.sleep_until_end();
+        std::thread::sleep(DRAIN);
     }
 }
