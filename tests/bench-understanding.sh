@@ -36,6 +36,26 @@ en-gb|165|install visual studio code|install_package|vscode
 en-us+m3|180|why did my rebuild fail|explain_error|
 en-us+f2|150|enable docker|enable_service|docker
 en-us|170|get me chromium|install_package|chromium
+en-gb|160|please get rid of steam|remove_package|steam
+en-us+f2|145|I want to install spotify|install_package|spotify
+en-us+m3|175|can you add neovim|install_package|neovim
+en-us|150|turn bluetooth off|disable_service|bluetooth
+en-gb+f3|165|start the ssh server|enable_service|ssh
+en-us+m7|155|go back to the previous generation|rollback_system|
+en-us|180|how much space is left on the disk|disk_usage|
+en-gb|145|delete old generations|collect_garbage|
+en-us+f2|160|upgrade my system|update_system|
+en-us+m3|170|is firefox installed|list_installed|
+en-us|165|find me a video editor|search_package|video editor
+en-gb|175|let me try cowsay|try_package|cowsay
+en-us+f4|150|remove thunderbird please|remove_package|thunderbird
+en-us+m3|160|switch off the firewall|disable_service|firewall
+en-us|140|install the vlc media player|install_package|vlc
+en-gb+m2|170|talk more slowly|set_preference|speech_rate
+en-us+f2|180|what went wrong with the last rebuild|explain_error|
+en-us|155|list my installed programs|list_installed|
+en-gb|160|install git|install_package|git
+en-us+m3|150|please enable the printing service|enable_service|printing
 TABLE
 "$luminous" bench voice --json --config tests/data/configuration.nix "$work/clips" >"$work/out.json"
 python3 - "$work/out.json" "$work/clips" <<'PY'

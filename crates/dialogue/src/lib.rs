@@ -433,13 +433,7 @@ fn answer(interp: &Interpretation) -> Answer {
 }
 
 fn has_required_slots(interp: &Interpretation) -> bool {
-    luminous_intent::registry::spec(interp.intent)
-        .slots
-        .iter()
-        .all(|s| {
-            interp.slots.contains_key(*s)
-                || (*s == "option" && interp.slots.contains_key("service"))
-        })
+    luminous_intent::registry::has_required_slots(interp.intent, &interp.slots)
 }
 
 /// An option named in the utterance: its package or service appears in what was said.

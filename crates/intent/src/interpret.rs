@@ -155,6 +155,19 @@ pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
         None => fallback(&tokens),
     };
     if interp.intent == IntentKind::Unknown
+        && let Some(guess) = without_first_word(&tokens, index)
+    {
+        // A misheard first word ("Clean enable the printing service" for "please ..."): the
+        // rest is a clear request, so it is offered as a yes/no question, never acted on.
+        interp = Interpretation {
+            intent: guess.intent,
+            slots: guess.slots.clone(),
+            confidence: 0.5,
+            options: vec![guess],
+            notes: vec![],
+            heard: String::new(),
+        };
+    } else if interp.intent == IntentKind::Unknown
         && let Some(attr) = heard_popular_package(&tokens, index)
     {
         // The verb was lost (often misheard: "Gatsby Chromium"), the name came through: ask.
@@ -182,9 +195,41 @@ pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
     interp
 }
 
+/// Words that turn a request around ("do not install firefox"): an utterance holding one is
+/// never guessed at from the words around it.
+const REVERSING: &[&str] = &["not", "dont", "never", "no", "stop", "without"];
+
+fn reversed(tokens: &[String]) -> bool {
+    tokens.iter().any(|t| REVERSING.contains(&t.as_str()))
+}
+
+/// What the utterance asks for without its first word, when that is a clear request with all
+/// it needs (at least two words remain, nothing reverses them, and the request is not an
+/// answer to a question).
+fn without_first_word(tokens: &[String], index: &PackageIndex) -> Option<Candidate> {
+    let (_, rest) = tokens.split_first()?;
+    if rest.len() < 2 || reversed(tokens) {
+        return None;
+    }
+    let m = match_rules(rest)?;
+    let interp = from_rule(m, rest.len(), index, &mut Vec::new());
+    let request = !matches!(
+        interp.intent,
+        IntentKind::Unknown | IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+    );
+    let required = crate::registry::has_required_slots(interp.intent, &interp.slots);
+    (request && required && interp.confidence >= 0.85).then_some(Candidate {
+        intent: interp.intent,
+        slots: interp.slots,
+    })
+}
+
 /// The attribute of a commonly wanted package (one of the curated ones) named exactly by one to
-/// three words of an utterance that matched no rule; the longest name wins.
+/// three words of an utterance that matched no rule and reverses nothing; the longest wins.
 fn heard_popular_package(tokens: &[String], index: &PackageIndex) -> Option<String> {
+    if reversed(tokens) {
+        return None;
+    }
     (1..=3usize.min(tokens.len())).rev().find_map(|n| {
         tokens.windows(n).find_map(|w| {
             let name = w.join(" ");

@@ -82,7 +82,8 @@ pub const REGISTRY: &[IntentSpec] = &[
         changes_system: true,
         rules: &[
             r("(remove|uninstall|delete|purge|drop) {package}"),
-            r("get rid of {package}"),
+            // "of" is short and often misheard ("get rid on steam"): never an install.
+            r("get rid (of|on|off|a)? {package}"),
             r("take {package} (off|away|out)"),
             r("take (off|away|out) {package}"),
             r("(i|we) (do not|no longer) (need|want|use) {package} (anymore|any more)?"),
@@ -559,6 +560,15 @@ pub fn spec(kind: IntentKind) -> &'static IntentSpec {
         .iter()
         .find(|s| s.kind == kind)
         .unwrap_or(&REGISTRY[REGISTRY.len() - 1])
+}
+
+/// Whether `slots` hold everything the intent needs to be carried out (a service resolved by
+/// name stands for its option).
+pub fn has_required_slots(kind: IntentKind, slots: &crate::Slots) -> bool {
+    spec(kind)
+        .slots
+        .iter()
+        .all(|s| slots.contains_key(*s) || (*s == "option" && slots.contains_key("service")))
 }
 
 /// docs/intents.md, rendered from the registry.

@@ -199,6 +199,20 @@ fn bad_input() {
         "installing office",
         expect!["install_package [package=libreoffice] 0.50 options=install_package:libreoffice"],
     );
+    check(
+        "please get rid on steam",
+        expect!["remove_package [package=steam] 0.96"],
+    );
+    // A misheard first word before a clear request: offered, never acted on; never when the
+    // first word turns the request around.
+    check(
+        "clean enable the printing service",
+        expect![
+            "enable_service [option=services.printing.enable,service=printing] 0.50 options=enable_service:services.printing.enable/printing"
+        ],
+    );
+    check("don't install firefox", expect!["unknown [] 0.10"]);
+    check("lease yes", expect!["unknown [] 0.09"]);
     check("tell me a joke", expect!["unknown [] 0.10"]);
     check(
         "I'd like to try htop",
