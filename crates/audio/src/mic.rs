@@ -76,21 +76,30 @@ fn preferred_config(device: &cpal::Device) -> Result<cpal::SupportedStreamConfig
     let default = device
         .default_input_config()
         .map_err(|e| NoMicrophone(e.to_string()))?;
-    let speech = |c: &cpal::SupportedStreamConfigRange| {
-        c.channels() == 1
-            && c.min_sample_rate() <= crate::RATE
-            && c.max_sample_rate() >= crate::RATE
-    };
-    let Ok(offered) = device.supported_input_configs() else {
-        return Ok(default);
-    };
-    let offered: Vec<_> = offered.filter(speech).collect();
+    Ok(match device.supported_input_configs() {
+        Ok(offered) => choose(offered, default),
+        Err(_) => default,
+    })
+}
+
+/// The choice of [`preferred_config`] among what a device offers.
+fn choose(
+    offered: impl Iterator<Item = cpal::SupportedStreamConfigRange>,
+    default: cpal::SupportedStreamConfig,
+) -> cpal::SupportedStreamConfig {
+    let speech: Vec<_> = offered
+        .filter(|c| {
+            c.channels() == 1
+                && c.min_sample_rate() <= crate::RATE
+                && c.max_sample_rate() >= crate::RATE
+        })
+        .collect();
     // 16-bit first: what microphones deliver, and half the bytes of float.
-    let pick = offered
+    speech
         .iter()
         .find(|c| c.sample_format() == cpal::SampleFormat::I16)
-        .or_else(|| offered.first());
-    Ok(pick.map_or(default, |c| c.with_sample_rate(crate::RATE)))
+        .or_else(|| speech.first())
+        .map_or(default, |c| c.with_sample_rate(crate::RATE))
 }
 
 impl Microphone {
@@ -130,5 +139,47 @@ impl Microphone {
                 Some(Captured::Lost("the capture stream ended".into()))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cpal::{
+        SampleFormat as F, SupportedBufferSize, SupportedStreamConfig, SupportedStreamConfigRange,
+    };
+
+    fn range(channels: u16, min: u32, max: u32, format: F) -> SupportedStreamConfigRange {
+        SupportedStreamConfigRange::new(channels, min, max, SupportedBufferSize::Unknown, format)
+    }
+
+    fn pick(offered: Vec<SupportedStreamConfigRange>) -> (u16, u32, F) {
+        let default = SupportedStreamConfig::new(2, 48_000, SupportedBufferSize::Unknown, F::F32);
+        let c = super::choose(offered.into_iter(), default);
+        (c.channels(), c.sample_rate(), c.sample_format())
+    }
+
+    #[test]
+    fn speech_format_when_offered_else_the_default() {
+        // ALSA's PulseAudio plugin: anything from 1 to 32 channels, 1 Hz to 384 kHz.
+        let plugin = vec![
+            range(2, 1, 384_000, F::F32),
+            range(1, 1, 384_000, F::F32),
+            range(1, 1, 384_000, F::I16),
+        ];
+        assert_eq!(pick(plugin), (1, 16_000, F::I16));
+        assert_eq!(
+            pick(vec![range(1, 8_000, 48_000, F::F32)]),
+            (1, 16_000, F::F32)
+        );
+        // A sound card that only records 44.1 or 48 kHz, or only in stereo: its default.
+        assert_eq!(
+            pick(vec![range(1, 44_100, 48_000, F::I16)]),
+            (2, 48_000, F::F32)
+        );
+        assert_eq!(
+            pick(vec![range(2, 8_000, 48_000, F::I16)]),
+            (2, 48_000, F::F32)
+        );
+        assert_eq!(pick(vec![]), (2, 48_000, F::F32));
     }
 }
