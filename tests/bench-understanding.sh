@@ -65,8 +65,12 @@ out, clips = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
 right, misses = 0, []
 for r in out["results"]:
     text, intent, slot = (clips / r["file"]).with_suffix(".txt").read_text().rstrip("\n").split("\t")
+    def fits(i, slots):
+        return i == intent and (not slot or slot in slots.values() or slots.get("name") == slot)
     slots = r.get("slots") or {}
-    ok = r.get("intent") == intent and (not slot or slot in slots.values() or slots.get("name") == slot)
+    # Right: understood, or asked about exactly that as a yes/no question.
+    offers = r.get("options") or []
+    ok = fits(r.get("intent"), slots) or (len(offers) == 1 and fits(offers[0]["intent"], offers[0]["slots"]))
     right += ok
     if not ok:
         misses.append(f"{text}: heard {r.get('transcript')!r}, understood {r.get('intent')} {slots}")

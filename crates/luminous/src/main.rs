@@ -243,6 +243,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// The options a reply offers (numbered, or one as a yes/no question), as JSON.
+fn offered(action: &Action) -> Vec<serde_json::Value> {
+    match action {
+        Action::Choose { options } => options
+            .iter()
+            .map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots}))
+            .collect(),
+        _ => vec![],
+    }
+}
+
 fn open_store(dirs: &Dirs) -> Option<Store> {
     match Store::open(&dirs.store()) {
         Ok(s) => Some(s),
@@ -450,13 +461,7 @@ fn respond(s: &mut Session, args: &TurnArgs, text: &str, print_start: bool) -> A
         reply.push_str(" (Dry run: nothing will be changed.)");
     }
     let i = &first.interpretation;
-    let options: Vec<serde_json::Value> = match &first.action {
-        Action::Choose { options } => options
-            .iter()
-            .map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots}))
-            .collect(),
-        _ => vec![],
-    };
+    let options = offered(&first.action);
     let json = serde_json::json!({
         "intent": i.intent,
         "slots": i.slots,
@@ -737,6 +742,7 @@ fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCo
             "transcript": text,
             "intent": turn.interpretation.intent,
             "slots": turn.interpretation.slots,
+            "options": offered(&turn.action),
             "reply": turn.reply.text,
             "timings": {"vad_ms": ms(vad_us), "stt_ms": ms(stt_us), "intent_ms": ms(intent_us), "tts_first_audio_ms": ms(first_us), "total_ms": ms(total_us)},
         }));
