@@ -41,11 +41,10 @@ struct Live {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Running {
     /// Playing, or playing silence since the queue was first seen empty.
-    Playing {
-        empty_since: Option<Instant>,
-    },
+    Playing { empty_since: Option<Instant> },
+    /// Built but not started, or paused.
     Resting,
-    /// The device cannot pause: it plays silence.
+    /// The device cannot pause: it plays silence until it is replaced.
     Always,
 }
 
@@ -202,9 +201,6 @@ impl Speaker {
     pub fn stop(&self) {
         let mut live = self.live();
         live.player.stop();
-        if live.running == Running::Always {
-            return;
-        }
         match self.output.start(false) {
             // Assigning drops the old stream: the sound system discards what it held.
             Ok(fresh) => *live = fresh,
