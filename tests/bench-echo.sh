@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Does the assistant hear itself? With speakers and no echo cancellation its own voice comes
+# back into the microphone, and barge-in may take it for the user. Here a loopback in a
+# private PulseAudio plays the speaker back into the virtual microphone at each volume given
+# (PulseAudio's scale: 30% is about -31 dB, 60% about -13 dB); "what can you do" is asked and
+# the length of the spoken answer at the speaker is printed. An answer much shorter than
+# without echo means the assistant stopped itself. Measures; asserts nothing.
+# Usage: bash tests/bench-echo.sh [VOLUME% ...]   (default: 0 30 60)
+source "$(dirname "$0")/release.sh"
+voice_models
+cp tests/data/configuration.nix "$work/"
+espeak-ng -v en-us -s 165 -w "$work/raw.wav" "what can you do"
+sox "$work/raw.wav" -r 16000 -c 1 "$work/help.wav"
+pids=()
+stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pids=(); sleep 0.3; }
+trap 'stop_all; rm -rf "$work"' EXIT
+
+for volume in "${@:-0 30 60}"; do
+  for v in $volume; do
+    run="$work/run$v"; mkdir -p "$run/rt" "$run/home"; chmod 700 "$run/rt"
+    pa=(env XDG_RUNTIME_DIR="$run/rt" HOME="$run/home")
+    "${pa[@]}" pulseaudio -n --daemonize=no --exit-idle-time=-1 -L "module-native-protocol-unix auth-anonymous=1" \
+      -L "module-null-sink sink_name=mic_sink rate=16000 channels=1" \
+      -L "module-remap-source source_name=virtual_mic master=mic_sink.monitor" \
+      -L "module-null-sink sink_name=speaker_sink" 2>/dev/null & pids+=($!)
+    for _ in $(seq 50); do "${pa[@]}" pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+    "${pa[@]}" pactl set-default-source virtual_mic; "${pa[@]}" pactl set-default-sink speaker_sink
+    "${pa[@]}" pacat -p --latency-msec=20 -d mic_sink </dev/zero & pids+=($!)
+    "${pa[@]}" pacat -p --latency-msec=20 -d speaker_sink </dev/zero & pids+=($!)
+    if [ "$v" -gt 0 ]; then
+      "${pa[@]}" pactl load-module module-loopback source=speaker_sink.monitor sink=mic_sink latency_msec=30 >/dev/null
+      sleep 1
+      loop=$("${pa[@]}" pactl list short sink-inputs | awk '/module-loopback/ {print $1}' | head -1)
+      "${pa[@]}" pactl set-sink-input-volume "$loop" "$v%"
+    fi
+    sleep 2.2
+    "${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$run/out" 2>/dev/null & pids+=($!)
+    for _ in $(seq 600); do grep -q Listening "$run/out" 2>/dev/null && break; sleep 0.1; done
+    "${pa[@]}" parecord --latency-msec=10 -d speaker_sink.monitor --file-format=wav "$run/spk.wav" & rec=$!
+    sleep 1
+    "${pa[@]}" paplay -d mic_sink "$work/help.wav"
+    sleep 12
+    kill -INT $rec; wait $rec 2>/dev/null || true
+    # The answer: the recording with silence cut from both ends.
+    sox "$run/spk.wav" "$run/answer.wav" silence 1 0.05 0.01 reverse silence 1 0.05 0.01 reverse 2>/dev/null
+    secs=$(sox "$run/answer.wav" -n stat 2>&1 | awk '/Length/ {print $3}')
+    echo "echo at ${v}% volume: the spoken answer lasted ${secs:-0} s"
+    stop_all
+  done
+done
