@@ -17,23 +17,14 @@ trap 'stop_all; rm -rf "$work"' EXIT
 
 for volume in "${@:-0 30 60}"; do
   for v in $volume; do
-    run="$work/run$v"; mkdir -p "$run/rt" "$run/home"; chmod 700 "$run/rt"
-    pa=(env XDG_RUNTIME_DIR="$run/rt" HOME="$run/home")
-    "${pa[@]}" pulseaudio -n --daemonize=no --exit-idle-time=-1 -L "module-native-protocol-unix auth-anonymous=1" \
-      -L "module-null-sink sink_name=mic_sink rate=16000 channels=1" \
-      -L "module-remap-source source_name=virtual_mic master=mic_sink.monitor" \
-      -L "module-null-sink sink_name=speaker_sink" 2>/dev/null & pids+=($!)
-    for _ in $(seq 50); do "${pa[@]}" pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-    "${pa[@]}" pactl set-default-source virtual_mic; "${pa[@]}" pactl set-default-sink speaker_sink
-    "${pa[@]}" pacat -p --latency-msec=20 -d mic_sink </dev/zero & pids+=($!)
-    "${pa[@]}" pacat -p --latency-msec=20 -d speaker_sink </dev/zero & pids+=($!)
+    run="$work/run$v"
+    private_pulse "$run"
     if [ "$v" -gt 0 ]; then
       "${pa[@]}" pactl load-module module-loopback source=speaker_sink.monitor sink=mic_sink latency_msec=30 >/dev/null
       sleep 1
       loop=$("${pa[@]}" pactl list short sink-inputs | awk '/module-loopback/ {print $1}' | head -1)
       "${pa[@]}" pactl set-sink-input-volume "$loop" "$v%"
     fi
-    sleep 2.2
     "${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$run/out" 2>/dev/null & pids+=($!)
     for _ in $(seq 600); do grep -q Listening "$run/out" 2>/dev/null && break; sleep 0.1; done
     "${pa[@]}" parecord --latency-msec=10 -d speaker_sink.monitor --file-format=wav "$run/spk.wav" & rec=$!

@@ -14,18 +14,7 @@ trap cleanup EXIT
 voice_models
 cp tests/data/configuration.nix "$work/"
 
-mkdir -p "$work/run" "$work/home"; chmod 700 "$work/run"
-# `env` (not a shell function) so that $! is the real process, which cleanup stops by PID.
-pa=(env XDG_RUNTIME_DIR="$work/run" HOME="$work/home")
-"${pa[@]}" pulseaudio -n --daemonize=no --exit-idle-time=-1 -L "module-native-protocol-unix auth-anonymous=1" \
-  -L "module-null-sink sink_name=mic_sink rate=16000 channels=1" \
-  -L "module-remap-source source_name=virtual_mic master=mic_sink.monitor" \
-  -L "module-null-sink sink_name=speaker_sink" 2>/dev/null & pids+=($!)
-for _ in $(seq 50); do "${pa[@]}" pactl info >/dev/null 2>&1 && break; sleep 0.1; done
-"${pa[@]}" pactl set-default-source virtual_mic; "${pa[@]}" pactl set-default-sink speaker_sink
-"${pa[@]}" pacat -p --latency-msec=20 -d mic_sink </dev/zero & pids+=($!)
-"${pa[@]}" pacat -p --latency-msec=20 -d speaker_sink </dev/zero & pids+=($!)
-sleep 2.2
+private_pulse "$work"
 
 commands=("install firefox" "remove vlc" "enable bluetooth" "roll back" "list generations"
   "clean up old generations" "turn off the firewall" "install thunderbird" "update the system" "cancel")

@@ -16,3 +16,24 @@ voice_models() {
   export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
   "$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
 }
+
+# `private_pulse DIR`: a private PulseAudio in DIR with a virtual microphone (`mic_sink`, its
+# monitor remapped as the default source `virtual_mic`) and speaker (`speaker_sink`, the
+# default sink), each kept rendering by a silent stream (idle null sinks render in 2 s
+# blocks). Sets `pa`, the environment that reaches it, and adds its processes to the array
+# `pids`, which the caller stops.
+private_pulse() {
+  mkdir -p "$1/run" "$1/home"; chmod 700 "$1/run"
+  # `env` (not a shell function) so that $! is the real process, stopped by PID.
+  pa=(env XDG_RUNTIME_DIR="$1/run" HOME="$1/home")
+  "${pa[@]}" pulseaudio -n --daemonize=no --exit-idle-time=-1 -L "module-native-protocol-unix auth-anonymous=1" \
+    -L "module-null-sink sink_name=mic_sink rate=16000 channels=1" \
+    -L "module-remap-source source_name=virtual_mic master=mic_sink.monitor" \
+    -L "module-null-sink sink_name=speaker_sink" 2>/dev/null & pids+=($!)
+  for _ in $(seq 50); do "${pa[@]}" pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+  "${pa[@]}" pactl set-default-source virtual_mic; "${pa[@]}" pactl set-default-sink speaker_sink
+  "${pa[@]}" pacat -p --latency-msec=20 -d mic_sink </dev/zero & pids+=($!)
+  "${pa[@]}" pacat -p --latency-msec=20 -d speaker_sink </dev/zero & pids+=($!)
+  sleep 2.2
+}
+
