@@ -154,32 +154,25 @@ pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
         Some(m) => from_rule(m, tokens.len(), index, &mut notes),
         None => fallback(&tokens),
     };
+    // Speech loses a word more often than a typist does. When nothing matched, two guesses,
+    // each only ever offered as a yes/no question (never acted on), and neither when a word
+    // turns the request around: the rest of the utterance after a misheard first word
+    // ("Clean enable the printing service" for "please ..."), then a well-known package
+    // named without a verb heard ("Gatsby Chromium").
     if interp.intent == IntentKind::Unknown
-        && let Some(guess) = without_first_word(&tokens, index)
+        && !reversed(&tokens)
+        && let Some(guess) = without_first_word(&tokens, index).or_else(|| {
+            heard_popular_package(&tokens, index).map(|attr| Candidate {
+                intent: IntentKind::InstallPackage,
+                slots: Slots::from([("package".to_owned(), attr)]),
+            })
+        })
     {
-        // A misheard first word ("Clean enable the printing service" for "please ..."): the
-        // rest is a clear request, so it is offered as a yes/no question, never acted on.
         interp = Interpretation {
             intent: guess.intent,
             slots: guess.slots.clone(),
             confidence: 0.5,
             options: vec![guess],
-            notes: vec![],
-            heard: String::new(),
-        };
-    } else if interp.intent == IntentKind::Unknown
-        && let Some(attr) = heard_popular_package(&tokens, index)
-    {
-        // The verb was lost (often misheard: "Gatsby Chromium"), the name came through: ask.
-        let slots = Slots::from([("package".to_owned(), attr)]);
-        interp = Interpretation {
-            intent: IntentKind::InstallPackage,
-            slots: slots.clone(),
-            confidence: 0.5,
-            options: vec![Candidate {
-                intent: IntentKind::InstallPackage,
-                slots,
-            }],
             notes: vec![],
             heard: String::new(),
         };
@@ -204,11 +197,10 @@ fn reversed(tokens: &[String]) -> bool {
 }
 
 /// What the utterance asks for without its first word, when that is a clear request with all
-/// it needs (at least two words remain, nothing reverses them, and the request is not an
-/// answer to a question).
+/// it needs (at least two words remain, and the request is not an answer to a question).
 fn without_first_word(tokens: &[String], index: &PackageIndex) -> Option<Candidate> {
     let (_, rest) = tokens.split_first()?;
-    if rest.len() < 2 || reversed(tokens) {
+    if rest.len() < 2 {
         return None;
     }
     let m = match_rules(rest)?;
@@ -225,11 +217,8 @@ fn without_first_word(tokens: &[String], index: &PackageIndex) -> Option<Candida
 }
 
 /// The attribute of a commonly wanted package (one of the curated ones) named exactly by one to
-/// three words of an utterance that matched no rule and reverses nothing; the longest wins.
+/// three words of an utterance that matched no rule; the longest name wins.
 fn heard_popular_package(tokens: &[String], index: &PackageIndex) -> Option<String> {
-    if reversed(tokens) {
-        return None;
-    }
     (1..=3usize.min(tokens.len())).rev().find_map(|n| {
         tokens.windows(n).find_map(|w| {
             let name = w.join(" ");
