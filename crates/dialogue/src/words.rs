@@ -144,22 +144,19 @@ pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIn
         Note::UnknownPackage { heard, .. } => Some(heard.clone()),
         _ => None,
     });
-    if let ([only], Some(heard)) = (options, &unknown) {
-        let name = option_name(only, index);
-        return format!(
-            "There is no package called {heard}. It would work with {name}: shall I {} {name}?",
-            verb(only.intent)
-        );
-    }
+    // One option is a yes/no question, not a list of one.
     if let [only] = options {
         let name = option_name(only, index);
-        return if only.slots.is_empty() {
-            format!("Did you want to {name}? Say yes or no.")
-        } else {
-            format!(
+        return match &unknown {
+            Some(heard) => format!(
+                "There is no package called {heard}. It would work with {name}: shall I {} {name}?",
+                verb(only.intent)
+            ),
+            None if only.slots.is_empty() => format!("Did you want to {name}? Say yes or no."),
+            None => format!(
                 "Did you want to {} {name}? Say yes or no.",
                 verb(only.intent)
-            )
+            ),
         };
     }
     let spoken: Vec<String> = options.iter().map(|c| option_name(c, index)).collect();
