@@ -62,6 +62,15 @@ impl std::fmt::Debug for Speaker {
     }
 }
 
+/// Marks the speaker broken, saying why once: a dying device reports every period, which
+/// would flood standard error (and a screen reader); one line and a flag the caller can act on
+/// are enough.
+fn report(broken: &AtomicBool, e: impl std::fmt::Display) {
+    if !broken.swap(true, Ordering::SeqCst) {
+        eprintln!("speaker: {e}");
+    }
+}
+
 fn build<T>(out: &Output, mut source: rodio::mixer::MixerSource) -> Result<cpal::Stream, String>
 where
     T: SizedSample + FromSample<f32> + Send + 'static,
@@ -75,13 +84,7 @@ where
                     *d = T::from_sample(source.next().unwrap_or(0.0));
                 }
             },
-            // One line, and a flag the caller can act on: a dying device reports every period,
-            // which would flood standard error (and a screen reader).
-            move |e| {
-                if !broken.swap(true, Ordering::SeqCst) {
-                    eprintln!("speaker: {e}");
-                }
-            },
+            move |e| report(&broken, e),
             None,
         )
         .map_err(|e| e.to_string())
@@ -148,12 +151,6 @@ impl Speaker {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn fail(&self, e: impl std::fmt::Display) {
-        if !self.output.broken.swap(true, Ordering::SeqCst) {
-            eprintln!("speaker: {e}");
-        }
-    }
-
     /// Queue mono samples at `rate` to play after what is already queued.
     pub fn play(&self, samples: Vec<f32>, rate: u32) {
         let (Some(ch), Some(sr)) = (NonZero::new(1u16), NonZero::new(rate)) else {
@@ -163,7 +160,7 @@ impl Speaker {
         match live.running {
             Running::Resting => match live.stream.play() {
                 Ok(()) => live.running = Running::Playing { empty_since: None },
-                Err(e) => self.fail(e),
+                Err(e) => report(&self.output.broken, e),
             },
             Running::Playing { .. } => live.running = Running::Playing { empty_since: None },
             Running::Always => {}
@@ -204,7 +201,7 @@ impl Speaker {
         match self.output.start(false) {
             // Assigning drops the old stream: the sound system discards what it held.
             Ok(fresh) => *live = fresh,
-            Err(e) => self.fail(e),
+            Err(e) => report(&self.output.broken, e),
         }
     }
 
