@@ -9,33 +9,31 @@
 source "$(dirname "$0")/release.sh"
 voice_models
 cp tests/data/configuration.nix "$work/"
-espeak-ng -v en-us -s 165 -w "$work/raw.wav" "what can you do"
-sox "$work/raw.wav" -r 16000 -c 1 "$work/help.wav"
+spoken "$work/help.wav" "what can you do"
 pids=()
 stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pids=(); sleep 0.3; }
 trap 'stop_all; rm -rf "$work"' EXIT
 
-for volume in "${@:-0 30 60}"; do
-  for v in $volume; do
-    run="$work/run$v"
-    private_pulse "$run"
-    if [ "$v" -gt 0 ]; then
-      "${pa[@]}" pactl load-module module-loopback source=speaker_sink.monitor sink=mic_sink latency_msec=30 >/dev/null
-      sleep 1
-      loop=$("${pa[@]}" pactl list short sink-inputs | awk '/module-loopback/ {print $1}' | head -1)
-      "${pa[@]}" pactl set-sink-input-volume "$loop" "$v%"
-    fi
-    "${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$run/out" 2>/dev/null & pids+=($!)
-    for _ in $(seq 600); do grep -q Listening "$run/out" 2>/dev/null && break; sleep 0.1; done
-    "${pa[@]}" parecord --latency-msec=10 -d speaker_sink.monitor --file-format=wav "$run/spk.wav" & rec=$!
+volumes=("$@"); [ ${#volumes[@]} -gt 0 ] || volumes=(0 30 60)
+for v in "${volumes[@]}"; do
+  run="$work/run$v"
+  private_pulse "$run"
+  if [ "$v" -gt 0 ]; then
+    "${pa[@]}" pactl load-module module-loopback source=speaker_sink.monitor sink=mic_sink latency_msec=30 >/dev/null
     sleep 1
-    "${pa[@]}" paplay -d mic_sink "$work/help.wav"
-    sleep 12
-    kill -INT $rec; wait $rec 2>/dev/null || true
-    # The answer: the recording with silence cut from both ends.
-    sox "$run/spk.wav" "$run/answer.wav" silence 1 0.05 0.01 reverse silence 1 0.05 0.01 reverse 2>/dev/null
-    secs=$(sox "$run/answer.wav" -n stat 2>&1 | awk '/Length/ {print $3}')
-    echo "echo at ${v}% volume: the spoken answer lasted ${secs:-0} s"
-    stop_all
-  done
+    loop=$("${pa[@]}" pactl list short sink-inputs | awk '/module-loopback/ {print $1}' | head -1)
+    "${pa[@]}" pactl set-sink-input-volume "$loop" "$v%"
+  fi
+  "${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$run/out" 2>/dev/null & pids+=($!)
+  for _ in $(seq 600); do grep -q Listening "$run/out" 2>/dev/null && break; sleep 0.1; done
+  "${pa[@]}" parecord --latency-msec=10 -d speaker_sink.monitor --file-format=wav "$run/spk.wav" & rec=$!
+  sleep 1
+  "${pa[@]}" paplay -d mic_sink "$work/help.wav"
+  sleep 12
+  kill -INT $rec; wait $rec 2>/dev/null || true
+  # The answer: the recording with silence cut from both ends.
+  sox "$run/spk.wav" "$run/answer.wav" silence 1 0.05 0.01 reverse silence 1 0.05 0.01 reverse 2>/dev/null
+  secs=$(sox "$run/answer.wav" -n stat 2>&1 | awk '/Length/ {print $3}')
+  echo "echo at ${v}% volume: the spoken answer lasted ${secs:-0} s"
+  stop_all
 done

@@ -19,14 +19,10 @@ private_pulse "$work"
 commands=("install firefox" "remove vlc" "enable bluetooth" "roll back" "list generations"
   "clean up old generations" "turn off the firewall" "install thunderbird" "update the system" "cancel")
 for i in "${!commands[@]}"; do
-  espeak-ng -v en-us -s 165 -w "$work/raw$i.wav" "${commands[$i]}"
-  sox "$work/raw$i.wav" -r 16000 -c 1 "$work/c$i.wav"
+  spoken "$work/c$i.wav" "${commands[$i]}"
 done
-
-espeak-ng -v en-us -s 165 -w "$work/rawhelp.wav" "what can you do"
-sox "$work/rawhelp.wav" -r 16000 -c 1 "$work/help.wav"
-espeak-ng -v en-us -s 165 -w "$work/rawstop.wav" "stop"
-sox "$work/rawstop.wav" -r 16000 -c 1 "$work/stop.wav"
+spoken "$work/help.wav" "what can you do"
+spoken "$work/stop.wav" "stop"
 
 "${pa[@]}" "$luminous" listen --no-wake-phrase --no-earcons --dry-run --config "$work/configuration.nix" >"$work/listen.out" 2>/dev/null & listen=$!
 pids+=($listen)

@@ -2,7 +2,7 @@
 # builds it, and sets `luminous` (its path) and `work` (a scratch folder removed on exit; a
 # script with more to clean up sets its own trap, which must remove it too).
 # `voice_models` then points the data folder at the benchmarks' model cache and fetches the
-# speech models into it.
+# speech models into it; `spoken` and `private_pulse` (below) serve the voice benchmarks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tests/setup.sh
@@ -15,6 +15,14 @@ trap 'rm -rf "$work"' EXIT
 voice_models() {
   export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
   "$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+}
+
+# `spoken OUT.wav TEXT`: TEXT said by espeak-ng (American English, 165 words a minute) as a
+# 16 kHz mono recording, as played into the virtual microphone.
+spoken() {
+  espeak-ng -v en-us -s 165 -w "$1.raw.wav" "$2"
+  sox "$1.raw.wav" -r 16000 -c 1 "$1"
+  rm -f "$1.raw.wav"
 }
 
 # `private_pulse DIR`: a private PulseAudio in DIR with a virtual microphone (`mic_sink`, its
