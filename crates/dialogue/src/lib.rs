@@ -12,6 +12,7 @@ mod words;
 
 use serde::{Deserialize, Serialize};
 
+use luminous_intent::answer::{self, Answer};
 use luminous_intent::{Candidate, IntentKind, Interpretation, PackageIndex, Slots, interpret};
 use luminous_nixcfg::edit::SourceFile;
 
@@ -109,6 +110,24 @@ pub struct Context<'a> {
     pub last_failure: Option<&'a str>,
 }
 
+impl<'a> Context<'a> {
+    /// A context with this index, configuration and settings, and nothing else known: the
+    /// index is not complete and nothing has failed.
+    pub fn new(
+        index: &'a PackageIndex,
+        config: Result<&'a [SourceFile], &'a str>,
+        settings: &'a Settings,
+    ) -> Context<'a> {
+        Context {
+            index,
+            index_complete: false,
+            config,
+            settings,
+            last_failure: None,
+        }
+    }
+}
+
 /// A reply: short, plain text, screen-reader friendly; speech uses the same words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
@@ -166,10 +185,26 @@ enum State {
     Confirming(Plan),
 }
 
+/// How sure speech recognition is, and whether the words overlapped the assistant's own
+/// speech. Typed text has none of this.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spoken {
+    /// 0 to 1: how sure speech recognition is of the words (from whisper's token and
+    /// no-speech probabilities).
+    pub confidence: f32,
+    /// True when the words were spoken while the assistant was speaking.
+    pub overlapped: bool,
+}
+
+/// A spoken yes to a high-risk plan heard with less confidence than this is asked again.
+pub const SURE_YES: f32 = 0.6;
+
 /// One conversation.
 #[derive(Debug, Clone)]
 pub struct Dialogue {
     state: State,
+    /// Unclear answers to the pending question so far (the second one cancels).
+    unclear: u8,
     last_reply: Option<Reply>,
     /// Current preferences.
     pub prefs: Preferences,
@@ -180,6 +215,7 @@ impl Dialogue {
     pub fn new(prefs: Preferences) -> Dialogue {
         Dialogue {
             state: State::Idle,
+            unclear: 0,
             last_reply: None,
             prefs,
         }
@@ -190,90 +226,263 @@ impl Dialogue {
         !matches!(self.state, State::Idle)
     }
 
-    /// Handle one utterance.
+    /// Handle one typed utterance.
     pub fn turn(&mut self, text: &str, ctx: &Context<'_>) -> Turn {
+        self.take(text, None, ctx)
+    }
+
+    /// Handle one spoken utterance, with how sure speech recognition was of it.
+    pub fn turn_spoken(&mut self, text: &str, spoken: Spoken, ctx: &Context<'_>) -> Turn {
+        self.take(text, Some(spoken), ctx)
+    }
+
+    fn take(&mut self, text: &str, spoken: Option<Spoken>, ctx: &Context<'_>) -> Turn {
         let mut interp = interpret(text, ctx.index);
-        // Inside a choice, naming an option ("firefox esr") picks it.
-        if let State::Choosing(options) = &self.state
-            && let Some(i) = pick_by_name(options, &interp, ctx.index)
-        {
-            interp.intent = IntentKind::Confirm;
-            interp.slots = Slots::from([("answer".to_owned(), (i + 1).to_string())]);
-            interp.confidence = interp.confidence.max(0.9);
-        }
-        let (reply, action) = self.respond(&interp, ctx);
+        let state = std::mem::replace(&mut self.state, State::Idle);
+        let (reply, action, next) = match state {
+            State::Idle => {
+                let (reply, action) = self.idle(&interp, ctx);
+                (reply, action, None)
+            }
+            pending => self.answer(text, spoken, &mut interp, pending, ctx),
+        };
+        // A new question starts with a clean slate; an unclear answer keeps its count.
+        self.state = match next {
+            Some(kept) => kept,
+            None => {
+                self.unclear = 0;
+                match &action {
+                    Action::Confirm { plan } => State::Confirming(plan.clone()),
+                    Action::Choose { options } => State::Choosing(options.clone()),
+                    _ => State::Idle,
+                }
+            }
+        };
         let turn = Turn {
             interpretation: interp,
             reply,
             action,
         };
-        self.remember(&turn);
-        turn
-    }
-
-    fn remember(&mut self, turn: &Turn) {
         if turn.interpretation.intent != IntentKind::Repeat {
             self.last_reply = Some(turn.reply.clone());
         }
-        self.state = match &turn.action {
-            Action::Confirm { plan } => State::Confirming(plan.clone()),
-            Action::Choose { options } => State::Choosing(options.clone()),
-            Action::SetPreference { .. } => std::mem::replace(&mut self.state, State::Idle),
-            Action::None if turn.interpretation.intent == IntentKind::Repeat => {
-                std::mem::replace(&mut self.state, State::Idle)
-            }
-            _ => State::Idle,
-        };
+        turn
     }
 
-    fn respond(&mut self, interp: &Interpretation, ctx: &Context<'_>) -> (Reply, Action) {
-        let state = std::mem::replace(&mut self.state, State::Idle);
-        match (interp.intent, state) {
-            (IntentKind::Repeat, state) => {
-                self.state = state;
-                let text = self.last_reply.as_ref().map_or_else(
-                    || "I have not said anything yet.".to_owned(),
-                    |r| r.text.clone(),
-                );
-                (
-                    Reply {
-                        text,
-                        question: self.awaiting_answer(),
-                    },
-                    Action::None,
-                )
-            }
-            (IntentKind::Cancel, State::Idle) => {
-                (statement("There is nothing to cancel."), Action::None)
-            }
-            (IntentKind::Cancel, _) => (statement("Cancelled. Nothing was changed."), Action::None),
-            (IntentKind::Confirm, State::Confirming(plan)) => match answer(interp) {
-                Answer::Yes => (statement(&words::starting(&plan)), Action::Execute { plan }),
-                Answer::No => (
-                    statement("All right, I did not change anything."),
-                    Action::None,
-                ),
-                Answer::Choice(_) | Answer::Other => ask_again(State::Confirming(plan)),
-            },
-            (IntentKind::Confirm, State::Choosing(options)) => match answer(interp) {
-                Answer::Choice(n) if n >= 1 && n <= options.len() => {
-                    self.carry_out(&options[n - 1], ctx)
-                }
-                Answer::Yes if options.len() == 1 => self.carry_out(&options[0], ctx),
-                Answer::No => (statement("All right. Nothing was changed."), Action::None),
-                _ => ask_again(State::Choosing(options)),
-            },
-            // Words that mean nothing here (often misheard speech) do not drop the question.
-            (IntentKind::Unknown, state @ (State::Confirming(_) | State::Choosing(_))) => {
-                ask_again(state)
-            }
-            (IntentKind::Confirm, State::Idle) => ask_again(State::Idle),
-            (IntentKind::SetPreference, state) => {
-                self.state = state;
-                self.set_preference(interp)
-            }
-            (_, _) => self.fresh(interp, ctx),
+    /// The last reply again; `question` while a question is pending.
+    fn repeat(&self, question: bool) -> Reply {
+        let text = self.last_reply.as_ref().map_or_else(
+            || "I have not said anything yet.".to_owned(),
+            |r| r.text.clone(),
+        );
+        Reply { text, question }
+    }
+
+    /// A turn with no question pending.
+    fn idle(&mut self, interp: &Interpretation, ctx: &Context<'_>) -> (Reply, Action) {
+        match interp.intent {
+            IntentKind::Repeat => (self.repeat(false), Action::None),
+            IntentKind::Cancel => (statement("There is nothing to cancel."), Action::None),
+            IntentKind::Confirm => (
+                statement("There is nothing to confirm right now."),
+                Action::None,
+            ),
+            IntentKind::SetPreference => self.set_preference(interp),
+            _ => self.fresh(interp, ctx),
         }
+    }
+
+    /// A turn while a question is pending. Returns the state to keep when the question
+    /// stays (None: the state follows from the action).
+    fn answer(
+        &mut self,
+        text: &str,
+        spoken: Option<Spoken>,
+        interp: &mut Interpretation,
+        pending: State,
+        ctx: &Context<'_>,
+    ) -> (Reply, Action, Option<State>) {
+        if interp.intent == IntentKind::Repeat {
+            return (self.repeat(true), Action::None, Some(pending));
+        }
+        // Stopping is always allowed; any other words over our own speech (often our own
+        // voice, heard back) are never taken as an answer.
+        if spoken.is_some_and(|s| s.overlapped) && interp.intent != IntentKind::Cancel {
+            let text = format!(
+                "I was still speaking, so I did not take that as an answer. {}",
+                short_question(&pending, ctx.index)
+            );
+            return keep(pending, &text);
+        }
+        let echo = echo_words(&pending, ctx.index);
+        let echo: Vec<&str> = echo.iter().map(String::as_str).collect();
+        let reading = answer::read(text, &echo);
+        let said = reading.answer;
+        // "talk slower" keeps the question; "more details" while asked is a question about it.
+        if interp.intent == IntentKind::SetPreference && said != Answer::Question {
+            let (reply, action) = self.set_preference(interp);
+            return (reply, action, Some(pending));
+        }
+        // A bare question ("why?") is about the pending question, not a new request.
+        let may_be_new = said != Answer::Question || reading.has_content;
+        let as_answer = |interp: &mut Interpretation| {
+            interp.intent = IntentKind::Confirm;
+            interp.slots = Slots::from([("answer".to_owned(), said.name().to_owned())]);
+            interp.options.clear();
+        };
+        match pending {
+            State::Confirming(plan) => {
+                if said == Answer::Yes {
+                    as_answer(interp);
+                    let unsure = spoken.is_some_and(|s| s.confidence < SURE_YES);
+                    if plan.risk == Risk::High && unsure {
+                        return self.unclear(
+                            State::Confirming(plan),
+                            "I want to be sure I heard you.",
+                            ctx,
+                        );
+                    }
+                    return (
+                        statement(&words::starting(&plan)),
+                        Action::Execute { plan },
+                        None,
+                    );
+                }
+                if let Some(new) = may_be_new
+                    .then(|| self.new_request(text, &State::Confirming(plan.clone()), ctx))
+                    .flatten()
+                {
+                    *interp = new;
+                    return self.dropped(interp, ctx);
+                }
+                as_answer(interp);
+                match said {
+                    Answer::Question => {
+                        let text = words::confirm_text(&plan, Verbosity::Detailed);
+                        keep(State::Confirming(plan), &text)
+                    }
+                    Answer::No => (cancelled(), Action::None, None),
+                    _ => self.unclear(State::Confirming(plan), "", ctx),
+                }
+            }
+            State::Choosing(options) => {
+                let picked = match chosen_number(interp) {
+                    Some(n) if n >= 1 && n <= options.len() => Some(n - 1),
+                    _ => pick_by_name(&options, interp, ctx.index),
+                };
+                let picked = picked.or((options.len() == 1 && said == Answer::Yes).then_some(0));
+                if let Some(i) = picked {
+                    interp.intent = IntentKind::Confirm;
+                    interp.slots = Slots::from([("answer".to_owned(), (i + 1).to_string())]);
+                    interp.confidence = interp.confidence.max(0.9);
+                    let (reply, action) = self.carry_out(&options[i], ctx);
+                    return (reply, action, None);
+                }
+                let pending = State::Choosing(options);
+                if let Some(new) = may_be_new
+                    .then(|| self.new_request(text, &pending, ctx))
+                    .flatten()
+                {
+                    *interp = new;
+                    return self.dropped(interp, ctx);
+                }
+                as_answer(interp);
+                match said {
+                    Answer::No => (cancelled(), Action::None, None),
+                    Answer::Question => {
+                        let text = short_question(&pending, ctx.index);
+                        keep(pending, &text)
+                    }
+                    _ => self.unclear(pending, "", ctx),
+                }
+            }
+            State::Idle => {
+                let (reply, action) = self.fresh(interp, ctx);
+                (reply, action, None)
+            }
+        }
+    }
+
+    /// An answer that is not clear: the question again, in its short form, once; the second
+    /// unclear answer cancels.
+    fn unclear(
+        &mut self,
+        pending: State,
+        lead: &str,
+        ctx: &Context<'_>,
+    ) -> (Reply, Action, Option<State>) {
+        if self.unclear >= 1 {
+            self.unclear = 0;
+            let text = match pending {
+                State::Confirming(_) => "I did not get a clear yes, so I did not change anything.",
+                _ => "I did not get a clear answer, so I did not change anything.",
+            };
+            return (statement(text), Action::None, None);
+        }
+        self.unclear += 1;
+        let text = words::join(lead, &short_question(&pending, ctx.index));
+        keep(pending, &text)
+    }
+
+    /// A clear request of its own said while a question was pending ("no, install chromium
+    /// instead"), other than the pending one.
+    fn new_request(
+        &self,
+        text: &str,
+        pending: &State,
+        ctx: &Context<'_>,
+    ) -> Option<Interpretation> {
+        let rest = answer::after_answer_words(text);
+        let i = interpret(&rest, ctx.index);
+        let request = !matches!(
+            i.intent,
+            IntentKind::Unknown
+                | IntentKind::Confirm
+                | IntentKind::Cancel
+                | IntentKind::Repeat
+                | IntentKind::SetPreference
+                | IntentKind::Help
+        );
+        let clear = (i.confidence >= luminous_intent::ACT_THRESHOLD && has_required_slots(&i))
+            || (!i.options.is_empty() && i.options.iter().all(|o| !o.slots.is_empty()));
+        if !request || !clear || luminous_intent::is_reversed(&rest) {
+            return None;
+        }
+        // Saying the pending request again is not a new one: its plan would be the same.
+        let candidate = Candidate {
+            intent: i.intent,
+            slots: i.slots.clone(),
+        };
+        let same = match pending {
+            State::Confirming(plan) => matches!(
+                planner::plan(&candidate, ctx, self.prefs.verbosity),
+                planner::Planned::Plan(p) if p == *plan
+            ),
+            State::Choosing(options) => options.contains(&candidate),
+            State::Idle => false,
+        };
+        (!same).then_some(i)
+    }
+
+    /// The pending question is dropped for a new request, and the reply says so.
+    fn dropped(
+        &mut self,
+        interp: &Interpretation,
+        ctx: &Context<'_>,
+    ) -> (Reply, Action, Option<State>) {
+        let (reply, action) = self.fresh(interp, ctx);
+        let text = words::join(
+            "I dropped the earlier question; nothing was changed.",
+            &reply.text,
+        );
+        (
+            Reply {
+                text,
+                question: reply.question,
+            },
+            action,
+            None,
+        )
     }
 
     /// A new request (any pending question is dropped: the user moved on).
@@ -394,42 +603,68 @@ fn question(text: &str) -> Reply {
     }
 }
 
-/// The pending question again, after an answer that did not fit it (or, with none pending,
-/// that there is nothing to answer).
-fn ask_again(state: State) -> (Reply, Action) {
-    match state {
-        State::Confirming(plan) => {
-            let text = format!("Please say yes or no. {}", words::confirm_question(&plan));
-            (question(&text), Action::Confirm { plan })
-        }
-        State::Choosing(options) => {
-            let text = match options.len() {
-                1 => "Please say yes or no.".to_owned(),
-                n => format!("Please say a number from 1 to {n}, or cancel."),
-            };
-            (question(&text), Action::Choose { options })
-        }
-        State::Idle => (
-            statement("There is nothing to confirm right now."),
-            Action::None,
-        ),
+/// The reply that keeps a question pending.
+fn keep(pending: State, text: &str) -> (Reply, Action, Option<State>) {
+    let action = match &pending {
+        State::Confirming(plan) => Action::Confirm { plan: plan.clone() },
+        State::Choosing(options) => Action::Choose {
+            options: options.clone(),
+        },
+        State::Idle => Action::None,
+    };
+    (question(text), action, Some(pending))
+}
+
+fn cancelled() -> Reply {
+    statement("All right, I did not change anything.")
+}
+
+/// The pending question in its short form; a confirmation names the action.
+fn short_question(pending: &State, index: &PackageIndex) -> String {
+    match pending {
+        State::Confirming(plan) => words::confirm_question(plan),
+        State::Choosing(options) => match options.as_slice() {
+            [only] => format!("{} Please say yes or no.", words::one_option(only, index)),
+            _ => format!(
+                "Please say a number from 1 to {}, or cancel.",
+                options.len()
+            ),
+        },
+        State::Idle => String::new(),
     }
 }
 
-enum Answer {
-    Yes,
-    No,
-    Choice(usize),
-    Other,
+/// The words that stand for what the pending question is about: its verbs and the names of
+/// what it changes ("yes, install firefox" is a yes to installing Firefox).
+fn echo_words(pending: &State, index: &PackageIndex) -> Vec<String> {
+    let (intent, names): (IntentKind, Vec<String>) = match pending {
+        State::Confirming(plan) => (plan.intent, plan.subjects.clone()),
+        State::Choosing(options) => match options.as_slice() {
+            [only] => (only.intent, only.slots.values().cloned().collect()),
+            _ => return vec![],
+        },
+        State::Idle => return vec![],
+    };
+    let mut out: Vec<String> = words::verbs(intent)
+        .iter()
+        .map(|v| (*v).to_owned())
+        .collect();
+    for n in names {
+        if let Some(p) = index.get(&n) {
+            out.push(p.display_name().to_lowercase());
+            out.push(p.pname.to_lowercase());
+        }
+        out.push(n.to_lowercase());
+    }
+    out
 }
 
-fn answer(interp: &Interpretation) -> Answer {
-    match interp.slots.get("answer").map(String::as_str) {
-        Some("yes") => Answer::Yes,
-        Some("no") => Answer::No,
-        Some(n) => n.parse().map_or(Answer::Other, Answer::Choice),
-        None => Answer::Other,
+/// A numbered choice in the interpretation ("the second one"), 1-based.
+fn chosen_number(interp: &Interpretation) -> Option<usize> {
+    if interp.intent != IntentKind::Confirm {
+        return None;
     }
+    interp.slots.get("answer").and_then(|n| n.parse().ok())
 }
 
 fn has_required_slots(interp: &Interpretation) -> bool {

@@ -13,7 +13,9 @@ pub enum Risk {
     None,
     /// Changes the system in a way a rebuild or a rollback undoes.
     Medium,
-    /// Hard to undo, or can cut the user off (firewall, remote access, deleting generations).
+    /// Takes something away, is hard to undo, or can cut the user off: removing packages,
+    /// rolling back, deleting generations, a system update, turning off the firewall or
+    /// remote access. A spoken yes to it must be heard with confidence.
     High,
 }
 

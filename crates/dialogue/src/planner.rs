@@ -162,7 +162,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
             let mut args = vec!["-e"];
             args.extend(pnames.iter().map(String::as_str));
             let argv = nix_env(ctx, &args);
-            planned(c.intent, format!("Remove {} from your profile", names()), vec![run(&argv, false, "removing")], Risk::Medium, packages.clone())
+            planned(c.intent, format!("Remove {} from your profile", names()), vec![run(&argv, false, "removing")], Risk::High, packages.clone())
         }
         IntentKind::RemovePackage => {
             let files = match config(ctx) {
@@ -200,7 +200,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
                 Ok(ch) => {
                     let removed: Vec<String> = ch.changed.iter().map(|p| name_of(p, ctx.index)).collect();
                     let steps = rebuild_steps(ch.edits.into_iter().map(edit_step).collect());
-                    planned(c.intent, format!("Remove {} from the system", words::list(&removed)), steps, Risk::Medium, ch.changed)
+                    planned(c.intent, format!("Remove {} from the system", words::list(&removed)), steps, Risk::High, ch.changed)
                 }
             }
         }
@@ -244,7 +244,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
                 c.intent,
                 "Update your channels and upgrade your packages".into(),
                 vec![run(&["nix-channel", "--update"], false, "updating channels"), run(&upgrade, false, "upgrading packages")],
-                Risk::Medium,
+                Risk::High,
                 vec![],
             )
         }
@@ -253,7 +253,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
                 Some(f) => run(&["nix", "flake", "update", "--flake", f.as_str()], false, "updating flake inputs"),
                 None => run(&["nix-channel", "--update"], true, "updating channels"),
             };
-            planned(c.intent, "Update the system".into(), rebuild_steps(vec![first]), Risk::Medium, vec![])
+            planned(c.intent, "Update the system".into(), rebuild_steps(vec![first]), Risk::High, vec![])
         }
         IntentKind::RebuildSystem if profile => Planned::Reply("There is no NixOS configuration to rebuild in profile mode.".into()),
         IntentKind::RebuildSystem => {
@@ -281,14 +281,14 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
         }
         IntentKind::RollbackSystem if profile => {
             let argv = nix_env(ctx, &["--rollback"]);
-            planned(c.intent, "Go back to your previous profile generation".into(), vec![run(&argv, false, "rolling back")], Risk::Medium, vec![])
+            planned(c.intent, "Go back to your previous profile generation".into(), vec![run(&argv, false, "rolling back")], Risk::High, vec![])
         }
         IntentKind::RollbackSystem => {
             let mut argv = vec!["nixos-rebuild", "switch", "--rollback"];
             if let Some(flake) = &s.flake {
                 argv.extend(["--flake", flake.as_str()]);
             }
-            planned(c.intent, "Go back to the previous system generation".into(), vec![run(&argv, true, "rolling back")], Risk::Medium, vec![])
+            planned(c.intent, "Go back to the previous system generation".into(), vec![run(&argv, true, "rolling back")], Risk::High, vec![])
         }
         IntentKind::ListGenerations => {
             let argv = if profile {

@@ -114,6 +114,25 @@ fn intent_phrase(intent: IntentKind) -> &'static str {
     }
 }
 
+/// The words a person uses for doing what this intent does ("yes, install it").
+pub(crate) fn verbs(intent: IntentKind) -> &'static [&'static str] {
+    match intent {
+        IntentKind::InstallPackage => &["install", "add", "get", "put"],
+        IntentKind::RemovePackage => &["remove", "uninstall", "delete", "erase"],
+        IntentKind::TryPackage => &["try", "run", "start", "open"],
+        IntentKind::EnableService => &["enable", "turn", "on", "start", "switch"],
+        IntentKind::DisableService => &["disable", "turn", "off", "switch"],
+        IntentKind::UpdateSystem => &["update", "upgrade", "system"],
+        IntentKind::RebuildSystem => &["rebuild", "build", "switch", "system"],
+        IntentKind::RollbackSystem => &["roll", "back", "rollback", "revert", "system"],
+        IntentKind::CollectGarbage => &["clean", "up", "delete", "collect", "garbage"],
+        IntentKind::ListGenerations | IntentKind::ListInstalled => &["list", "show"],
+        IntentKind::SearchPackage => &["search", "find"],
+        IntentKind::DiskUsage | IntentKind::SystemInfo => &["check", "show"],
+        _ => &[],
+    }
+}
+
 fn verb(intent: IntentKind) -> &'static str {
     match intent {
         IntentKind::RemovePackage => "remove",
@@ -138,6 +157,16 @@ fn option_name(c: &Candidate, index: &PackageIndex) -> String {
     intent_phrase(c.intent).to_owned()
 }
 
+/// A single option as a question: "Did you want to install Chromium?"
+pub(crate) fn one_option(only: &Candidate, index: &PackageIndex) -> String {
+    let name = option_name(only, index);
+    if only.slots.is_empty() {
+        format!("Did you want to {name}?")
+    } else {
+        format!("Did you want to {} {name}?", verb(only.intent))
+    }
+}
+
 /// Numbered options: "Did you mean 1, Firefox, or 2, Firefox ESR?"
 pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIndex) -> String {
     let unknown = i.notes.iter().find_map(|n| match n {
@@ -146,17 +175,13 @@ pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIn
     });
     // One option is a yes/no question, not a list of one.
     if let [only] = options {
-        let name = option_name(only, index);
         return match &unknown {
             Some(heard) => format!(
                 "There is no package called {heard}. It would work with {name}: shall I {} {name}?",
-                verb(only.intent)
+                verb(only.intent),
+                name = option_name(only, index),
             ),
-            None if only.slots.is_empty() => format!("Did you want to {name}? Say yes or no."),
-            None => format!(
-                "Did you want to {} {name}? Say yes or no.",
-                verb(only.intent)
-            ),
+            None => format!("{} Say yes or no.", one_option(only, index)),
         };
     }
     let spoken: Vec<String> = options.iter().map(|c| option_name(c, index)).collect();
@@ -250,8 +275,9 @@ fn risk_warning(plan: &Plan) -> &'static str {
     }
 }
 
+/// The short form of a confirmation: the action, named, and the answer wanted.
 pub(crate) fn confirm_question(plan: &Plan) -> String {
-    format!("{}? Say yes or no.", plan.summary)
+    format!("{}? Please say yes or no.", plan.summary)
 }
 
 pub(crate) fn confirm_text(plan: &Plan, v: Verbosity) -> String {

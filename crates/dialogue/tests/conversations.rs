@@ -147,19 +147,19 @@ fn remove_and_injection() {
     check(
         &["get rid of vlc", "nope", "install firefox and rm -rf /"],
         expect![[r#"
-        > get rid of vlc
-        Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Remove VLC from the system (Medium)]
-          [edit /etc/nixos/configuration.nix: -    vlc]
-          [run as root: nixos-rebuild switch]
-        > nope
-        All right, I did not change anything.
-        > install firefox and rm -rf /
-        I left out "rm -rf /": it is not a package name. Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Install Firefox for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    firefox]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > get rid of vlc
+            Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+              [confirm: Remove VLC from the system (High)]
+              [edit /etc/nixos/configuration.nix: -    vlc]
+              [run as root: nixos-rebuild switch]
+            > nope
+            All right, I did not change anything.
+            > install firefox and rm -rf /
+            I left out "rm -rf /": it is not a package name. Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+              [confirm: Install Firefox for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    firefox]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
 }
 
@@ -187,7 +187,7 @@ fn clarification_by_number_and_by_name() {
             Did you want to list generations? Say yes or no.
               [choose among 1]
             > maybe
-            Please say yes or no.
+            Did you want to list generations? Please say yes or no.
               [choose among 1]
             > yes
 
@@ -243,17 +243,17 @@ fn unknown_package_counterfactual() {
     check(
         &["remove vlcc", "yes"],
         expect![[r#"
-        > remove vlcc
-        I understood VLC. Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Remove VLC from the system (Medium)]
-          [edit /etc/nixos/configuration.nix: -    vlc]
-          [run as root: nixos-rebuild switch]
-        > yes
-        Remove VLC from the system: starting.
-          [execute: Remove VLC from the system (Medium)]
-          [edit /etc/nixos/configuration.nix: -    vlc]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > remove vlcc
+            I understood VLC. Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+              [confirm: Remove VLC from the system (High)]
+              [edit /etc/nixos/configuration.nix: -    vlc]
+              [run as root: nixos-rebuild switch]
+            > yes
+            Remove VLC from the system: starting.
+              [execute: Remove VLC from the system (High)]
+              [edit /etc/nixos/configuration.nix: -    vlc]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
 }
 
@@ -287,16 +287,16 @@ fn services_and_risk() {
     check(
         &["disable ssh", "cancel", "repeat"],
         expect![[r#"
-        > disable ssh
-        Turn off the SSH server? Careful: this can cut off network or remote access. I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Turn off the SSH server (High)]
-          [edit /etc/nixos/configuration.nix: -  services.openssh.enable = true; | +  services.openssh.enable = false;]
-          [run as root: nixos-rebuild switch]
-        > cancel
-        Cancelled. Nothing was changed.
-        > repeat
-        Cancelled. Nothing was changed.
-    "#]],
+            > disable ssh
+            Turn off the SSH server? Careful: this can cut off network or remote access. I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+              [confirm: Turn off the SSH server (High)]
+              [edit /etc/nixos/configuration.nix: -  services.openssh.enable = true; | +  services.openssh.enable = false;]
+              [run as root: nixos-rebuild switch]
+            > cancel
+            All right, I did not change anything.
+            > repeat
+            All right, I did not change anything.
+        "#]],
     );
 }
 
@@ -305,15 +305,15 @@ fn system_operations() {
     check(
         &["undo the last system change", "yes"],
         expect![[r#"
-        > undo the last system change
-        Go back to the previous system generation? This rebuilds the system, which can take a few minutes. Say yes or no.
-          [confirm: Go back to the previous system generation (Medium)]
-          [run as root: nixos-rebuild switch --rollback]
-        > yes
-        Go back to the previous system generation: starting.
-          [execute: Go back to the previous system generation (Medium)]
-          [run as root: nixos-rebuild switch --rollback]
-    "#]],
+            > undo the last system change
+            Go back to the previous system generation? This rebuilds the system, which can take a few minutes. Say yes or no.
+              [confirm: Go back to the previous system generation (High)]
+              [run as root: nixos-rebuild switch --rollback]
+            > yes
+            Go back to the previous system generation: starting.
+              [execute: Go back to the previous system generation (High)]
+              [run as root: nixos-rebuild switch --rollback]
+        "#]],
     );
     check(
         &["clean up old generations"],
@@ -327,17 +327,17 @@ fn system_operations() {
     check(
         &["update the system", "yes"],
         expect![[r#"
-        > update the system
-        Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
-          [confirm: Update the system (Medium)]
-          [run as root: nix-channel --update]
-          [run as root: nixos-rebuild switch]
-        > yes
-        Update the system: starting.
-          [execute: Update the system (Medium)]
-          [run as root: nix-channel --update]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > update the system
+            Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+              [confirm: Update the system (High)]
+              [run as root: nix-channel --update]
+              [run as root: nixos-rebuild switch]
+            > yes
+            Update the system: starting.
+              [execute: Update the system (High)]
+              [run as root: nix-channel --update]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
     check(
         &[
@@ -429,11 +429,11 @@ fn no_configuration_and_profile_mode() {
           [run: nix-env -f /tmp/pkgs.nix -iA htop]
         > roll back
         Go back to your previous profile generation? Say yes or no.
-          [confirm: Go back to your previous profile generation (Medium)]
+          [confirm: Go back to your previous profile generation (High)]
           [run: nix-env --rollback]
         > yes
         Go back to your previous profile generation: starting.
-          [execute: Go back to your previous profile generation (Medium)]
+          [execute: Go back to your previous profile generation (High)]
           [run: nix-env --rollback]
         > enable ssh
         Turning services on and off needs a NixOS configuration, and this setup installs into a user profile.
@@ -459,11 +459,11 @@ fn no_rebuild_and_flakes() {
     expect![[r#"
         > update everything
         Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
-          [confirm: Update the system (Medium)]
+          [confirm: Update the system (High)]
           [run: nix flake update --flake /etc/nixos]
           [run as root: nixos-rebuild switch --flake /etc/nixos]
         > try cowsay
-
+        I dropped the earlier question; nothing was changed.
           [execute: Start cowsay in a temporary shell, without installing it (None)]
           [run: nix shell nixpkgs#cowsay --command cowsay]
     "#]]
@@ -562,18 +562,18 @@ fn rebuild_modes() {
             "would my configuration build",
         ],
         expect![[r#"
-        > rebuild for the next boot
-        Build the configuration and make it the default from the next boot? This rebuilds the system, which can take a few minutes. Say yes or no.
-          [confirm: Build the configuration and make it the default from the next boot (Medium)]
-          [run as root: nixos-rebuild boot]
-        > try the new configuration
-        Switch to the configuration now, without making it the boot default? This rebuilds the system, which can take a few minutes. Say yes or no.
-          [confirm: Switch to the configuration now, without making it the boot default (Medium)]
-          [run as root: nixos-rebuild test]
-        > would my configuration build
-
-          [execute: Check that the configuration builds, without changing anything (None)]
-          [run: nixos-rebuild dry-build]
-    "#]],
+            > rebuild for the next boot
+            Build the configuration and make it the default from the next boot? This rebuilds the system, which can take a few minutes. Say yes or no.
+              [confirm: Build the configuration and make it the default from the next boot (Medium)]
+              [run as root: nixos-rebuild boot]
+            > try the new configuration
+            I dropped the earlier question; nothing was changed. Switch to the configuration now, without making it the boot default? This rebuilds the system, which can take a few minutes. Say yes or no.
+              [confirm: Switch to the configuration now, without making it the boot default (Medium)]
+              [run as root: nixos-rebuild test]
+            > would my configuration build
+            I dropped the earlier question; nothing was changed.
+              [execute: Check that the configuration builds, without changing anything (None)]
+              [run: nixos-rebuild dry-build]
+        "#]],
     );
 }

@@ -196,6 +196,11 @@ fn reversed(tokens: &[String]) -> bool {
     tokens.iter().any(|t| REVERSING.contains(&t.as_str()))
 }
 
+/// Whether `text` holds a word that turns a request around ("do not install firefox").
+pub fn is_reversed(text: &str) -> bool {
+    reversed(&normalize(text).raw)
+}
+
 /// What the utterance asks for without its first word, when that is a clear request with all
 /// it needs (at least two words remain, and the request is not an answer to a question).
 fn without_first_word(tokens: &[String], index: &PackageIndex) -> Option<Candidate> {
@@ -735,5 +740,7 @@ pub fn is_whole_request(text: &str, index: &PackageIndex) -> bool {
         return false;
     }
     let i = interpret(text, index);
-    i.intent != IntentKind::Unknown && i.confidence >= crate::ACT_THRESHOLD
+    // An answer never ends early: "yes ... wait, no" must be heard whole.
+    !matches!(i.intent, IntentKind::Unknown | IntentKind::Confirm)
+        && i.confidence >= crate::ACT_THRESHOLD
 }

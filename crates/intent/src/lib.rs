@@ -4,6 +4,7 @@
 //! mistyped or misheard words, then package and service resolution against the
 //! [`index::PackageIndex`], giving a confidence and, when unsure, numbered options.
 
+pub mod answer;
 pub mod index;
 mod interpret;
 pub mod normalize;
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use index::{Package, PackageIndex, PackageRef};
-pub use interpret::{interpret, is_whole_request, parse_choice};
+pub use interpret::{interpret, is_reversed, is_whole_request, parse_choice};
 
 /// What the user wants. The names are a contract (JSON output, tests, other faces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

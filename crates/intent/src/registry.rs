@@ -453,8 +453,10 @@ pub const REGISTRY: &[IntentSpec] = &[
         slots: &["answer"],
         changes_system: false,
         rules: &[
+            // Only whole affirmations; the dialogue reads answers to a pending question with
+            // `answer::classify`, which also refuses "yes wait no".
             f(
-                "(yes|yeah|yea|yep|yup|sure|ok|okay|affirmative|correct|right|absolutely|certainly|confirm|confirmed|proceed) *",
+                "(yes|yeah|yea|yep|yup|sure|ok|okay|affirmative|correct|right|absolutely|certainly|confirm|confirmed|proceed) (please|go ahead|do it|sure)?",
                 YES,
             ),
             f(
