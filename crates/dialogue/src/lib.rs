@@ -104,6 +104,9 @@ pub struct Context<'a> {
     pub index_complete: bool,
     /// The loaded configuration (entry file first), or why it could not be loaded.
     pub config: Result<&'a [SourceFile], &'a str>,
+    /// Problems the next rebuild would stop on that are not in the files read (an import
+    /// that is required and missing), located at the import.
+    pub config_problems: &'a [luminous_nixcfg::Diagnostic],
     /// Settings.
     pub settings: &'a Settings,
     /// The output of the last failed system change, if the store has one.
@@ -122,6 +125,7 @@ impl<'a> Context<'a> {
             index,
             index_complete: false,
             config,
+            config_problems: &[],
             settings,
             last_failure: None,
         }

@@ -64,6 +64,18 @@ pub struct Plan {
     /// Packages or option concerned, for the reply after it ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<String>,
+    /// What the user should know before saying yes (an import the rebuild will stop on).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// True when a step rebuilds the system.
+    pub fn rebuilds(&self) -> bool {
+        self.steps.iter().any(|s| {
+            matches!(s, Step::Run { argv, .. } if argv.first().is_some_and(|a| a == "nixos-rebuild"))
+        })
+    }
 }
 
 impl Plan {

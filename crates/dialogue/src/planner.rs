@@ -56,6 +56,7 @@ fn planned(
         risk,
         changes_system: intent.changes_system(),
         subjects,
+        notes: vec![],
     })
 }
 
@@ -86,7 +87,21 @@ fn nix_env<'a>(ctx: &'a Context<'_>, args: &[&'a str]) -> Vec<&'a str> {
     argv
 }
 
+/// Plan one request; a plan that rebuilds says what the rebuild will stop on.
 pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Planned {
+    match plan_request(c, ctx, verbosity) {
+        Planned::Plan(mut p) if p.rebuilds() => {
+            p.notes.extend(ctx.config_problems.iter().map(|d| {
+                let rest = d.message.strip_prefix("It ").unwrap_or(&d.message);
+                format!("Careful: {} {rest}", short_file(&d.file))
+            }));
+            Planned::Plan(p)
+        }
+        other => other,
+    }
+}
+
+fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Planned {
     let s = ctx.settings;
     let profile = s.install_mode == InstallMode::Profile;
     let slot = |k: &str| c.slots.get(k).cloned().unwrap_or_default();
@@ -277,6 +292,7 @@ pub(crate) fn plan(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Pl
                 risk: if dry { Risk::None } else { Risk::Medium },
                 changes_system: !dry,
                 subjects: vec![mode.to_owned()],
+                notes: vec![],
             })
         }
         IntentKind::RollbackSystem if profile => {

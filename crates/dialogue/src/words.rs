@@ -248,8 +248,7 @@ fn what_happens(plan: &Plan) -> String {
         Step::Run { .. } => None,
     });
     let files: Vec<String> = edits.collect();
-    let rebuilds = plan.steps.iter().any(|s| matches!(s, Step::Run { argv, .. } if argv.first().is_some_and(|a| a == "nixos-rebuild")));
-    match (files.is_empty(), rebuilds) {
+    match (files.is_empty(), plan.rebuilds()) {
         (false, true) => format!(
             "I will change {} and rebuild, which can take a few minutes.",
             list(&files)
@@ -286,6 +285,7 @@ pub(crate) fn confirm_text(plan: &Plan, v: Verbosity) -> String {
     if !warn.is_empty() {
         parts.push(warn.to_owned());
     }
+    parts.extend(plan.notes.iter().cloned());
     if v != Verbosity::Brief {
         let w = what_happens(plan);
         if !w.is_empty() {
@@ -387,12 +387,12 @@ pub(crate) fn help() -> &'static str {
 
 /// Explain the configuration's problems, or the last failed change's log.
 pub(crate) fn explanation(ctx: &Context<'_>, v: Verbosity) -> String {
-    let mut ds = Vec::new();
+    let mut ds = ctx.config_problems.to_vec();
     match ctx.config {
         Ok(files) => {
             let names: Option<&dyn luminous_nixcfg::PackageNames> =
                 ctx.index_complete.then_some(ctx.index as _);
-            ds = luminous_nixcfg::explain(Config { files }, names);
+            ds.extend(luminous_nixcfg::explain(Config { files }, names));
         }
         Err(why) if ctx.last_failure.is_none() => {
             return format!("I could not read your configuration: {why}");
@@ -455,7 +455,7 @@ pub(crate) fn outcome(plan: &Plan, out: &Outcome, ctx: &Context<'_>, v: Verbosit
         .map(|s| s.stdout.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let rebuilt = plan.steps.iter().any(|s| matches!(s, Step::Run { argv, .. } if argv.first().is_some_and(|a| a == "nixos-rebuild")));
+    let rebuilt = plan.rebuilds();
     if !out.ok {
         // Read-only queries that partly worked still have something to say.
         if plan.intent == IntentKind::SystemInfo

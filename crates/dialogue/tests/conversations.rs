@@ -24,6 +24,7 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
             index: &index,
             index_complete: false,
             config: config.map(|_| files.as_slice()),
+            config_problems: &[],
             settings: &settings,
             last_failure: None,
         };
@@ -87,6 +88,7 @@ fn context<'a>(
         index,
         index_complete: complete,
         config: Ok(files),
+        config_problems: &[],
         settings,
         last_failure: None,
     }

@@ -207,25 +207,44 @@ fn read_config_file(path: &Path, entry: bool) -> Result<(PathBuf, String), Strin
     Ok((path, text))
 }
 
-/// The configuration: entry file and its imports, or why it could not be read.
-pub fn load_config(entry: &Path) -> Result<Vec<SourceFile>, String> {
+/// The configuration: its files, and the imports the next rebuild would stop on.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedConfig {
+    /// The entry file first, then what it imports.
+    pub files: Vec<SourceFile>,
+    /// Imports that cannot be read and are not conditional, located at the import.
+    pub problems: Vec<luminous_nixcfg::Diagnostic>,
+}
+
+/// The configuration: entry file and its imports, or why the entry file could not be read.
+/// An import switched off by a condition (absent, under `if`, `lib.optional`, a
+/// `builtins.pathExists` guard) is skipped; one that is required and missing is a problem
+/// to report, not a reason to refuse editing the other files.
+pub fn load_config(entry: &Path) -> Result<LoadedConfig, String> {
     let mut first = true;
-    let (files, problems) = luminous_nixcfg::imports::load(entry, |p| {
-        let r = read_config_file(p, first);
-        first = false;
-        r
-    });
-    if files.is_empty() {
-        return Err(problems.first().map_or_else(
+    let loaded = luminous_nixcfg::imports::load(
+        entry,
+        |p| {
+            let r = read_config_file(p, first);
+            first = false;
+            r
+        },
+        |p| p.exists(),
+    );
+    if loaded.files.is_empty() {
+        return Err(loaded.missing.first().map_or_else(
             || format!("{} could not be read", entry.display()),
             |p| p.reason.clone(),
         ));
     }
-    // An import that cannot be read is an error Nix would stop on too: say so now.
-    if let Some(p) = problems.first() {
-        return Err(format!("{} (imported by your configuration)", p.reason));
-    }
-    Ok(files)
+    Ok(LoadedConfig {
+        files: loaded.files,
+        problems: loaded
+            .missing
+            .iter()
+            .map(luminous_nixcfg::imports::problem)
+            .collect(),
+    })
 }
 
 /// Writes configuration files: directly when allowed, else through the privilege helper
@@ -285,7 +304,15 @@ macro_rules! context {
         Context {
             index: &$s.index.index,
             index_complete: $s.index.complete,
-            config: $s.config.as_deref().map_err(String::as_str),
+            config: $s
+                .config
+                .as_ref()
+                .map(|c| c.files.as_slice())
+                .map_err(String::as_str),
+            config_problems: $s
+                .config
+                .as_ref()
+                .map_or(&[][..], |c| c.problems.as_slice()),
             settings: &$s.resolved.settings,
             last_failure: $s.last_failure.as_deref(),
         }
@@ -299,7 +326,7 @@ pub struct Session {
     /// The index.
     pub index: LoadedIndex,
     /// The configuration, or why not.
-    pub config: Result<Vec<SourceFile>, String>,
+    pub config: Result<LoadedConfig, String>,
     /// The store, when it could be opened.
     pub store: Option<Store>,
     /// The dialogue.

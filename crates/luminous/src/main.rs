@@ -900,13 +900,17 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
             &String::from_utf8_lossy(&bytes),
         )
     } else {
-        let files = engine::load_config(&path).map_err(anyhow::Error::msg)?;
+        let config = engine::load_config(&path).map_err(anyhow::Error::msg)?;
         let (loaded, runner) = index_only(&resolved, &dirs)?;
         let names: Option<&dyn luminous_nixcfg::PackageNames> =
             loaded.complete.then_some(&loaded.index as _);
-        let mut found =
-            luminous_nixcfg::explain(luminous_nixcfg::edit::Config { files: &files }, names);
-        found.extend(nix_second_opinion(&runner, &files));
+        let files = &config.files;
+        let mut found = config.problems.clone();
+        found.extend(luminous_nixcfg::explain(
+            luminous_nixcfg::edit::Config { files },
+            names,
+        ));
+        found.extend(nix_second_opinion(&runner, files));
         found
     };
     if json {

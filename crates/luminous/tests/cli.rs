@@ -1,68 +1,11 @@
 //! The `luminous` binary end to end, as a user runs it: private XDG folders, real files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-const CONFIG: &str = "{ config, pkgs, ... }:\n{\n  # my packages\n  environment.systemPackages = with pkgs; [\n    vim\n  ];\n}\n";
+mod common;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("configuration.nix"), CONFIG).expect("config");
-        Env { dir }
-    }
-    fn path(&self, p: &str) -> PathBuf {
-        self.dir.path().join(p)
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_luminous"));
-        c.env("XDG_DATA_HOME", self.path("data"))
-            .env("XDG_CONFIG_HOME", self.path("cfg"))
-            .env("HOME", self.dir.path())
-            .env("NIX_PATH", "")
-            .env_remove("NO_COLOR");
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().expect("runs")
-    }
-    fn ask_json(&self, extra: &[&str], text: &str) -> serde_json::Value {
-        let cfg = self.path("configuration.nix");
-        let mut args = vec!["ask", "--json", "--config", cfg.to_str().expect("utf8")];
-        args.extend(extra);
-        args.push("--");
-        args.push(text);
-        let out = self.run(&args);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let last = stdout.lines().last().unwrap_or_default();
-        serde_json::from_str(last).unwrap_or_else(|e| {
-            panic!(
-                "last line is not JSON ({e}): {stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn plain(s: &str) {
-    assert!(
-        !s.contains('\u{1b}'),
-        "no escape sequences (colour, redraws): {s:?}"
-    );
-    assert!(!s.contains('\r'), "no carriage-return redraws: {s:?}");
-}
+use common::{CONFIG, Env, plain, text};
 
 #[test]
 fn ask_json_contract_for_an_install() {

@@ -20,22 +20,46 @@ fn cases() -> Vec<PathBuf> {
     v
 }
 
-fn load(case: &Path) -> Vec<SourceFile> {
+/// The case's configuration, and a report of the imports that were switched off (absent
+/// under a condition) or missing (absent without one).
+fn load(case: &Path) -> (Vec<SourceFile>, String) {
     let input = case.join("input");
-    let (mut files, problems) = imports::load(&input.join("configuration.nix"), |p| {
-        std::fs::read_to_string(p)
-            .map(|t| (p.to_path_buf(), t))
-            .map_err(|e| e.to_string())
-    });
-    assert!(problems.iter().all(|p| !p.path.exists()), "{problems:?}");
-    for f in &mut files {
-        f.name = Path::new(&f.name)
-            .strip_prefix(&input)
+    let loaded = imports::load(
+        &input.join("configuration.nix"),
+        |p| {
+            let p = if p.is_dir() {
+                p.join("default.nix")
+            } else {
+                p.to_path_buf()
+            };
+            std::fs::read_to_string(&p)
+                .map(|t| (p.clone(), t))
+                .map_err(|e| e.to_string())
+        },
+        |p| p.exists(),
+    );
+    let inside = |p: &Path| {
+        p.strip_prefix(&input)
             .expect("inside input")
             .to_string_lossy()
-            .into_owned();
+            .into_owned()
+    };
+    let mut report = String::new();
+    for p in &loaded.skipped {
+        report.push_str(&format!("skipped (conditional, absent): {}\n", inside(p)));
     }
-    files
+    for m in &loaded.missing {
+        assert!(!m.path.exists(), "{m:?}");
+        report.push_str(&format!(
+            "missing (the rebuild would fail): {}\n",
+            inside(&m.path)
+        ));
+    }
+    let mut files = loaded.files;
+    for f in &mut files {
+        f.name = inside(Path::new(&f.name));
+    }
+    (files, report)
 }
 
 struct Outcome {
@@ -48,9 +72,9 @@ struct Outcome {
 fn run(case: &Path) -> Outcome {
     let op = std::fs::read_to_string(case.join("op")).expect("op");
     let words: Vec<&str> = op.split_whitespace().collect();
-    let mut files = load(case);
+    let (mut files, imported) = load(case);
     let cfg = Config { files: &files };
-    let mut report = format!("op: {}\n", op.trim());
+    let mut report = format!("op: {}\n{imported}", op.trim());
     let mut evals = Vec::new();
     let edits = match words.as_slice() {
         ["add", attrs @ ..] | ["remove", attrs @ ..] => {
@@ -166,6 +190,9 @@ fn requires_nix_edited_files_parse_and_evaluate_to_the_reported_packages() {
         std::fs::create_dir_all(&dir).expect("case dir");
         for f in &out.files {
             let p = dir.join(&f.name);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).expect("case subfolder");
+            }
             std::fs::write(&p, &f.text).expect("write");
             nix.parse_file(&p)
                 .unwrap_or_else(|e| panic!("{}: {} does not parse:\n{e}", case.display(), f.name));

@@ -66,6 +66,7 @@ fn say(s: &Setup, d: &mut Dialogue, text: &str) -> (String, Option<Outcome>) {
         index: &s.index,
         index_complete: true,
         config: Err("profile mode"),
+        config_problems: &[],
         settings: &s.settings,
         last_failure: None,
     };
@@ -242,6 +243,7 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
             index: &index,
             index_complete: false,
             config: Ok(&files),
+            config_problems: &[],
             settings: &settings,
             last_failure: None,
         };

@@ -1,0 +1,9 @@
+{ config, pkgs, ... }:
+
+{
+  services.xserver.enable = true;
+  environment.systemPackages = with pkgs; [
+    firefox # the browser
+    libreoffice
+  ];
+}

@@ -1,0 +1,8 @@
+{ config, pkgs, ... }:
+
+{
+  imports = [ ./hardware-configuration.nix ./gone.nix ];
+
+  environment.systemPackages = [ pkgs.git ];
+  system.stateVersion = "24.11";
+}

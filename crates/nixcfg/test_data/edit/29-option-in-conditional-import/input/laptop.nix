@@ -1,0 +1,6 @@
+{ config, ... }:
+
+{
+  services.printing.enable = false;
+  services.tlp.enable = true;
+}
