@@ -95,6 +95,32 @@ pub enum Verbosity {
     Detailed,
 }
 
+/// A change Luminous made earlier that nothing has undone, from the execution log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Its execution-log id.
+    pub id: i64,
+    /// What it carried out.
+    pub intent: IntentKind,
+    /// Its plan's summary ("Install Firefox for the whole system").
+    pub summary: String,
+    /// The files it edited, in order.
+    pub edits: Vec<ChangedFile>,
+    /// True when it rebuilt the system after editing.
+    pub rebuilt: bool,
+}
+
+/// One file a change edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// The file.
+    pub file: String,
+    /// Its text before the change.
+    pub before: String,
+    /// Its text after the change.
+    pub after: String,
+}
+
 /// What the dialogue knows of the world for one turn. Built by the host (which does the I/O).
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -111,6 +137,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// The output of the last failed system change, if the store has one.
     pub last_failure: Option<&'a str>,
+    /// The last change Luminous made that nothing has undone.
+    pub last_change: Option<&'a Change>,
 }
 
 impl<'a> Context<'a> {
@@ -128,6 +156,7 @@ impl<'a> Context<'a> {
             config_problems: &[],
             settings,
             last_failure: None,
+            last_change: None,
         }
     }
 }
@@ -585,9 +614,25 @@ impl Dialogue {
         (statement(text), Action::SetPreference { name, value })
     }
 
-    /// Word the result of a plan the host ran.
+    /// Word the result of a plan the host ran. After a rollback that left Luminous's last
+    /// change in the configuration files, the reply offers to take it out of them too (the
+    /// next turn's yes does).
     pub fn outcome(&mut self, plan: &Plan, outcome: &Outcome, ctx: &Context<'_>) -> Reply {
-        let reply = statement(&words::outcome(plan, outcome, ctx, self.prefs.verbosity));
+        let text = words::outcome(plan, outcome, ctx, self.prefs.verbosity);
+        let offer = (plan.intent == IntentKind::RollbackSystem && outcome.ok)
+            .then_some(ctx.last_change)
+            .flatten()
+            .filter(|c| c.rebuilt && !c.edits.is_empty())
+            .and_then(|c| planner::undo(c, ctx, true).ok().map(|p| (c, p)));
+        let reply = match offer {
+            Some((change, undo)) => {
+                let text = words::join(&text, &words::still_in_files(change, &undo));
+                self.state = State::Confirming(undo);
+                self.unclear = 0;
+                question(&text)
+            }
+            None => statement(&text),
+        };
         self.last_reply = Some(reply.clone());
         reply
     }

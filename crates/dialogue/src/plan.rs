@@ -67,6 +67,9 @@ pub struct Plan {
     /// What the user should know before saying yes (an import the rebuild will stop on).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The earlier change (its execution-log id) that this plan undoes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<i64>,
 }
 
 impl Plan {
@@ -103,6 +106,12 @@ pub struct Outcome {
     pub ok: bool,
     /// One entry a step that ran.
     pub steps: Vec<StepOutcome>,
+    /// After a failure: the files put back exactly as they were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restored: Vec<String>,
+    /// After a failure: the files that could not be put back, each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_restored: Vec<String>,
 }
 
 /// What one step did.
@@ -116,4 +125,7 @@ pub struct StepOutcome {
     pub stderr: String,
     /// Why it could not run or did not finish, in plain words.
     pub error: Option<String>,
+    /// For an edit: where the file's previous text was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
 }

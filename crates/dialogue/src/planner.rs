@@ -5,7 +5,7 @@ use luminous_nixcfg::edit::{self, Config, EditError, FileEdit};
 
 use crate::plan::{Plan, Risk, Step, diff};
 use crate::words::{self, is_are, name_of};
-use crate::{Context, InstallMode, Verbosity};
+use crate::{Change, Context, InstallMode, Verbosity};
 
 pub(crate) enum Planned {
     Reply(String),
@@ -57,6 +57,7 @@ fn planned(
         changes_system: intent.changes_system(),
         subjects,
         notes: vec![],
+        undoes: None,
     })
 }
 
@@ -293,6 +294,7 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
                 changes_system: !dry,
                 subjects: vec![mode.to_owned()],
                 notes: vec![],
+                undoes: None,
             })
         }
         IntentKind::RollbackSystem if profile => {
@@ -384,9 +386,85 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             Risk::None,
             vec![],
         ),
+        IntentKind::UndoChange => match ctx.last_change {
+            None => Planned::Reply(
+                "I have not made a change that I could undo. To go back to the previous system generation, say roll back.".into(),
+            ),
+            Some(change) => match undo(change, ctx, false) {
+                Ok(plan) => Planned::Plan(plan),
+                Err(why) => Planned::Reply(why),
+            },
+        },
         IntentKind::Help => Planned::Reply(words::help().into()),
         IntentKind::Repeat | IntentKind::Cancel | IntentKind::Confirm | IntentKind::SetPreference | IntentKind::Unknown => {
             Planned::Reply(words::not_understood_plain().into())
         }
     }
+}
+
+/// The plan that undoes `change`: its file edits reversed (each file must still hold what
+/// the change wrote) and a rebuild when it rebuilt, or for a change without edits the
+/// command that reverses it. `files_only`: put the files back and rebuild nothing (the
+/// system was rolled back already).
+pub(crate) fn undo(change: &Change, ctx: &Context<'_>, files_only: bool) -> Result<Plan, String> {
+    let s = ctx.settings;
+    let what = words::lower_first(&change.summary);
+    let mut plan = Plan {
+        intent: IntentKind::UndoChange,
+        summary: if files_only {
+            format!("{}: {what}", words::FILES_ONLY)
+        } else {
+            format!("Undo your last change: {what}")
+        },
+        steps: vec![],
+        risk: Risk::Medium,
+        changes_system: true,
+        subjects: vec![what.clone()],
+        notes: vec![],
+        undoes: Some(change.id),
+    };
+    if change.edits.is_empty() {
+        return match change.intent {
+            IntentKind::RollbackSystem if !files_only => {
+                plan.steps.push(rebuild(ctx));
+                Ok(plan)
+            }
+            IntentKind::InstallPackage | IntentKind::RemovePackage if !files_only => {
+                let argv = nix_env(ctx, &["--rollback"]);
+                plan.steps.push(run(
+                    &argv,
+                    false,
+                    "going back to your previous profile generation",
+                ));
+                Ok(plan)
+            }
+            IntentKind::CollectGarbage => Err(
+                "Your last change deleted old generations, and those cannot be brought back."
+                    .into(),
+            ),
+            _ => Err(format!(
+                "Your last change was: {what}. I cannot undo that file by file. To go back to the previous system generation, say roll back."
+            )),
+        };
+    }
+    let current = ctx.config.ok().unwrap_or_default();
+    for e in change.edits.iter().rev() {
+        if let Some(now) = current.iter().find(|f| f.name == e.file)
+            && now.text != e.after
+        {
+            return Err(format!(
+                "{} has changed since then, so I will not undo it automatically. Its earlier version is among my backups: say history to hear where.",
+                short_file(&e.file)
+            ));
+        }
+        plan.steps.push(edit_step(FileEdit {
+            name: e.file.clone(),
+            before: e.after.clone(),
+            after: e.before.clone(),
+        }));
+    }
+    if change.rebuilt && !files_only && !s.no_rebuild {
+        plan.steps.push(rebuild(ctx));
+    }
+    Ok(plan)
 }

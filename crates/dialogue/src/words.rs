@@ -30,6 +30,35 @@ pub(crate) fn list(items: &[String]) -> String {
     }
 }
 
+pub(crate) fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| {
+        f.to_lowercase().collect::<String>() + c.as_str()
+    })
+}
+
+/// How the summary of an undo that only puts files back (after a rollback) begins.
+pub(crate) const FILES_ONLY: &str = "Take your last change out of the configuration files";
+
+/// After a rollback: the last change is still in the files, and the offer to take it out.
+pub(crate) fn still_in_files(change: &crate::Change, undo: &Plan) -> String {
+    let files: Vec<String> = undo
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Edit { file, .. } => Some(short_file(file).to_owned()),
+            Step::Run { .. } => None,
+        })
+        .collect();
+    format!(
+        "{} still {} your last change, {}, so the next rebuild would bring it back. Shall I take it out of the {} too? Say yes or no.",
+        capitalise(&list(&files)),
+        if files.len() == 1 { "has" } else { "have" },
+        lower_first(&change.summary),
+        if files.len() == 1 { "file" } else { "files" },
+    )
+}
+
 pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or_else(String::new, |f| {
@@ -98,6 +127,7 @@ fn intent_phrase(intent: IntentKind) -> &'static str {
         IntentKind::UpdateSystem => "update the system",
         IntentKind::RebuildSystem => "rebuild the system",
         IntentKind::RollbackSystem => "roll back to the previous generation",
+        IntentKind::UndoChange => "undo my last change",
         IntentKind::ListGenerations => "list generations",
         IntentKind::CollectGarbage => "clean up old generations",
         IntentKind::EnableService => "turn on a service",
@@ -125,6 +155,7 @@ pub(crate) fn verbs(intent: IntentKind) -> &'static [&'static str] {
         IntentKind::UpdateSystem => &["update", "upgrade", "system"],
         IntentKind::RebuildSystem => &["rebuild", "build", "switch", "system"],
         IntentKind::RollbackSystem => &["roll", "back", "rollback", "revert", "system"],
+        IntentKind::UndoChange => &["undo", "revert", "back", "change"],
         IntentKind::CollectGarbage => &["clean", "up", "delete", "collect", "garbage"],
         IntentKind::ListGenerations | IntentKind::ListInstalled => &["list", "show"],
         IntentKind::SearchPackage => &["search", "find"],
@@ -381,7 +412,7 @@ fn first_sentence(s: &str) -> String {
 
 pub(crate) fn help() -> &'static str {
     "You can say: install firefox, remove vlc, find a music player, try cowsay, what is installed, update the system, \
-     roll back, list generations, clean up, enable bluetooth, why did my rebuild fail, how much disk space, \
+     undo, roll back, list generations, clean up, enable bluetooth, why did my rebuild fail, how much disk space, \
      and talk slower. I ask before I change anything."
 }
 
@@ -503,6 +534,10 @@ pub(crate) fn outcome(plan: &Plan, out: &Outcome, ctx: &Context<'_>, v: Verbosit
             _ => "Done. The system now runs the new configuration.".into(),
         },
         IntentKind::RollbackSystem => "Done. The system is back on the previous generation.".into(),
+        IntentKind::UndoChange if plan.steps.iter().all(|s| matches!(s, Step::Edit { .. })) && plan.summary.starts_with(FILES_ONLY) => {
+            "Done. Your configuration files match the running system again.".into()
+        }
+        IntentKind::UndoChange => format!("Done. I undid your last change: {subjects}.{pending}"),
         IntentKind::CollectGarbage => {
             let all: String = out
                 .steps
@@ -543,6 +578,29 @@ pub(crate) fn outcome(plan: &Plan, out: &Outcome, ctx: &Context<'_>, v: Verbosit
 }
 
 fn failure(plan: &Plan, out: &Outcome) -> String {
+    let what = failure_cause(plan, out);
+    let mut parts = vec![what];
+    if !out.restored.is_empty() {
+        let files: Vec<String> = out
+            .restored
+            .iter()
+            .map(|f| short_file(f).to_owned())
+            .collect();
+        parts.push(format!(
+            "I put {} back as {} was, so your configuration is unchanged.",
+            list(&files),
+            if files.len() == 1 { "it" } else { "they" }
+        ));
+    }
+    for why in &out.not_restored {
+        parts.push(format!(
+            "I could not put back {why}. Say history to hear where its backup is."
+        ));
+    }
+    parts.join(" ")
+}
+
+fn failure_cause(plan: &Plan, out: &Outcome) -> String {
     let Some(last) = out.steps.last() else {
         return "Nothing ran.".into();
     };

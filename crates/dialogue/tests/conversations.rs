@@ -27,6 +27,7 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
             config_problems: &[],
             settings: &settings,
             last_failure: None,
+            last_change: None,
         };
         let turn = d.turn(t, &ctx);
         out.push_str(&format!("> {t}\n{}\n", turn.reply.text));
@@ -91,6 +92,7 @@ fn context<'a>(
         config_problems: &[],
         settings,
         last_failure: None,
+        last_change: None,
     }
 }
 
@@ -308,13 +310,9 @@ fn system_operations() {
         &["undo the last system change", "yes"],
         expect![[r#"
             > undo the last system change
-            Go back to the previous system generation? This rebuilds the system, which can take a few minutes. Say yes or no.
-              [confirm: Go back to the previous system generation (High)]
-              [run as root: nixos-rebuild switch --rollback]
+            I have not made a change that I could undo. To go back to the previous system generation, say roll back.
             > yes
-            Go back to the previous system generation: starting.
-              [execute: Go back to the previous system generation (High)]
-              [run as root: nixos-rebuild switch --rollback]
+            There is nothing to confirm right now.
         "#]],
     );
     check(
@@ -374,21 +372,21 @@ fn help_preferences_and_nonsense() {
             "yes",
         ],
         expect![[r#"
-        > what can you do
-        You can say: install firefox, remove vlc, find a music player, try cowsay, what is installed, update the system, roll back, list generations, clean up, enable bluetooth, why did my rebuild fail, how much disk space, and talk slower. I ask before I change anything.
-        > talk slower
-        All right, I will talk slower.
-          [preference speech_rate = 0.80]
-        > be brief
-        All right, I will keep it short.
-          [preference verbosity = brief]
-        > flibber the wotsit
-        I did not understand that. I can install, remove and find programs, turn services on and off, update, roll back, clean up, and explain errors. Say help for more.
-        > 
-        I did not hear a request. Say help to hear what I can do.
-        > yes
-        There is nothing to confirm right now.
-    "#]],
+            > what can you do
+            You can say: install firefox, remove vlc, find a music player, try cowsay, what is installed, update the system, undo, roll back, list generations, clean up, enable bluetooth, why did my rebuild fail, how much disk space, and talk slower. I ask before I change anything.
+            > talk slower
+            All right, I will talk slower.
+              [preference speech_rate = 0.80]
+            > be brief
+            All right, I will keep it short.
+              [preference verbosity = brief]
+            > flibber the wotsit
+            I did not understand that. I can install, remove and find programs, turn services on and off, update, roll back, clean up, and explain errors. Say help for more.
+            > 
+            I did not hear a request. Say help to hear what I can do.
+            > yes
+            There is nothing to confirm right now.
+        "#]],
     );
 }
 
@@ -524,7 +522,16 @@ fn outcomes_of_read_only_plans() {
             })
             .collect();
         let ok = steps.iter().all(|s| s.exit_code == Some(0));
-        d.outcome(&plan, &Outcome { ok, steps }, &ctx).text
+        d.outcome(
+            &plan,
+            &Outcome {
+                ok,
+                steps,
+                ..Outcome::default()
+            },
+            &ctx,
+        )
+        .text
     };
     expect!["Your main disk has 70 gigabytes free of 250 gigabytes; it is 72 percent full."].assert_eq(&run(
         "how full is my disk",
@@ -578,4 +585,124 @@ fn rebuild_modes() {
               [run: nixos-rebuild dry-build]
         "#]],
     );
+}
+
+/// Undo takes the last change from the execution log (handed in by the host), and after a
+/// rollback the reply offers to take that change out of the files too.
+#[test]
+fn undo_and_the_rollback_offer() {
+    use luminous_dialogue::{Change, ChangedFile, Outcome, StepOutcome};
+    let index = curated_index();
+    let settings = Settings::default();
+    let with_firefox = CONFIG.replace("    vlc\n", "    vlc\n    firefox\n");
+    let files = [SourceFile {
+        name: "/etc/nixos/configuration.nix".into(),
+        text: with_firefox.clone(),
+    }];
+    let change = Change {
+        id: 7,
+        intent: luminous_intent::IntentKind::InstallPackage,
+        summary: "Install Firefox for the whole system".into(),
+        edits: vec![ChangedFile {
+            file: "/etc/nixos/configuration.nix".into(),
+            before: CONFIG.into(),
+            after: with_firefox.clone(),
+        }],
+        rebuilt: true,
+    };
+    let mut ctx = context(&index, &files, &settings, false);
+    ctx.last_change = Some(&change);
+    let mut d = Dialogue::new(Preferences::default());
+    let t = d.turn("undo that", &ctx);
+    expect!["Undo your last change: install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no."].assert_eq(&t.reply.text);
+    let t = d.turn("yes", &ctx);
+    let Action::Execute { plan } = t.action else {
+        panic!("{:?}", t.reply)
+    };
+    assert_eq!(plan.undoes, Some(7));
+    assert!(
+        matches!(&plan.steps[0], Step::Edit { before, after, .. } if *before == with_firefox && after == CONFIG)
+    );
+    assert!(plan.rebuilds());
+    let done = d.outcome(
+        &plan,
+        &Outcome {
+            ok: true,
+            steps: vec![
+                StepOutcome::default(),
+                StepOutcome {
+                    exit_code: Some(0),
+                    ..StepOutcome::default()
+                },
+            ],
+            ..Outcome::default()
+        },
+        &ctx,
+    );
+    expect!["Done. I undid your last change: install Firefox for the whole system."]
+        .assert_eq(&done.text);
+
+    // The file changed since: no automatic undo.
+    let edited = [SourceFile {
+        name: "/etc/nixos/configuration.nix".into(),
+        text: with_firefox.replace("vim", "neovim"),
+    }];
+    let mut ctx2 = context(&index, &edited, &settings, false);
+    ctx2.last_change = Some(&change);
+    expect!["configuration.nix has changed since then, so I will not undo it automatically. Its earlier version is among my backups: say history to hear where."].assert_eq(&Dialogue::new(Preferences::default()).turn("undo", &ctx2).reply.text);
+
+    // A rollback leaves the change in the files: the reply offers to take it out.
+    let mut d = Dialogue::new(Preferences::default());
+    d.turn("go back to the previous generation", &ctx);
+    let Action::Execute { plan } = d.turn("yes", &ctx).action else {
+        panic!("no rollback")
+    };
+    let ok = Outcome {
+        ok: true,
+        steps: vec![StepOutcome {
+            exit_code: Some(0),
+            ..StepOutcome::default()
+        }],
+        ..Outcome::default()
+    };
+    let reply = d.outcome(&plan, &ok, &ctx);
+    expect!["Done. The system is back on the previous generation. Configuration.nix still has your last change, install Firefox for the whole system, so the next rebuild would bring it back. Shall I take it out of the file too? Say yes or no."].assert_eq(&reply.text);
+    assert!(reply.question && d.awaiting_answer());
+    let Action::Execute { plan } = d.turn("yes please", &ctx).action else {
+        panic!("no files-only undo")
+    };
+    assert!(
+        !plan.rebuilds(),
+        "the system already runs the previous generation"
+    );
+    assert_eq!((plan.steps.len(), plan.undoes), (1, Some(7)));
+    expect!["Done. Your configuration files match the running system again."].assert_eq(
+        &d.outcome(
+            &plan,
+            &Outcome {
+                ok: true,
+                steps: vec![StepOutcome::default()],
+                ..Outcome::default()
+            },
+            &ctx,
+        )
+        .text,
+    );
+
+    // What cannot be undone says so.
+    let gc = Change {
+        id: 8,
+        intent: luminous_intent::IntentKind::CollectGarbage,
+        summary: "Delete generations older than 14 days and unused packages".into(),
+        edits: vec![],
+        rebuilt: false,
+    };
+    ctx.last_change = Some(&gc);
+    expect!["Your last change deleted old generations, and those cannot be brought back."]
+        .assert_eq(
+            &Dialogue::new(Preferences::default())
+                .turn("undo the last change", &ctx)
+                .reply
+                .text,
+        );
 }

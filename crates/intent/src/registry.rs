@@ -230,16 +230,36 @@ pub const REGISTRY: &[IntentSpec] = &[
         slots: &[],
         changes_system: true,
         rules: &[
-            r("(roll back|rollback|roll it back|revert|undo) *"),
-            r("go back (to)? (the|a)? (previous|last|old|older|earlier|prior) *"),
+            r("(roll back|rollback|roll it back) *"),
+            r("(go back|revert|return) (to)? (the|a)? (previous|last|old|older|earlier|prior) *"),
             r(
                 "(restore|boot) (the|a)? (previous|last|old|older|earlier|prior) (generation|version|configuration|system|state) *",
             ),
         ],
         examples: &[
-            ("undo the last system change", ""),
             ("roll back", ""),
             ("go back to the previous generation", ""),
+            ("revert to the last generation", ""),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::UndoChange,
+        description: "Undo the last change Luminous made: put the files it edited back and rebuild.",
+        slots: &[],
+        changes_system: true,
+        rules: &[
+            r("(undo|revert|reverse) (that|it|this|everything)?"),
+            r(
+                "(undo|revert|reverse) (the|my|your|that)? (last|latest|previous|recent)? (system)? (change|changes|edit|edits|thing|step|install|installation|one) *",
+            ),
+            r("take (that|it) back"),
+        ],
+        examples: &[
+            ("undo", ""),
+            ("undo that", ""),
+            ("undo the last change", ""),
+            ("undo the last system change", ""),
+            ("revert that", ""),
         ],
     },
     IntentSpec {

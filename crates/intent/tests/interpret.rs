@@ -129,7 +129,7 @@ fn other_intents() {
     check("what can you do", expect!["help [] 0.96"]);
     check(
         "undo the last system change",
-        expect!["rollback_system [] 0.88"],
+        expect!["undo_change [] 0.96"],
     );
     check(
         "clean up old generations",

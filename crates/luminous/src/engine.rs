@@ -3,11 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use luminous_dialogue::{Action, Context, Dialogue, Outcome, Plan, Preferences, Turn, Verbosity};
+use luminous_dialogue::{
+    Action, Change, ChangedFile, Context, Dialogue, Outcome, Plan, Preferences, Spoken, Step,
+    StepOutcome, Turn, Verbosity,
+};
 use luminous_intent::PackageIndex;
 use luminous_nixcfg::edit::SourceFile;
 use luminous_nixexec::{
-    EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write, index, sha256_hex,
+    Backups, EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write, index,
+    sha256_hex,
 };
 use luminous_store::{Interaction, Store};
 
@@ -248,18 +252,25 @@ pub fn load_config(entry: &Path) -> Result<LoadedConfig, String> {
 }
 
 /// Writes configuration files: directly when allowed, else through the privilege helper
-/// running `luminous apply-edit`, which checks the file is unchanged and writes atomically.
+/// running `luminous apply-edit`, which checks the file is unchanged, lies inside the
+/// configuration's folder, and writes atomically. Backups are kept by this (unprivileged)
+/// process, under Luminous's own folder.
 pub struct ElevatingWriter<'a> {
     /// The runner (and its helper).
     pub runner: &'a SystemRunner,
     /// A private folder for the staged new text.
     pub staging: PathBuf,
+    /// Where backups go.
+    pub backups: Option<&'a Backups>,
+    /// The entry configuration file: the helper writes only inside its folder.
+    pub config_entry: PathBuf,
 }
 
-impl EditWriter for ElevatingWriter<'_> {
-    fn write(&mut self, file: &str, before: &str, after: &str) -> Result<(), String> {
-        match atomic_write(Path::new(file), before, after) {
-            Ok(_) => Ok(()),
+impl ElevatingWriter<'_> {
+    /// Replace `expected` with `new` in `file`.
+    fn replace(&mut self, file: &str, expected: &str, new: &str) -> Result<(), String> {
+        match atomic_write(Path::new(file), expected, new) {
+            Ok(()) => Ok(()),
             Err(WriteError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::PermissionDenied
                     && self.runner.helper != Helper::AlreadyRoot =>
@@ -269,19 +280,10 @@ impl EditWriter for ElevatingWriter<'_> {
                 let staged = self
                     .staging
                     .join(format!("edit-{}.nix", std::process::id()));
-                std::fs::write(&staged, after)
-                    .map_err(|e| format!("cannot stage the edit: {e}"))?;
+                std::fs::write(&staged, new).map_err(|e| format!("cannot stage the edit: {e}"))?;
                 let exe = std::env::current_exe()
                     .map_err(|e| format!("cannot find my own program: {e}"))?;
-                let argv: Vec<String> = vec![
-                    exe.to_string_lossy().into_owned(),
-                    "apply-edit".into(),
-                    "--expect-sha256".into(),
-                    sha256_hex(before.as_bytes()),
-                    "--from".into(),
-                    staged.to_string_lossy().into_owned(),
-                    file.to_owned(),
-                ];
+                let argv = apply_edit_argv(&exe, &self.config_entry, expected, &staged, file);
                 let out = self
                     .runner
                     .run(&argv, true, &mut luminous_nixexec::runner::Silent);
@@ -289,11 +291,54 @@ impl EditWriter for ElevatingWriter<'_> {
                 match (out.error, out.exit_code) {
                     (Some(e), _) => Err(e),
                     (None, Some(0)) => Ok(()),
-                    (None, _) => Err(out.stderr.trim().to_owned()),
+                    (None, _) => Err(out
+                        .stderr
+                        .trim()
+                        .trim_start_matches("luminous: ")
+                        .to_owned()),
                 }
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+}
+
+/// The argv of the privileged write: `luminous apply-edit`, which re-checks everything.
+pub fn apply_edit_argv(
+    exe: &Path,
+    config_entry: &Path,
+    expected: &str,
+    staged: &Path,
+    file: &str,
+) -> Vec<String> {
+    vec![
+        exe.to_string_lossy().into_owned(),
+        "apply-edit".into(),
+        "--config".into(),
+        config_entry.to_string_lossy().into_owned(),
+        "--expect-sha256".into(),
+        sha256_hex(expected.as_bytes()),
+        "--from".into(),
+        staged.to_string_lossy().into_owned(),
+        file.to_owned(),
+    ]
+}
+
+impl EditWriter for ElevatingWriter<'_> {
+    fn write(&mut self, file: &str, before: &str, after: &str) -> Result<Option<PathBuf>, String> {
+        let backup = self
+            .backups
+            .map(|b| b.save(Path::new(file), before))
+            .transpose()
+            .map_err(|e| {
+                format!("I could not keep a backup of {file}, so I did not change it: {e}")
+            })?;
+        self.replace(file, before, after)?;
+        Ok(backup)
+    }
+
+    fn restore(&mut self, file: &str, after: &str, before: &str) -> Result<(), String> {
+        self.replace(file, after, before)
     }
 }
 
@@ -315,6 +360,7 @@ macro_rules! context {
                 .map_or(&[][..], |c| c.problems.as_slice()),
             settings: &$s.resolved.settings,
             last_failure: $s.last_failure.as_deref(),
+            last_change: $s.last_change.as_ref(),
         }
     };
 }
@@ -327,18 +373,21 @@ pub struct Session {
     pub index: LoadedIndex,
     /// The configuration, or why not.
     pub config: Result<LoadedConfig, String>,
-    /// The store, when it could be opened.
-    pub store: Option<Store>,
+    /// The store, or why it could not be opened (then nothing that changes the system runs).
+    pub store: Result<Store, String>,
     /// The dialogue.
     pub dialogue: Dialogue,
     /// The runner.
     pub runner: SystemRunner,
     /// Where staged edits go.
     pub staging: PathBuf,
+    /// Backups of edited files, under Luminous's own folder.
+    pub backups: Backups,
     /// `text`, `chat` or `voice`.
     pub source: &'static str,
     last_failure: Option<String>,
     last_interaction: Option<i64>,
+    last_change: Option<Change>,
 }
 
 impl std::fmt::Debug for Session {
@@ -361,12 +410,37 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// The store's record of the last change, as the dialogue knows it.
+fn change_of(c: luminous_store::Change) -> Option<Change> {
+    let intent = serde_json::from_value(serde_json::Value::String(c.intent)).ok()?;
+    let rebuilt = c.plan["steps"].as_array().is_some_and(|steps| {
+        steps
+            .iter()
+            .any(|s| s["argv"][0].as_str() == Some("nixos-rebuild"))
+    });
+    Some(Change {
+        id: c.id,
+        intent,
+        summary: c.summary,
+        edits: c
+            .edits
+            .into_iter()
+            .map(|e| ChangedFile {
+                file: e.file,
+                before: e.before,
+                after: e.after,
+            })
+            .collect(),
+        rebuilt,
+    })
+}
+
 impl Session {
-    /// Open a session.
+    /// Open a session; Luminous's own files go under `data` (staged edits, backups).
     pub fn open(
         resolved: Resolved,
-        store: Option<Store>,
-        staging: PathBuf,
+        store: Result<Store, String>,
+        data: &Path,
         source: &'static str,
         progress: &mut dyn Progress,
     ) -> anyhow::Result<Session> {
@@ -376,10 +450,10 @@ impl Session {
             Helper::from_name(&resolved.helper)
         };
         let runner = SystemRunner::new(helper);
-        let index = load_index(&resolved, store.as_ref(), &runner, progress)?;
+        let index = load_index(&resolved, store.as_ref().ok(), &runner, progress)?;
         let config = load_config(Path::new(&resolved.settings.config_path));
         let mut prefs = Preferences::default();
-        if let Some(s) = &store
+        if let Ok(s) = &store
             && let Ok(p) = s.preferences()
         {
             if let Some(rate) = p.get("speech_rate").and_then(|v| v.parse().ok()) {
@@ -392,7 +466,15 @@ impl Session {
             };
             prefs.quiet = p.get("quiet").is_some_and(|v| v == "on");
         }
-        let last_failure = store.as_ref().and_then(|s| s.last_failure().ok().flatten());
+        let last_failure = store
+            .as_ref()
+            .ok()
+            .and_then(|s| s.last_failure().ok().flatten());
+        let last_change = store
+            .as_ref()
+            .ok()
+            .and_then(|s| s.last_change().ok().flatten())
+            .and_then(change_of);
         Ok(Session {
             resolved,
             index,
@@ -400,23 +482,34 @@ impl Session {
             store,
             dialogue: Dialogue::new(prefs),
             runner,
-            staging,
+            staging: data.join("staging"),
+            backups: Backups::new(data.join("backups")),
             source,
             last_failure,
             last_interaction: None,
+            last_change,
         })
     }
 
-    /// One turn; the interaction is recorded.
+    /// One typed turn; the interaction is recorded.
     pub fn turn(&mut self, text: &str) -> Turn {
+        self.turn_heard(text, None)
+    }
+
+    /// One turn, typed (`None`) or spoken (with how sure speech recognition was, and
+    /// whether it overlapped the assistant's own speech); the interaction is recorded.
+    pub fn turn_heard(&mut self, text: &str, spoken: Option<Spoken>) -> Turn {
         let ctx = context!(self);
-        let turn = self.dialogue.turn(text, &ctx);
+        let turn = match spoken {
+            Some(sp) => self.dialogue.turn_spoken(text, sp, &ctx),
+            None => self.dialogue.turn(text, &ctx),
+        };
         if let Action::SetPreference { name, value } = &turn.action
-            && let Some(s) = &self.store
+            && let Ok(s) = &self.store
         {
             let _ = s.set_preference(name, value);
         }
-        if let Some(s) = &self.store {
+        if let Ok(s) = &self.store {
             let i = Interaction {
                 source: self.source.to_owned(),
                 input: text.chars().take(2000).collect(),
@@ -431,6 +524,7 @@ impl Session {
     }
 
     /// Run a plan (confirmed, or read-only), logging it before and after; returns the reply.
+    /// A plan that changes the system runs only when its log entry could be written first.
     pub fn execute(
         &mut self,
         plan: &Plan,
@@ -439,30 +533,49 @@ impl Session {
     ) -> (Outcome, String) {
         let plan_json = serde_json::to_value(plan).unwrap_or_default();
         let exec_id = if plan.changes_system {
-            self.store.as_ref().and_then(|s| {
-                s.execution_started(
-                    self.last_interaction,
-                    plan.intent.name(),
-                    &plan.summary,
-                    &plan_json,
-                    confirmed_by,
-                )
-                .ok()
-            })
+            let started = match &self.store {
+                Ok(s) => s
+                    .execution_started(
+                        self.last_interaction,
+                        plan.intent.name(),
+                        &plan.summary,
+                        &plan_json,
+                        confirmed_by,
+                    )
+                    .map_err(|e| e.to_string()),
+                Err(why) => Err(why.clone()),
+            };
+            match started {
+                Ok(id) => Some(id),
+                Err(why) => {
+                    let outcome = unrecorded(&why);
+                    let ctx = context!(self);
+                    let reply = self.dialogue.outcome(plan, &outcome, &ctx).text;
+                    return (outcome, reply);
+                }
+            }
         } else {
             None
         };
         let mut writer = ElevatingWriter {
             runner: &self.runner,
             staging: self.staging.clone(),
+            backups: Some(&self.backups),
+            config_entry: PathBuf::from(&self.resolved.settings.config_path),
         };
         let outcome = luminous_nixexec::execute(plan, &self.runner, &mut writer, progress);
-        if let (Some(id), Some(s)) = (exec_id, &self.store) {
+        if let (Some(id), Ok(s)) = (exec_id, &self.store) {
             let _ = s.execution_finished(
                 id,
                 outcome.ok,
                 &serde_json::to_value(&outcome).unwrap_or_default(),
             );
+            if outcome.ok {
+                let _ = s.record_edits(id, &edits_of(plan, &outcome));
+                if let Some(undone) = plan.undoes {
+                    let _ = s.mark_undone(undone, id);
+                }
+            }
         }
         if !outcome.ok {
             self.last_failure = Some(
@@ -475,15 +588,51 @@ impl Session {
             );
         }
         // The configuration may have changed: read it again for the next turn.
-        if plan
-            .steps
-            .iter()
-            .any(|s| matches!(s, luminous_dialogue::Step::Edit { .. }))
-        {
+        if plan.steps.iter().any(|s| matches!(s, Step::Edit { .. })) {
             self.config = load_config(Path::new(&self.resolved.settings.config_path));
         }
         let ctx = context!(self);
         let reply = self.dialogue.outcome(plan, &outcome, &ctx).text;
+        // After the reply (which may offer to undo the previous change in the files).
+        if let Ok(s) = &self.store {
+            self.last_change = s.last_change().ok().flatten().and_then(change_of);
+        }
         (outcome, reply)
     }
+}
+
+/// The outcome of a change refused because it could not be recorded first.
+fn unrecorded(why: &str) -> Outcome {
+    Outcome {
+        ok: false,
+        steps: vec![StepOutcome {
+            error: Some(format!(
+                "I cannot keep my record of changes right now ({why}), and I change nothing without one. Nothing was changed; requests that only read still work."
+            )),
+            ..StepOutcome::default()
+        }],
+        ..Outcome::default()
+    }
+}
+
+/// The file edits of a plan that ran, with their backups.
+fn edits_of(plan: &Plan, outcome: &Outcome) -> Vec<luminous_store::FileEdit> {
+    plan.steps
+        .iter()
+        .zip(&outcome.steps)
+        .filter_map(|(step, out)| match step {
+            Step::Edit {
+                file,
+                before,
+                after,
+                ..
+            } => Some(luminous_store::FileEdit {
+                file: file.clone(),
+                before: before.clone(),
+                after: after.clone(),
+                backup: out.backup.clone(),
+            }),
+            Step::Run { .. } => None,
+        })
+        .collect()
 }

@@ -171,6 +171,9 @@ enum Command {
     /// Write a staged configuration edit as root (used through pkexec or sudo by Luminous itself).
     #[command(hide = true)]
     ApplyEdit {
+        /// The entry configuration file: only `.nix` files inside its folder are written.
+        #[arg(long)]
+        config: PathBuf,
         /// The sha256 the target must still have.
         #[arg(long)]
         expect_sha256: String,
@@ -254,12 +257,21 @@ fn offered(action: &Action) -> Vec<serde_json::Value> {
     }
 }
 
-fn open_store(dirs: &Dirs) -> Option<Store> {
+/// The store, or why it cannot be used (said once, here): without it nothing that changes
+/// the system runs, but reading still works.
+fn open_store(dirs: &Dirs) -> Result<Store, String> {
     match Store::open(&dirs.store()) {
-        Ok(s) => Some(s),
+        Ok(s) => {
+            if let Some(n) = s.notice() {
+                eprintln!("Note: {n}");
+            }
+            Ok(s)
+        }
         Err(e) => {
-            eprintln!("Note: history is off for this run: {e}");
-            None
+            eprintln!(
+                "Note: I cannot open my history ({e}). I will answer, but change nothing this time."
+            );
+            Err(e.to_string())
         }
     }
 }
@@ -274,8 +286,7 @@ fn session(turn: &TurnArgs, source: &'static str) -> anyhow::Result<(Session, Di
         turn.no_rebuild,
     );
     let store = open_store(&dirs);
-    let staging = dirs.data.join("staging");
-    let s = Session::open(resolved, store, staging, source, &mut Lines)?;
+    let s = Session::open(resolved, store, &dirs.data, source, &mut Lines)?;
     for w in &s.index.warnings {
         eprintln!("Note: {w}");
     }
@@ -355,10 +366,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ApplyEdit {
+            config,
             expect_sha256,
             from,
             target,
-        } => apply_edit(&expect_sha256, &from, &target),
+        } => apply_edit(&config, &expect_sha256, &from, &target),
     }
 }
 
@@ -838,7 +850,12 @@ fn index_only(
     dirs: &Dirs,
 ) -> anyhow::Result<(engine::LoadedIndex, luminous_nixexec::SystemRunner)> {
     let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
-    let loaded = engine::load_index(resolved, open_store(dirs).as_ref(), &runner, &mut Lines)?;
+    let loaded = engine::load_index(
+        resolved,
+        open_store(dirs).as_ref().ok(),
+        &runner,
+        &mut Lines,
+    )?;
     for w in &loaded.warnings {
         eprintln!("Note: {w}");
     }
@@ -993,6 +1010,9 @@ fn history(json: bool, limit: usize) -> anyhow::Result<ExitCode> {
                 "{} UTC, you asked: {}. I answered: {}",
                 e.at, e.interaction.input, e.interaction.reply
             );
+            for b in &e.backups {
+                println!("  The file before that change is kept in {b}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -1015,10 +1035,40 @@ fn forget(yes: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs as root through the helper: replace `target` with `from` if `target` is unchanged.
-fn apply_edit(expect: &str, from: &Path, target: &Path) -> anyhow::Result<ExitCode> {
-    let before = std::fs::read_to_string(target)
-        .with_context(|| format!("cannot read {}", target.display()))?;
+/// Runs as root through the helper: replace `target` with `from` if `target` is unchanged,
+/// is a `.nix` file, and lies inside the folder of the configuration `config` once every
+/// symbolic link is resolved. Nothing else is ever written.
+fn apply_edit(config: &Path, expect: &str, from: &Path, target: &Path) -> anyhow::Result<ExitCode> {
+    let is_nix = |p: &Path| p.extension().is_some_and(|e| e == "nix");
+    if !is_nix(config) {
+        anyhow::bail!(
+            "{} is not a .nix configuration file; nothing was written",
+            config.display()
+        );
+    }
+    let root = std::fs::canonicalize(config)
+        .with_context(|| format!("cannot find the configuration {}", config.display()))?;
+    let root = root
+        .parent()
+        .context("the configuration has no folder")?
+        .to_path_buf();
+    let real = std::fs::canonicalize(target)
+        .with_context(|| format!("cannot find {}", target.display()))?;
+    if !real.starts_with(&root) {
+        anyhow::bail!(
+            "{} is outside the configuration's folder {}; nothing was written",
+            target.display(),
+            root.display()
+        );
+    }
+    if !is_nix(&real) || !real.is_file() {
+        anyhow::bail!(
+            "{} is not a .nix file; nothing was written",
+            target.display()
+        );
+    }
+    let before = std::fs::read_to_string(&real)
+        .with_context(|| format!("cannot read {}", real.display()))?;
     if luminous_nixexec::sha256_hex(before.as_bytes()) != expect {
         anyhow::bail!(
             "{} changed since it was read; nothing was written",
@@ -1027,9 +1077,9 @@ fn apply_edit(expect: &str, from: &Path, target: &Path) -> anyhow::Result<ExitCo
     }
     let after = std::fs::read_to_string(from)
         .with_context(|| format!("cannot read the staged edit {}", from.display()))?;
-    if luminous_nixcfg::syntax::first_error(&target.display().to_string(), &after).is_some() {
+    if luminous_nixcfg::syntax::first_error(&real.display().to_string(), &after).is_some() {
         anyhow::bail!("the staged edit does not parse; nothing was written");
     }
-    luminous_nixexec::atomic_write(target, &before, &after)?;
+    luminous_nixexec::atomic_write(&real, &before, &after)?;
     Ok(ExitCode::SUCCESS)
 }

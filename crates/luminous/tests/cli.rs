@@ -58,18 +58,18 @@ fn yes_edits_atomically_with_backup_and_logs_before_and_after() {
     assert_eq!(v["done"], true, "{v}");
     let after = std::fs::read_to_string(e.path("configuration.nix")).expect("cfg");
     assert_eq!(after, CONFIG.replace("    vim\n", "    vim\n    firefox\n"));
-    let backups: Vec<_> = std::fs::read_dir(e.dir.path())
+    // The backup is kept under Luminous's own folder, never beside the user's file.
+    let beside: Vec<String> = std::fs::read_dir(e.dir.path())
         .expect("ls")
         .filter_map(Result::ok)
-        .filter(|f| {
-            f.file_name()
-                .to_string_lossy()
-                .starts_with("configuration.nix.luminous-backup-")
-        })
+        .map(|f| f.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("configuration.nix"))
         .collect();
-    assert_eq!(backups.len(), 1);
+    assert_eq!(beside, vec!["configuration.nix"]);
+    let backups = common::files_under(&e.path("data/luminous/backups"));
+    assert_eq!(backups.len(), 1, "{backups:?}");
     assert_eq!(
-        std::fs::read_to_string(backups[0].path()).expect("backup"),
+        std::fs::read_to_string(&backups[0]).expect("backup"),
         CONFIG
     );
 

@@ -140,3 +140,147 @@ fn an_unconditional_import_of_a_missing_file_is_reported_and_other_edits_go_ahea
             .is_some_and(|s| s.contains("builtins.pathExists ./gone.nix"))
     );
 }
+
+/// A build failure as Nix 2.x prints it.
+const BUILD_FAILS: &str = "building the system configuration...\n\
+error: builder for '/nix/store/b9p3kq5c1zj6n2xw0y8m4r7t5v1s3a2d-firefox-133.0.drv' failed with exit code 1;\n\
+       last 2 log lines:\n\
+       > checking for a C compiler... gcc\n\
+       > configure: error: cannot find libgtk-3\n\
+       For full logs, run 'nix log /nix/store/b9p3kq5c1zj6n2xw0y8m4r7t5v1s3a2d-firefox-133.0.drv'.\n\
+error: 1 dependencies of derivation '/nix/store/x2k8m4q1w7e5r3t9y6u0i2o4p8a6s1d3-nixos-system-laptop-24.11.drv' failed to build\n";
+
+#[test]
+fn a_failed_rebuild_puts_every_edited_file_back_and_explains_the_failure() {
+    let e = Env::new();
+    let entry = switched_off(&e);
+    let packages = e.path("etc-nixos/packages.nix");
+    let before = std::fs::read(&packages).expect("pkgs");
+    let path = e.stand_in_rebuild(1, BUILD_FAILS);
+    let v = e.ask_json_with_path(
+        &path,
+        &["--config", entry.to_str().expect("utf8"), "--yes"],
+        "install firefox and htop",
+    );
+    assert_eq!(v["done"], false, "{v}");
+    let reply = v["reply"].as_str().unwrap_or_default();
+    assert_eq!(
+        reply,
+        "That failed while rebuilding the system. The build of firefox-133.0 failed. Its log ends with: configure: error: cannot find libgtk-3 \
+         An update often fixes a package that fails to build; until then, leave it out of your configuration. \
+         I put packages.nix back as it was, so your configuration is unchanged."
+    );
+    plain(reply);
+    // Exactly as it was, byte for byte.
+    assert_eq!(std::fs::read(&packages).expect("pkgs"), before);
+    assert_eq!(
+        v["outcome"]["restored"][0],
+        packages.to_str().expect("utf8")
+    );
+    // The next unrelated rebuild does not install firefox: the file does not name it.
+    assert!(!String::from_utf8_lossy(&before).contains("firefox"));
+    // "Why did my rebuild fail" explains the same failure later.
+    let v = e.ask_json(
+        &["--config", entry.to_str().expect("utf8")],
+        "why did my rebuild fail",
+    );
+    assert!(
+        v["reply"]
+            .as_str()
+            .is_some_and(|r| r.contains("The build of firefox-133.0 failed.")),
+        "{v}"
+    );
+}
+
+#[test]
+fn undo_reverts_the_last_change_and_rollback_offers_to_bring_the_files_in_line() {
+    let e = Env::new();
+    let cfg = e.path("configuration.nix");
+    let path = e.stand_in_rebuild(
+        0,
+        "building the system configuration...\nactivating the configuration...\n",
+    );
+    let v = e.ask_json_with_path(&path, &["--yes"], "install firefox");
+    assert_eq!(v["done"], true, "{v}");
+    let with_firefox = std::fs::read_to_string(&cfg).expect("cfg");
+    assert!(with_firefox.contains("firefox"));
+
+    // Undo names the change and waits for a yes.
+    let v = e.ask_json_with_path(&path, &[], "undo that");
+    assert_eq!(v["intent"], "undo_change");
+    assert!(
+        v["reply"].as_str().is_some_and(|r| r.starts_with(
+            "Undo your last change: install Firefox for the whole system? I will change configuration.nix and rebuild"
+        )),
+        "{v}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).expect("cfg"), with_firefox);
+    let v = e.ask_json_with_path(&path, &["--yes"], "undo the last change");
+    assert_eq!(v["done"], true, "{v}");
+    assert_eq!(
+        v["reply"],
+        "Done. I undid your last change: install Firefox for the whole system."
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).expect("cfg"), CONFIG);
+    assert_eq!(
+        std::fs::read_to_string(e.path("rebuild-argv")).expect("argv"),
+        "switch\nswitch\n",
+        "installed and undone, each with a rebuild"
+    );
+    // Nothing left to undo: the install is undone, and an undo is not undone by undo.
+    let v = e.ask_json_with_path(&path, &[], "undo");
+    assert!(
+        v["reply"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("I have not made a change that I could undo.")),
+        "{v}"
+    );
+
+    // A rollback leaves the change in configuration.nix: the reply says so and offers.
+    e.ask_json_with_path(&path, &["--yes"], "install htop");
+    let out = e.chat_with_path(
+        &path,
+        &[],
+        &["go back to the previous generation", "yes", "yes"],
+    );
+    assert!(
+        out.contains(
+            "Configuration.nix still has your last change, install htop for the whole system, so the next rebuild would bring it back. Shall I take it out of the file too? Say yes or no."
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Done. Your configuration files match the running system again."),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).expect("cfg"), CONFIG);
+    assert_eq!(
+        std::fs::read_to_string(e.path("rebuild-argv")).expect("argv"),
+        "switch\nswitch\nswitch\nswitch --rollback\n",
+        "taking it out of the file does not rebuild again"
+    );
+
+    // Backups are named in history and kept under Luminous's folder, at most ten a file.
+    let hist = common::text(&e.run(&["history"]));
+    let kept: Vec<&str> = hist
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("The file before that change is kept in ")
+        })
+        .collect();
+    assert!(kept.len() >= 3, "{hist}");
+    for b in &kept {
+        assert!(
+            b.contains("/data/luminous/backups/configuration.nix-"),
+            "{b}"
+        );
+        assert!(std::path::Path::new(b).is_file(), "{b}");
+    }
+    for _ in 0..12 {
+        e.ask_json_with_path(&path, &["--yes", "--no-rebuild"], "install cowsay");
+        e.ask_json_with_path(&path, &["--yes", "--no-rebuild"], "remove cowsay");
+    }
+    let backups = common::files_under(&e.path("data/luminous/backups"));
+    assert_eq!(backups.len(), 10, "{backups:?}");
+}

@@ -21,21 +21,39 @@ pub fn explain_log(file: &str, log: &str) -> Vec<Diagnostic> {
         };
         if let Some(rest) = line.strip_prefix("error:").filter(|r| !r.trim().is_empty()) {
             let msg = rest.trim();
-            if let Some(drv) = msg.strip_prefix("builder for") {
-                let name = drv
-                    .split(['\'', '`', '‘', '’'])
-                    .find(|p| p.contains("/nix/store/"))
-                    .unwrap_or("");
-                let name = name
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(name)
-                    .trim_end_matches(".drv");
-                let name = name.get(33..).unwrap_or(name);
+            if let Some(name) = failed_build(msg) {
+                // What the build itself said last ("> make: *** [all] Error 2").
+                let said: Option<String> = lines[i + 1..]
+                    .iter()
+                    .take(40)
+                    .map(|l| strip_ansi(l))
+                    .take_while(|l| !l.trim_start().starts_with("error:"))
+                    .filter_map(|l| l.trim().strip_prefix('>').map(|x| x.trim().to_owned()))
+                    .filter(|l| !l.is_empty())
+                    .last();
+                let message = match said {
+                    Some(last) => {
+                        let last: String = last.chars().take(160).collect();
+                        format!("The build of {name} failed. Its log ends with: {last}")
+                    }
+                    None => format!("The build of {name} failed."),
+                };
                 generic.push(here(
-                    format!("The build of {name} failed."),
-                    "Read the lines above the failure in the log, or run luminous explain on the configuration.".into(),
+                    message,
+                    "An update often fixes a package that fails to build; until then, leave it out of your configuration.".into(),
                 ));
+                i += 1;
+                continue;
+            }
+            // "1 dependencies of derivation '...-nixos-system-...' failed to build" only
+            // follows from the failures above it.
+            if msg.contains("dependencies of derivation") && msg.contains("failed to build") {
+                if generic.is_empty() {
+                    generic.push(here(
+                        "A package your system needs failed to build.".into(),
+                        "Read the lines above the failure in the log, or run luminous explain on it.".into(),
+                    ));
+                }
                 i += 1;
                 continue;
             }
@@ -70,6 +88,31 @@ pub fn explain_log(file: &str, log: &str) -> Vec<Diagnostic> {
         out = generic;
     }
     out
+}
+
+/// The package a failed-build message names: "builder for '/nix/store/<hash>-firefox-1.0.drv'
+/// failed with exit code 1", "Cannot build '/nix/store/…-firefox.drv'", quoted or not.
+fn failed_build(msg: &str) -> Option<String> {
+    if !(msg.starts_with("builder for") || msg.starts_with("Cannot build")) {
+        return None;
+    }
+    let start = msg.find("/nix/store/")?;
+    let path: String = msg[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '\'' | '`' | '‘' | '’' | '"' | ';'))
+        .collect();
+    let file = path.rsplit('/').next()?.trim_end_matches('.');
+    let file = file.strip_suffix(".drv").unwrap_or(file);
+    // The store hash (32 characters), or Nix's abbreviation of it ("…" or "..."), then a dash.
+    let name = match file.split_once('-') {
+        Some((hash, rest))
+            if hash.len() == 32 || hash == "…" || hash == "..." || hash.is_empty() =>
+        {
+            rest
+        }
+        _ => file,
+    };
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 fn strip_ansi(s: &str) -> String {

@@ -210,6 +210,7 @@ impl Runner for SystemRunner {
             stdout: stdout.into_string(),
             stderr,
             error,
+            ..StepOutcome::default()
         }
     }
 }

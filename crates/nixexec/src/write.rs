@@ -1,8 +1,9 @@
-//! Atomic configuration writes: check nobody changed the file, keep a backup, write a temp
-//! file beside it, fsync, rename, fsync the directory.
+//! Atomic configuration writes: check nobody changed the file, write a temp file beside it,
+//! fsync, rename, fsync the directory, and read it back to check its hash. Backups are kept
+//! apart, under Luminous's own folder ([`crate::backup`]).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -32,9 +33,9 @@ pub fn sha256_hex(text: &[u8]) -> String {
         .collect()
 }
 
-/// Replace `path`'s content, which must still be `before`, with `after`.
-/// Returns the backup's path (`<file>.luminous-backup-<unix seconds>`).
-pub fn atomic_write(path: &Path, before: &str, after: &str) -> Result<PathBuf, WriteError> {
+/// Replace `path`'s content, which must still be `before`, with `after`; the file keeps its
+/// permissions. Afterwards the file is read back and must hash to `after`.
+pub fn atomic_write(path: &Path, before: &str, after: &str) -> Result<(), WriteError> {
     let io = |source: std::io::Error| WriteError::Io {
         path: path.display().to_string(),
         source,
@@ -51,17 +52,7 @@ pub fn atomic_write(path: &Path, before: &str, after: &str) -> Result<PathBuf, W
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let mut backup = dir.join(format!("{name}.luminous-backup-{stamp}"));
-    let mut n = 1;
-    while backup.exists() {
-        backup = dir.join(format!("{name}.luminous-backup-{stamp}-{n}"));
-        n += 1;
-    }
     let perms = std::fs::metadata(path).map_err(io)?.permissions();
-    std::fs::write(&backup, &current).map_err(io)?;
     let tmp = dir.join(format!(".{name}.luminous-tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -75,7 +66,14 @@ pub fn atomic_write(path: &Path, before: &str, after: &str) -> Result<PathBuf, W
         let _ = std::fs::remove_file(&tmp);
         return Err(io(e));
     }
-    Ok(backup)
+    let written = std::fs::read(path).map_err(io)?;
+    if sha256_hex(&written) != sha256_hex(after.as_bytes()) {
+        return Err(WriteError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other("the file read back differs from what was written"),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -83,26 +81,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_with_backup_and_refuses_a_changed_file() {
+    fn writes_and_refuses_a_changed_file() {
         let dir = tempfile::tempdir().expect("tmp");
         let p = dir.path().join("configuration.nix");
         std::fs::write(&p, "old").expect("seed");
-        let backup = atomic_write(&p, "old", "new").expect("write");
+        atomic_write(&p, "old", "new").expect("write");
         assert_eq!(std::fs::read_to_string(&p).expect("read"), "new");
-        assert_eq!(std::fs::read_to_string(backup).expect("backup"), "old");
         assert!(matches!(
             atomic_write(&p, "old", "newer"),
             Err(WriteError::Changed(_))
         ));
         assert_eq!(std::fs::read_to_string(&p).expect("read"), "new");
-        let leftovers = std::fs::read_dir(dir.path())
+        // Nothing is left beside the user's file: no temp file, no backup.
+        let beside: Vec<_> = std::fs::read_dir(dir.path())
             .expect("ls")
-            .filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.file_name().to_string_lossy().contains("tmp"))
-            })
-            .count();
-        assert_eq!(leftovers, 0);
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(beside, vec!["configuration.nix"]);
     }
 
     #[test]

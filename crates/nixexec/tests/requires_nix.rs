@@ -69,6 +69,7 @@ fn say(s: &Setup, d: &mut Dialogue, text: &str) -> (String, Option<Outcome>) {
         config_problems: &[],
         settings: &s.settings,
         last_failure: None,
+        last_change: None,
     };
     let mut turn = d.turn(text, &ctx);
     if matches!(turn.action, Action::Confirm { .. }) {
@@ -76,7 +77,7 @@ fn say(s: &Setup, d: &mut Dialogue, text: &str) -> (String, Option<Outcome>) {
     }
     match turn.action {
         Action::Execute { plan } => {
-            let outcome = execute(&plan, &s.runner, &mut DirectWriter, &mut Silent);
+            let outcome = execute(&plan, &s.runner, &mut DirectWriter::default(), &mut Silent);
             let reply = d.outcome(&plan, &outcome, &ctx);
             (reply.text, Some(outcome))
         }
@@ -138,7 +139,7 @@ fn requires_nix_install_remove_generations_rollback_gc() {
         "{reply}"
     );
 
-    let (reply, _) = say(&s, &mut d, "undo the last change");
+    let (reply, _) = say(&s, &mut d, "go back to the previous generation");
     assert_eq!(
         reply,
         "Done. The system is back on the previous generation."
@@ -246,6 +247,7 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
             config_problems: &[],
             settings: &settings,
             last_failure: None,
+            last_change: None,
         };
         let mut d = Dialogue::new(Preferences::default());
         d.turn("install firefox", &ctx);
@@ -256,18 +258,26 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
             matches!(&plan.steps[1], Step::Run { argv, root: true, .. } if argv == &["nixos-rebuild", "switch"])
         );
         let mut progress = Lines::default();
-        let outcome = execute(&plan, &runner, &mut DirectWriter, &mut progress);
+        let outcome = execute(&plan, &runner, &mut DirectWriter::default(), &mut progress);
         let reply = d.outcome(&plan, &outcome, &ctx).text;
         assert!(reply.starts_with(want), "{reply}");
         assert_eq!(
             std::fs::read_to_string(dir.path().join("argv")).expect("argv"),
             "switch\n"
         );
-        assert!(
-            std::fs::read_to_string(&cfg)
-                .expect("cfg")
-                .contains("[ vim firefox ]")
-        );
+        // All or nothing: a failed rebuild leaves the file exactly as it was.
+        let now = std::fs::read_to_string(&cfg).expect("cfg");
+        if exit == 0 {
+            assert!(now.contains("[ vim firefox ]"), "{now}");
+        } else {
+            assert_eq!(now, text);
+            assert!(
+                reply.ends_with(
+                    "I put configuration.nix back as it was, so your configuration is unchanged."
+                ),
+                "{reply}"
+            );
+        }
         assert!(
             progress
                 .0

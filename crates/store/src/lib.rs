@@ -30,8 +30,9 @@ pub enum StoreError {
 type Result<T> = std::result::Result<T, StoreError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE interactions (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE interactions (
             id INTEGER PRIMARY KEY,
             at INTEGER NOT NULL DEFAULT (unixepoch()),
             source TEXT NOT NULL,
@@ -60,7 +61,26 @@ fn migrations() -> Migrations<'static> {
             created INTEGER NOT NULL DEFAULT (unixepoch()),
             data BLOB NOT NULL
         );",
-    )])
+        ),
+        // What each change did to files (for undo), and which change undid which.
+        M::up(
+            "CREATE TABLE file_edits (
+            id INTEGER PRIMARY KEY,
+            execution_id INTEGER NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+            file TEXT NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            backup TEXT
+        );
+        ALTER TABLE executions ADD COLUMN undone_by INTEGER;
+        CREATE TABLE index_failures (
+            key TEXT PRIMARY KEY,
+            revision TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at INTEGER NOT NULL DEFAULT (unixepoch())
+        );",
+        ),
+    ])
 }
 
 /// One thing the user asked.
@@ -90,6 +110,9 @@ pub struct HistoryEntry {
     /// The interaction.
     #[serde(flatten)]
     pub interaction: Interaction,
+    /// Backups of the files a change made from this turn edited.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<String>,
 }
 
 /// One execution-log row.
@@ -115,16 +138,69 @@ pub struct Execution {
     pub ok: Option<bool>,
     /// The outcome, as JSON.
     pub outcome: Option<serde_json::Value>,
+    /// The later execution that undid it, if one did.
+    pub undone_by: Option<i64>,
+    /// The files it edited.
+    pub edits: Vec<FileEdit>,
+}
+
+/// One file a change edited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileEdit {
+    /// The file.
+    pub file: String,
+    /// Its text before the change.
+    pub before: String,
+    /// Its text after the change.
+    pub after: String,
+    /// Where its previous text was kept, if a backup was made.
+    pub backup: Option<String>,
+}
+
+/// A change Luminous made that nothing has undone yet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The execution's id.
+    pub id: i64,
+    /// When it finished.
+    pub at: String,
+    /// The intent name.
+    pub intent: String,
+    /// The plan's summary.
+    pub summary: String,
+    /// The plan, as JSON.
+    pub plan: serde_json::Value,
+    /// The files it edited, in order.
+    pub edits: Vec<FileEdit>,
 }
 
 /// The store.
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    notice: Option<String>,
+}
+
+/// True for the errors of a file that is not (or no longer) a SQLite database.
+fn is_damaged(e: &StoreError) -> bool {
+    let sql = match e {
+        StoreError::Sql(e) => Some(e),
+        StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => Some(err),
+        _ => None,
+    };
+    sql.and_then(rusqlite::Error::sqlite_error_code)
+        .is_some_and(|c| {
+            matches!(
+                c,
+                rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+            )
+        })
 }
 
 impl Store {
-    /// Open (creating, then migrating) the database at `path`.
+    /// Open (creating, then migrating) the database at `path`. A file that is not a
+    /// database, or a damaged one, is moved aside (kept, never deleted) and a new one is
+    /// started; [`Store::notice`] then says so, once.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
@@ -132,7 +208,35 @@ impl Store {
                 source,
             })?;
         }
-        Self::init(Connection::open(path)?)
+        match Connection::open(path)
+            .map_err(StoreError::from)
+            .and_then(Self::init)
+        {
+            Err(e) if is_damaged(&e) => {
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let kept = path.with_extension(format!("sqlite.damaged-{stamp}"));
+                std::fs::rename(path, &kept).map_err(|source| StoreError::Dir {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                for side in ["-wal", "-shm"] {
+                    let mut from = path.as_os_str().to_owned();
+                    from.push(side);
+                    let mut to = kept.as_os_str().to_owned();
+                    to.push(side);
+                    let _ = std::fs::rename(from, to);
+                }
+                let mut store = Self::init(Connection::open(path)?)?;
+                store.notice = Some(format!(
+                    "Your history database was damaged. I kept it as {} and started a new one.",
+                    kept.display()
+                ));
+                Ok(store)
+            }
+            other => other,
+        }
     }
 
     /// A throwaway in-memory store (tests, `--no-history`).
@@ -141,11 +245,17 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Store> {
+        // Before anything else: another Luminous (the daemon, a chat) may be writing.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations().to_latest(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, notice: None })
+    }
+
+    /// Something to tell the user about opening the store (a damaged database replaced).
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// Record one interaction; returns its id.
@@ -182,6 +292,123 @@ impl Store {
         Ok(())
     }
 
+    /// Record the files a change edited (after it succeeded).
+    pub fn record_edits(&self, execution_id: i64, edits: &[FileEdit]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for e in edits {
+            tx.execute(
+                "INSERT INTO file_edits (execution_id, file, before, after, backup) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![execution_id, e.file, e.before, e.after, e.backup],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Mark change `id` as undone by execution `by`.
+    pub fn mark_undone(&self, id: i64, by: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE executions SET undone_by = ?2 WHERE id = ?1",
+            params![id, by],
+        )?;
+        Ok(())
+    }
+
+    /// The newest change that succeeded and is not undone (undos themselves excluded, so
+    /// that undoing again walks further back).
+    pub fn last_change(&self) -> Result<Option<Change>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, datetime(finished_at, 'unixepoch'), intent, summary, plan FROM executions
+                 WHERE ok = 1 AND undone_by IS NULL AND intent != 'undo_change'
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, at, intent, summary, plan)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Change {
+            id,
+            at: at.unwrap_or_default(),
+            intent,
+            summary,
+            plan: serde_json::from_str(&plan).unwrap_or(serde_json::Value::Null),
+            edits: self.edits_of(id)?,
+        }))
+    }
+
+    fn edits_of(&self, execution_id: i64) -> Result<Vec<FileEdit>> {
+        let mut st = self.conn.prepare(
+            "SELECT file, before, after, backup FROM file_edits WHERE execution_id = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([execution_id], |r| {
+            Ok(FileEdit {
+                file: r.get(0)?,
+                before: r.get(1)?,
+                after: r.get(2)?,
+                backup: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Remember that building the index `key` at `revision` failed, and why.
+    pub fn index_failed(&self, key: &str, revision: &str, reason: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO index_failures (key, revision, reason) VALUES (?1, ?2, ?3)
+             ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, reason = excluded.reason, at = unixepoch()",
+            params![key, revision, reason],
+        )?;
+        Ok(())
+    }
+
+    /// Why building the index `key` at `revision` failed, if it did.
+    pub fn index_failure(&self, key: &str, revision: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reason FROM index_failures WHERE key = ?1 AND revision = ?2",
+                params![key, revision],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Forget a recorded index failure (after a successful build, or to try again).
+    pub fn clear_index_failure(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM index_failures WHERE key = ?1", params![key])?;
+        Ok(())
+    }
+
+    /// Every cached index: key, revision, when it was built, its size in bytes.
+    pub fn cached_indexes(&self) -> Result<Vec<(String, String, String, usize)>> {
+        let mut st = self.conn.prepare(
+            "SELECT key, revision, datetime(created, 'unixepoch'), length(data) FROM package_index ORDER BY created DESC",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, i64>(3)
+                    .map(|n| usize::try_from(n).unwrap_or(0))?,
+            ))
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// The most recent interactions, newest first.
     pub fn history(&self, limit: usize) -> Result<Vec<HistoryEntry>> {
         let mut st = self.conn.prepare(
@@ -201,16 +428,26 @@ impl Store {
                     confidence: r.get::<_, f64>(6)? as f32,
                     reply: r.get(7)?,
                 },
+                backups: vec![],
             })
         })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let mut entries: Vec<HistoryEntry> = rows.collect::<std::result::Result<_, _>>()?;
+        let mut st = self.conn.prepare(
+            "SELECT f.backup FROM file_edits f JOIN executions e ON e.id = f.execution_id
+             WHERE e.interaction_id = ?1 AND f.backup IS NOT NULL ORDER BY f.id",
+        )?;
+        for e in &mut entries {
+            let rows = st.query_map([e.id], |r| r.get::<_, String>(0))?;
+            e.backups = rows.collect::<std::result::Result<_, _>>()?;
+        }
+        Ok(entries)
     }
 
-    /// Every execution, oldest first.
+    /// Every execution, oldest first (each with the files it edited).
     pub fn executions(&self) -> Result<Vec<Execution>> {
         let mut st = self.conn.prepare(
             "SELECT id, interaction_id, datetime(planned_at, 'unixepoch'), datetime(finished_at, 'unixepoch'),
-                    intent, summary, plan, confirmed_by, ok, outcome
+                    intent, summary, plan, confirmed_by, ok, outcome, undone_by
              FROM executions ORDER BY id",
         )?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
@@ -226,9 +463,15 @@ impl Store {
                 confirmed_by: r.get(7)?,
                 ok: r.get(8)?,
                 outcome: json(r.get(9)?),
+                undone_by: r.get(10)?,
+                edits: vec![],
             })
         })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let mut all: Vec<Execution> = rows.collect::<std::result::Result<_, _>>()?;
+        for e in &mut all {
+            e.edits = self.edits_of(e.id)?;
+        }
+        Ok(all)
     }
 
     /// The output of the most recent failed execution, for "why did my rebuild fail".
@@ -280,7 +523,8 @@ impl Store {
     /// personal and stays. Returns how many rows were deleted.
     pub fn forget(&self) -> Result<usize> {
         let tx = self.conn.unchecked_transaction()?;
-        let mut n = tx.execute("DELETE FROM executions", [])?;
+        let mut n = tx.execute("DELETE FROM file_edits", [])?;
+        n += tx.execute("DELETE FROM executions", [])?;
         n += tx.execute("DELETE FROM interactions", [])?;
         n += tx.execute("DELETE FROM preferences", [])?;
         tx.commit()?;
@@ -403,6 +647,75 @@ mod tests {
         assert_eq!(s.cached_index("nixpkgs", "def").expect("read"), None);
         s.cache_index("nixpkgs", "def", b"new").expect("cache");
         assert_eq!(s.cached_index("nixpkgs", "abc").expect("read"), None);
+    }
+
+    #[test]
+    fn changes_with_their_edits_and_undo_marks() {
+        let s = Store::in_memory().expect("store");
+        assert_eq!(s.last_change().expect("none"), None);
+        let plan = serde_json::json!({"steps": []});
+        let a = s
+            .execution_started(None, "install_package", "Install Firefox", &plan, "yes")
+            .expect("start");
+        s.execution_finished(a, true, &serde_json::json!({"ok": true}))
+            .expect("finish");
+        let edit = FileEdit {
+            file: "/etc/nixos/configuration.nix".into(),
+            before: "old".into(),
+            after: "new".into(),
+            backup: Some("/b/1.nix".into()),
+        };
+        s.record_edits(a, std::slice::from_ref(&edit))
+            .expect("edits");
+        let failed = s
+            .execution_started(None, "remove_package", "Remove VLC", &plan, "yes")
+            .expect("start");
+        s.execution_finished(failed, false, &serde_json::json!({"ok": false}))
+            .expect("finish");
+        let last = s.last_change().expect("read").expect("a change");
+        assert_eq!((last.id, last.edits.clone()), (a, vec![edit]));
+        let undo = s
+            .execution_started(None, "undo_change", "Undo", &plan, "yes")
+            .expect("start");
+        s.execution_finished(undo, true, &serde_json::json!({"ok": true}))
+            .expect("finish");
+        s.mark_undone(a, undo).expect("mark");
+        assert_eq!(
+            s.last_change().expect("read"),
+            None,
+            "undos are not undone by undo"
+        );
+        assert_eq!(s.executions().expect("all")[0].undone_by, Some(undo));
+    }
+
+    #[test]
+    fn a_damaged_database_is_kept_aside_and_replaced() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("history.sqlite");
+        std::fs::write(&path, b"this is not a database, it is a shopping list\n").expect("w");
+        let s = Store::open(&path).expect("opens anew");
+        let notice = s.notice().expect("says so").to_owned();
+        assert!(
+            notice.starts_with("Your history database was damaged. I kept it as "),
+            "{notice}"
+        );
+        assert!(s.history(5).expect("works").is_empty());
+        let kept: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .filter_map(std::result::Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("damaged"))
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(
+            std::fs::read(kept[0].path()).expect("kept as it was"),
+            b"this is not a database, it is a shopping list\n"
+        );
+        drop(s);
+        assert_eq!(
+            Store::open(&path).expect("reopen").notice(),
+            None,
+            "said once"
+        );
     }
 
     #[test]

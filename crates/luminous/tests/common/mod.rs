@@ -33,24 +33,8 @@ impl Env {
         self.cmd().args(args).output().expect("runs")
     }
     pub fn ask_json(&self, extra: &[&str], text: &str) -> serde_json::Value {
-        let cfg = self.path("configuration.nix");
-        let mut args = vec!["ask", "--json"];
-        // The test's own configuration unless the caller names another.
-        if !extra.contains(&"--config") {
-            args.extend(["--config", cfg.to_str().expect("utf8")]);
-        }
-        args.extend(extra);
-        args.push("--");
-        args.push(text);
-        let out = self.run(&args);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let last = stdout.lines().last().unwrap_or_default();
-        serde_json::from_str(last).unwrap_or_else(|e| {
-            panic!(
-                "last line is not JSON ({e}): {stdout}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+        let path = std::env::var("PATH").unwrap_or_default();
+        self.ask_json_with_path(&path, extra, text)
     }
 }
 
@@ -73,10 +57,89 @@ pub fn plain(s: &str) {
 impl Env {
     /// `luminous chat ARGS` with these lines typed, one after another; all it printed.
     pub fn chat(&self, args: &[&str], lines: &[&str]) -> String {
-        use std::io::Write;
-        let mut child = self
+        self.chat_with_path(&std::env::var("PATH").unwrap_or_default(), args, lines)
+    }
+}
+
+/// Every file under `dir`, sorted.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+impl Env {
+    /// A stand-in `nixos-rebuild` in this env's own `bin`: it appends its arguments (one run a
+    /// line) to `rebuild-argv`, prints `output` and exits with `exit`. Returns a PATH with it
+    /// first.
+    pub fn stand_in_rebuild(&self, exit: i32, output: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.path("bin");
+        std::fs::create_dir_all(&bin).expect("bin");
+        let out = self.path("rebuild-output");
+        std::fs::write(&out, output).expect("output");
+        let script = bin.join("nixos-rebuild");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> '{}'\ncat '{}'\nexit {exit}\n",
+                self.path("rebuild-argv").display(),
+                out.display()
+            ),
+        )
+        .expect("script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        format!("{}:/usr/bin:/bin", bin.display())
+    }
+
+    /// `ask --json` with this PATH.
+    pub fn ask_json_with_path(&self, path: &str, extra: &[&str], text: &str) -> serde_json::Value {
+        let cfg = self.path("configuration.nix");
+        let mut args = vec!["ask", "--json"];
+        if !extra.contains(&"--config") {
+            args.extend(["--config", cfg.to_str().expect("utf8")]);
+        }
+        args.extend(extra);
+        args.push("--");
+        args.push(text);
+        let out = self
             .cmd()
-            .arg("chat")
+            .env("PATH", path)
+            .args(&args)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
+            panic!(
+                "last line is not JSON ({e}): {stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    }
+}
+
+impl Env {
+    /// [`Env::chat`] with this PATH (on the test's configuration unless ARGS name another).
+    pub fn chat_with_path(&self, path: &str, args: &[&str], lines: &[&str]) -> String {
+        use std::io::Write;
+        let cfg = self.path("configuration.nix");
+        let mut cmd = self.cmd();
+        cmd.env("PATH", path).arg("chat");
+        if !args.contains(&"--config") {
+            cmd.args(["--config", cfg.to_str().expect("utf8")]);
+        }
+        let mut child = cmd
             .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -91,7 +154,6 @@ impl Env {
             .expect("stdin")
             .write_all(input.as_bytes())
             .expect("type");
-        let out = child.wait_with_output().expect("chat ends");
-        text(&out)
+        text(&child.wait_with_output().expect("chat ends"))
     }
 }
