@@ -284,3 +284,146 @@ fn undo_reverts_the_last_change_and_rollback_offers_to_bring_the_files_in_line()
     let backups = common::files_under(&e.path("data/luminous/backups"));
     assert_eq!(backups.len(), 10, "{backups:?}");
 }
+
+#[test]
+fn without_a_writable_record_nothing_changes_but_reading_still_works() {
+    // Another process holds the history database locked (a stuck writer).
+    let e = Env::new();
+    e.ask_json(&[], "what is installed");
+    let db = e.path("data/luminous/history.sqlite");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+    let v = e.ask_json(&["--yes", "--no-rebuild"], "install firefox");
+    assert_eq!(v["done"], false, "{v}");
+    let reply = v["reply"].as_str().unwrap_or_default();
+    assert!(
+        reply.starts_with("That did not work: I cannot keep my record of changes right now (")
+            && reply.ends_with(
+                "and I change nothing without one. Nothing was changed; requests that only read still work."
+            ),
+        "{reply}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(e.path("configuration.nix")).expect("cfg"),
+        CONFIG
+    );
+    let v = e.ask_json(&[], "what is installed");
+    assert_eq!(v["reply"], "Your configuration lists 1 package: Vim.");
+    drop(conn);
+
+    // The data folder cannot hold a database at all.
+    let e = Env::new();
+    std::fs::create_dir_all(e.path("data")).expect("data");
+    std::fs::write(e.path("data/luminous"), "a file where a folder should be").expect("w");
+    let out = e.run(&[
+        "ask",
+        "--yes",
+        "--no-rebuild",
+        "--config",
+        e.path("configuration.nix").to_str().expect("utf8"),
+        "install firefox",
+    ]);
+    let t = common::text(&out);
+    assert!(t.contains("Note: I cannot open my history ("), "{t}");
+    assert!(t.contains("I change nothing without one"), "{t}");
+    assert_eq!(
+        std::fs::read_to_string(e.path("configuration.nix")).expect("cfg"),
+        CONFIG
+    );
+    let out = e.run(&["search", "firefox"]);
+    assert!(
+        common::text(&out).contains("1. firefox"),
+        "{}",
+        common::text(&out)
+    );
+
+    // A damaged database is kept aside once, and Luminous goes on with a new one.
+    let e = Env::new();
+    std::fs::create_dir_all(e.path("data/luminous")).expect("dir");
+    std::fs::write(
+        e.path("data/luminous/history.sqlite"),
+        "garbage, not SQLite",
+    )
+    .expect("w");
+    let out = e.run(&["ask", "help"]);
+    let t = common::text(&out);
+    assert!(
+        t.contains("Note: Your history database was damaged. I kept it as "),
+        "{t}"
+    );
+    let t = common::text(&e.run(&["ask", "help"]));
+    assert!(!t.contains("damaged"), "said once: {t}");
+    let v = e.ask_json(&["--yes", "--no-rebuild"], "install firefox");
+    assert_eq!(v["done"], true, "{v}");
+}
+
+/// `luminous apply-edit` as pkexec runs it: a clean environment, root, and only the argv
+/// Luminous builds. It writes only .nix files inside the configuration's folder.
+#[test]
+fn apply_edit_writes_only_nix_files_inside_the_configuration_folder() {
+    use std::process::Command;
+    let e = Env::new();
+    let etc = e.path("etc-nixos");
+    std::fs::create_dir_all(etc.join("modules")).expect("dir");
+    let entry = etc.join("configuration.nix");
+    std::fs::write(&entry, "{ imports = [ ./modules/apps.nix ]; }\n").expect("w");
+    let apps = etc.join("modules/apps.nix");
+    let old = "{ pkgs, ... }: { environment.systemPackages = [ pkgs.vim ]; }\n";
+    std::fs::write(&apps, old).expect("w");
+    let outside = e.path("outside.nix");
+    std::fs::write(&outside, old).expect("w");
+    std::os::unix::fs::symlink(&outside, etc.join("escape.nix")).expect("symlink");
+    std::fs::write(etc.join("notes.txt"), old).expect("w");
+    let staged = e.path("staged.nix");
+    let new = "{ pkgs, ... }: { environment.systemPackages = [ pkgs.vim pkgs.htop ]; }\n";
+    std::fs::write(&staged, new).expect("w");
+    let sha = |t: &str| luminous_nixexec::sha256_hex(t.as_bytes());
+    let apply = |target: &std::path::Path, expect: &str, staged: &std::path::Path| {
+        Command::new("env")
+            .args(["-i", "PATH=/usr/bin:/bin"])
+            .arg(env!("CARGO_BIN_EXE_luminous"))
+            .args(["apply-edit", "--config"])
+            .arg(&entry)
+            .args(["--expect-sha256", expect, "--from"])
+            .arg(staged)
+            .arg(target)
+            .output()
+            .expect("runs")
+    };
+    for (target, why) in [
+        (outside.clone(), "is outside the configuration's folder"),
+        (
+            etc.join("escape.nix"),
+            "is outside the configuration's folder",
+        ),
+        (
+            etc.join("modules/../../outside.nix"),
+            "is outside the configuration's folder",
+        ),
+        (etc.join("notes.txt"), "is not a .nix file"),
+    ] {
+        let out = apply(&target, &sha(old), &staged);
+        let t = common::text(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {t}", target.display());
+        assert!(
+            t.contains(why) && t.contains("nothing was written"),
+            "{}: {t}",
+            target.display()
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&outside).expect("r"), old);
+    // A file changed since it was read is refused; the right one is written.
+    let t = common::text(&apply(&apps, &sha("something else"), &staged));
+    assert!(
+        t.contains("changed since it was read; nothing was written"),
+        "{t}"
+    );
+    let out = apply(&apps, &sha(old), &staged);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+    assert_eq!(std::fs::read_to_string(&apps).expect("r"), new);
+    // A staged text that does not parse is never written.
+    std::fs::write(&staged, "{ broken = ; }").expect("w");
+    let t = common::text(&apply(&apps, &sha(new), &staged));
+    assert!(t.contains("does not parse"), "{t}");
+    assert_eq!(std::fs::read_to_string(&apps).expect("r"), new);
+}
