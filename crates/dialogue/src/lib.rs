@@ -16,7 +16,7 @@ use luminous_intent::answer::{self, Answer};
 use luminous_intent::{Candidate, IntentKind, Interpretation, PackageIndex, Slots, interpret};
 use luminous_nixcfg::edit::SourceFile;
 
-pub use plan::{Outcome, Plan, Risk, Step, StepOutcome};
+pub use plan::{Launched, Outcome, Plan, Risk, Step, StepOutcome};
 
 /// How packages are installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -44,6 +44,14 @@ pub struct Settings {
     pub nixpkgs: Option<String>,
     /// For profile mode: the profile to change (default: the user's).
     pub profile: Option<String>,
+    /// The nixpkgs packages are read from (a channel, a checkout, the system flake's locked
+    /// input), for trying a package from the same set; found by the host.
+    pub package_source: Option<String>,
+    /// This machine's host name, for `--flake PATH#HOST`.
+    pub hostname: Option<String>,
+    /// True when the flake's folder is not writable by the user (a flake update then goes
+    /// through the privilege helper).
+    pub flake_needs_root: bool,
     /// Generations younger than this many days survive garbage collection.
     pub gc_keep_days: u32,
 }
@@ -57,6 +65,9 @@ impl Default for Settings {
             flake: None,
             nixpkgs: None,
             profile: None,
+            package_source: None,
+            hostname: None,
+            flake_needs_root: false,
             gc_keep_days: 14,
         }
     }

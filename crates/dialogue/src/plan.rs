@@ -45,6 +45,12 @@ pub enum Step {
         root: bool,
         /// A few words on what it does, for progress lines.
         purpose: String,
+        /// It needs the user's terminal (a program to try): with one it runs attached to it;
+        /// without one (voice), a program with a window starts on its own and a terminal
+        /// program opens in the user's terminal emulator. The step before it built the
+        /// package (its standard output holds the store paths).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        terminal: bool,
     },
 }
 
@@ -128,4 +134,24 @@ pub struct StepOutcome {
     /// For an edit: where the file's previous text was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
+    /// For a program started for the user: where it went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launched: Option<Launched>,
+}
+
+/// Where a program started for the user went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Launched {
+    /// It ran in the user's own terminal, and has ended.
+    Here,
+    /// It has a window, and was started on its own.
+    Window,
+    /// It runs in a terminal, and was opened in this terminal emulator.
+    Terminal {
+        /// The emulator's command.
+        emulator: String,
+    },
+    /// It runs in a terminal, and there was none to open it in: it was not started.
+    NoTerminal,
 }

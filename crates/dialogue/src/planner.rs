@@ -21,7 +21,39 @@ fn run(argv: &[&str], root: bool, purpose: &str) -> Step {
         argv: argv.iter().map(|s| (*s).to_owned()).collect(),
         root,
         purpose: purpose.to_owned(),
+        terminal: false,
     }
+}
+
+/// Where NixOS looks for its configuration when nothing says otherwise.
+const DEFAULT_CONFIG: &str = "/etc/nixos/configuration.nix";
+
+/// `nixos-rebuild MODE` for the configuration Luminous edits: a flake with its host
+/// (`--flake PATH#HOST`), or a configuration elsewhere than /etc/nixos
+/// (`-I nixos-config=PATH`), so that what was edited is what is built.
+fn nixos_rebuild(ctx: &Context<'_>, mode: &str) -> Vec<String> {
+    let s = ctx.settings;
+    let mut argv = vec!["nixos-rebuild".to_owned(), mode.to_owned()];
+    match &s.flake {
+        Some(f) => {
+            argv.push("--flake".into());
+            argv.push(match (&s.hostname, f.contains('#')) {
+                (Some(host), false) => format!("{f}#{host}"),
+                _ => f.clone(),
+            });
+        }
+        None if s.config_path != DEFAULT_CONFIG => {
+            argv.push("-I".into());
+            argv.push(format!("nixos-config={}", s.config_path));
+        }
+        None => {}
+    }
+    argv
+}
+
+/// The flake's folder (without a `#host`).
+fn flake_dir(flake: &str) -> &str {
+    flake.split('#').next().unwrap_or(flake)
 }
 
 fn edit_step(e: FileEdit) -> Step {
@@ -35,10 +67,8 @@ fn edit_step(e: FileEdit) -> Step {
 }
 
 fn rebuild(ctx: &Context<'_>) -> Step {
-    let mut argv = vec!["nixos-rebuild", "switch"];
-    if let Some(flake) = &ctx.settings.flake {
-        argv.extend(["--flake", flake.as_str()]);
-    }
+    let argv = nixos_rebuild(ctx, "switch");
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     run(&argv, true, "rebuilding the system")
 }
 
@@ -266,7 +296,11 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
         }
         IntentKind::UpdateSystem => {
             let first = match &s.flake {
-                Some(f) => run(&["nix", "flake", "update", "--flake", f.as_str()], false, "updating flake inputs"),
+                Some(f) => run(
+                    &["nix", "--extra-experimental-features", "nix-command flakes", "flake", "update", "--flake", flake_dir(f)],
+                    s.flake_needs_root,
+                    "updating flake inputs",
+                ),
                 None => run(&["nix-channel", "--update"], true, "updating channels"),
             };
             planned(c.intent, "Update the system".into(), rebuild_steps(vec![first]), Risk::High, vec![])
@@ -274,10 +308,8 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
         IntentKind::RebuildSystem if profile => Planned::Reply("There is no NixOS configuration to rebuild in profile mode.".into()),
         IntentKind::RebuildSystem => {
             let mode = c.slots.get("mode").map_or("switch", String::as_str);
-            let mut argv = vec!["nixos-rebuild", mode];
-            if let Some(flake) = &s.flake {
-                argv.extend(["--flake", flake.as_str()]);
-            }
+            let argv = nixos_rebuild(ctx, mode);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
             let (summary, purpose) = match mode {
                 "boot" => ("Build the configuration and make it the default from the next boot", "building for the next boot"),
                 "test" => ("Switch to the configuration now, without making it the boot default", "trying the configuration"),
@@ -302,10 +334,8 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             planned(c.intent, "Go back to your previous profile generation".into(), vec![run(&argv, false, "rolling back")], Risk::High, vec![])
         }
         IntentKind::RollbackSystem => {
-            let mut argv = vec!["nixos-rebuild", "switch", "--rollback"];
-            if let Some(flake) = &s.flake {
-                argv.extend(["--flake", flake.as_str()]);
-            }
+            // A rollback activates the previous generation: nothing is evaluated or built.
+            let argv = ["nixos-rebuild", "switch", "--rollback"];
             planned(c.intent, "Go back to the previous system generation".into(), vec![run(&argv, true, "rolling back")], Risk::High, vec![])
         }
         IntentKind::ListGenerations => {
@@ -329,20 +359,40 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
         }
         IntentKind::TryPackage => {
             let attr = packages.first().cloned().unwrap_or_default();
-            let program = ctx.index.get(&attr).map_or_else(|| attr.clone(), |p| p.pname.to_owned());
-            let argv: Vec<String> = match (&s.flake, &s.nixpkgs) {
-                (_, Some(src)) => ["nix-shell", src.as_str(), "-A", attr.as_str(), "--run", program.as_str()].map(str::to_owned).to_vec(),
-                (Some(_), None) => ["nix", "shell", &format!("nixpkgs#{attr}"), "--command", program.as_str()].map(|s| s.to_owned()).to_vec(),
-                (None, None) => ["nix-shell", "-p", attr.as_str(), "--run", program.as_str()].map(str::to_owned).to_vec(),
+            let program = ctx
+                .index
+                .get(&attr)
+                .map_or_else(|| attr.rsplit('.').next().unwrap_or(&attr).to_owned(), |p| p.program().to_owned());
+            // From the nixpkgs the index was read from; on a flake system without a known
+            // source, the registry's nixpkgs; else the channel's.
+            let (features, installable): (&str, Vec<String>) = match (s.package_source.as_ref().or(s.nixpkgs.as_ref()), &s.flake) {
+                (Some(src), _) => ("nix-command", vec!["-f".into(), src.clone(), attr.clone()]),
+                // The flake's own locked nixpkgs, as the system was built from it.
+                (None, Some(f)) => ("nix-command flakes", vec!["--inputs-from".into(), flake_dir(f).to_owned(), format!("nixpkgs#{attr}")]),
+                (None, None) => ("nix-command", vec!["-f".into(), "<nixpkgs>".into(), attr.clone()]),
             };
-            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-            planned(
-                c.intent,
-                format!("Start {} in a temporary shell, without installing it", names()),
-                vec![run(&argv, false, "starting a temporary shell")],
-                Risk::None,
-                packages.clone(),
-            )
+            let nix = |verb: &str, tail: &[&str]| -> Vec<String> {
+                let mut v: Vec<String> = ["nix", "--extra-experimental-features", features, verb].map(str::to_owned).to_vec();
+                v.extend(installable.iter().cloned());
+                v.extend(tail.iter().map(|t| (*t).to_owned()));
+                v
+            };
+            let build = nix("build", &["--no-link", "--json"]);
+            let shell = nix("shell", &["--command", program.as_str()]);
+            let name = names();
+            Planned::Plan(Plan {
+                intent: c.intent,
+                summary: format!("Start {name} in a temporary shell, without installing it"),
+                steps: vec![
+                    Step::Run { argv: build, root: false, purpose: format!("fetching {name}"), terminal: false },
+                    Step::Run { argv: shell, root: false, purpose: format!("starting {name}"), terminal: true },
+                ],
+                risk: Risk::None,
+                changes_system: false,
+                subjects: packages.clone(),
+                notes: vec![],
+                undoes: None,
+            })
         }
         IntentKind::ListInstalled if profile => {
             let argv = nix_env(ctx, &["-q"]);

@@ -5,7 +5,7 @@ use luminous_intent::index::Match;
 use luminous_intent::{Candidate, IntentKind, Interpretation, Note, PackageIndex};
 use luminous_nixcfg::edit::Config;
 
-use crate::plan::{Outcome, Plan, Risk, Step};
+use crate::plan::{Launched, Outcome, Plan, Risk, Step};
 use crate::planner::short_file;
 use crate::{Context, Verbosity};
 
@@ -571,10 +571,49 @@ pub(crate) fn outcome(plan: &Plan, out: &Outcome, ctx: &Context<'_>, v: Verbosit
             format!("This is NixOS {version}, with kernel {kernel}.")
         }
         IntentKind::TryPackage => {
-            format!("{subjects} ran in a temporary shell. Nothing was installed.")
+            let last = out.steps.last().and_then(|s| s.launched.as_ref());
+            match last {
+                Some(Launched::Window) => format!(
+                    "{subjects} is starting in its own window. Nothing was installed; it is gone when you close it."
+                ),
+                Some(Launched::Terminal { .. }) => format!(
+                    "{subjects} is starting in a new terminal window. Nothing was installed."
+                ),
+                Some(Launched::NoTerminal) => {
+                    let argv = plan.steps.iter().rev().find_map(|s| match s {
+                        Step::Run { argv, terminal: true, .. } => Some(shown_command(argv)),
+                        _ => None,
+                    });
+                    format!(
+                        "{subjects} runs in a terminal, and I found none to open it in. To try it, run this in a terminal: {}",
+                        argv.unwrap_or_default()
+                    )
+                }
+                Some(Launched::Here) | None => {
+                    format!("{subjects} ran in a temporary shell. Nothing was installed.")
+                }
+            }
         }
         _ => "Done.".into(),
     }
+}
+
+/// A command as a person would type it: arguments with spaces or shell characters quoted.
+/// For showing only; nothing ever runs through a shell.
+pub(crate) fn shown_command(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            if !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=+:@%,".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn failure(plan: &Plan, out: &Outcome) -> String {

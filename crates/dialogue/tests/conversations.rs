@@ -53,9 +53,15 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
                                 .collect();
                             out.push_str(&format!("  [edit {file}: {}]\n", changed.join(" | ")));
                         }
-                        Step::Run { argv, root, .. } => out.push_str(&format!(
-                            "  [run{}: {}]\n",
+                        Step::Run {
+                            argv,
+                            root,
+                            terminal,
+                            ..
+                        } => out.push_str(&format!(
+                            "  [run{}{}: {}]\n",
                             if *root { " as root" } else { "" },
+                            if *terminal { " for the user" } else { "" },
                             argv.join(" ")
                         )),
                     }
@@ -460,12 +466,13 @@ fn no_rebuild_and_flakes() {
         > update everything
         Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
           [confirm: Update the system (High)]
-          [run: nix flake update --flake /etc/nixos]
+          [run: nix --extra-experimental-features nix-command flakes flake update --flake /etc/nixos]
           [run as root: nixos-rebuild switch --flake /etc/nixos]
         > try cowsay
         I dropped the earlier question; nothing was changed.
           [execute: Start cowsay in a temporary shell, without installing it (None)]
-          [run: nix shell nixpkgs#cowsay --command cowsay]
+          [run: nix --extra-experimental-features nix-command flakes build --inputs-from /etc/nixos nixpkgs#cowsay --no-link --json]
+          [run for the user: nix --extra-experimental-features nix-command flakes shell --inputs-from /etc/nixos nixpkgs#cowsay --command cowsay]
     "#]]
     .assert_eq(&transcript(
         Ok(CONFIG),
@@ -482,8 +489,7 @@ fn options_never_sound_the_same() {
         pname: pname.into(),
         version: String::new(),
         description: String::new(),
-        aliases: vec![],
-        popularity: 0,
+        ..Package::default()
     };
     let index = PackageIndex::from_packages(vec![
         pkg("firefox-bin", "firefox"),
@@ -705,4 +711,59 @@ fn undo_and_the_rollback_offer() {
                 .reply
                 .text,
         );
+}
+
+/// What is rebuilt is what was edited: a configuration outside /etc/nixos, a flake with this
+/// host's name; a flake the user cannot write is updated through the helper.
+#[test]
+fn rebuilds_name_the_configuration_and_the_host() {
+    let elsewhere = Settings {
+        config_path: "/home/ana/nixos/configuration.nix".into(),
+        ..Settings::default()
+    };
+    let flake = Settings {
+        flake: Some("/etc/nixos".into()),
+        hostname: Some("laptop".into()),
+        flake_needs_root: true,
+        ..Settings::default()
+    };
+    expect![[r#"
+        > install htop
+        Install htop for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+          [confirm: Install htop for the whole system (Medium)]
+          [edit /etc/nixos/configuration.nix: +    htop]
+          [run as root: nixos-rebuild switch -I nixos-config=/home/ana/nixos/configuration.nix]
+        > would my configuration build
+        I dropped the earlier question; nothing was changed.
+          [execute: Check that the configuration builds, without changing anything (None)]
+          [run: nixos-rebuild dry-build -I nixos-config=/home/ana/nixos/configuration.nix]
+    "#]]
+    .assert_eq(&transcript(Ok(CONFIG), elsewhere, &["install htop", "would my configuration build"]));
+    expect![[r#"
+        > update the system
+        Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+          [confirm: Update the system (High)]
+          [run as root: nix --extra-experimental-features nix-command flakes flake update --flake /etc/nixos]
+          [run as root: nixos-rebuild switch --flake /etc/nixos#laptop]
+        > no
+        All right, I did not change anything.
+        > try neovim
+
+          [execute: Start Neovim in a temporary shell, without installing it (None)]
+          [run: nix --extra-experimental-features nix-command flakes build --inputs-from /etc/nixos nixpkgs#neovim --no-link --json]
+          [run for the user: nix --extra-experimental-features nix-command flakes shell --inputs-from /etc/nixos nixpkgs#neovim --command nvim]
+    "#]]
+    .assert_eq(&transcript(Ok(CONFIG), flake, &["update the system", "no", "try neovim"]));
+    let channel = Settings {
+        package_source: Some("/nix/var/nix/profiles/per-user/root/channels/nixos".into()),
+        ..Settings::default()
+    };
+    expect![[r#"
+        > try ripgrep
+
+          [execute: Start ripgrep in a temporary shell, without installing it (None)]
+          [run: nix --extra-experimental-features nix-command build -f /nix/var/nix/profiles/per-user/root/channels/nixos ripgrep --no-link --json]
+          [run for the user: nix --extra-experimental-features nix-command shell -f /nix/var/nix/profiles/per-user/root/channels/nixos ripgrep --command rg]
+    "#]]
+    .assert_eq(&transcript(Ok(CONFIG), channel, &["try ripgrep"]));
 }

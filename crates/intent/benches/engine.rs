@@ -51,8 +51,7 @@ fn full_index() -> (PackageIndex, &'static str) {
             pname: name,
             version: "1.0".into(),
             description: String::new(),
-            aliases: vec![],
-            popularity: 0,
+            ..Package::default()
         });
     }
     (PackageIndex::from_packages(pkgs), "generated names")

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 /// One package, as the index is built from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Package {
     /// The nixpkgs attribute path, e.g. `firefox` or `python313Packages.requests`.
     pub attr: String,
@@ -31,6 +31,9 @@ pub struct Package {
     /// How commonly wanted it is, 0 to 9; a ranking prior among equally good matches.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub popularity: u8,
+    /// The program it runs (`meta.mainProgram`: `nvim` for neovim), empty when not given.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub main_program: String,
 }
 
 fn is_zero(n: &u8) -> bool {
@@ -49,6 +52,8 @@ pub struct PackageRef<'a> {
     /// The description, possibly empty.
     pub description: &'a str,
     aliases: &'a str,
+    /// The program it runs (`meta.mainProgram`), possibly empty.
+    pub main_program: &'a str,
     /// 0 to 9.
     pub popularity: u8,
 }
@@ -77,6 +82,19 @@ impl<'a> PackageRef<'a> {
             description: self.description.to_owned(),
             aliases: self.aliases().map(str::to_owned).collect(),
             popularity: self.popularity,
+            main_program: self.main_program.to_owned(),
+        }
+    }
+
+    /// The program to run to try it: `meta.mainProgram`, else its pname, else the last part
+    /// of its attribute (as nixpkgs' `lib.getExe` does).
+    pub fn program(&self) -> &'a str {
+        if !self.main_program.is_empty() {
+            self.main_program
+        } else if !self.pname.is_empty() {
+            self.pname
+        } else {
+            self.attr.rsplit('.').next().unwrap_or(self.attr)
         }
     }
 
@@ -125,11 +143,12 @@ pub struct LineError {
     pub message: String,
 }
 
-/// Field ends of one package in `text`: attr, pname, version, description, aliases.
+/// Field ends of one package in `text`: attr, pname, version, description, aliases, main
+/// program.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     start: u32,
-    ends: [u32; 5],
+    ends: [u32; FIELDS],
     popularity: u8,
 }
 
@@ -147,8 +166,8 @@ struct Key {
 /// The searchable package index.
 #[derive(Debug, Default)]
 pub struct PackageIndex {
-    /// One line a package: attr, pname, version, description, aliases joined by `|`,
-    /// popularity; tab-separated. The same as the cache format after its header.
+    /// One line a package: attr, pname, version, description, aliases joined by `|`, main
+    /// program, popularity; tab-separated. The same as the cache format after its header.
     text: String,
     entries: Vec<Entry>,
     key_text: String,
@@ -225,7 +244,10 @@ const STOP_WORDS: &[&str] = &[
     "in",
 ];
 
-const CACHE_HEADER: &str = "luminous-package-index v2";
+const CACHE_HEADER: &str = "luminous-package-index v3";
+
+/// Text fields of a package line before its popularity.
+const FIELDS: usize = 6;
 
 fn clean(field: &str, out: &mut String, extra: char) {
     out.extend(field.chars().map(|c| {
@@ -237,32 +259,91 @@ fn clean(field: &str, out: &mut String, extra: char) {
     }));
 }
 
+/// Builds an index one package at a time, so that a caller streaming a listing of all of
+/// nixpkgs never holds more than the index text itself. Curated packages given to
+/// [`IndexBuilder::with_curated`] lend their aliases, description, popularity and main
+/// program to the same attribute as it goes by.
+#[derive(Debug, Default)]
+pub struct IndexBuilder<'c> {
+    text: String,
+    seen: std::collections::HashSet<String>,
+    curated: HashMap<&'c str, &'c Package>,
+}
+
+impl<'c> IndexBuilder<'c> {
+    /// An empty builder.
+    pub fn new() -> IndexBuilder<'c> {
+        IndexBuilder::default()
+    }
+
+    /// A builder that merges these curated packages into the same attributes.
+    pub fn with_curated(curated: &'c [Package]) -> IndexBuilder<'c> {
+        IndexBuilder {
+            curated: curated.iter().map(|p| (p.attr.as_str(), p)).collect(),
+            ..IndexBuilder::default()
+        }
+    }
+
+    /// Packages so far.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// True before the first package.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// Add one package; a later package with an attribute already added is dropped.
+    pub fn push(&mut self, mut p: Package) {
+        if p.attr.is_empty() || self.seen.contains(&p.attr) {
+            return;
+        }
+        if let Some(c) = self.curated.get(p.attr.as_str()) {
+            p.aliases.extend(c.aliases.iter().cloned());
+            p.popularity = p.popularity.max(c.popularity);
+            if p.main_program.is_empty() {
+                p.main_program.clone_from(&c.main_program);
+            }
+            if p.description.is_empty() {
+                p.description.clone_from(&c.description);
+            }
+        }
+        let text = &mut self.text;
+        clean(&p.attr, text, '\0');
+        for f in [&p.pname, &p.version, &p.description] {
+            text.push('\t');
+            clean(f, text, '\0');
+        }
+        text.push('\t');
+        for (i, a) in p.aliases.iter().enumerate() {
+            if i > 0 {
+                text.push('|');
+            }
+            clean(a, text, '|');
+        }
+        text.push('\t');
+        clean(&p.main_program, text, '\0');
+        text.push('\t');
+        text.push_str(&p.popularity.to_string());
+        text.push('\n');
+        self.seen.insert(p.attr);
+    }
+
+    /// The index.
+    pub fn finish(self) -> PackageIndex {
+        PackageIndex::from_text(self.text).unwrap_or_default()
+    }
+}
+
 impl PackageIndex {
     /// Build an index from packages. Later duplicates of an attribute are dropped.
     pub fn from_packages(packages: Vec<Package>) -> PackageIndex {
-        let mut seen = std::collections::HashSet::with_capacity(packages.len());
-        let mut text = String::with_capacity(packages.len() * 48);
-        for p in &packages {
-            if p.attr.is_empty() || !seen.insert(p.attr.as_str()) {
-                continue;
-            }
-            clean(&p.attr, &mut text, '\0');
-            for f in [&p.pname, &p.version, &p.description] {
-                text.push('\t');
-                clean(f, &mut text, '\0');
-            }
-            text.push('\t');
-            for (i, a) in p.aliases.iter().enumerate() {
-                if i > 0 {
-                    text.push('|');
-                }
-                clean(a, &mut text, '|');
-            }
-            text.push('\t');
-            text.push_str(&p.popularity.to_string());
-            text.push('\n');
+        let mut b = IndexBuilder::new();
+        for p in packages {
+            b.push(p);
         }
-        Self::from_text(text).unwrap_or_default()
+        b.finish()
     }
 
     /// Index the package lines of `text` (see the `text` field). `None` when malformed.
@@ -270,22 +351,22 @@ impl PackageIndex {
         let mut entries = Vec::with_capacity(text.len() / 40);
         let bytes = text.as_bytes();
         let mut start = 0usize;
-        let mut ends = [0u32; 5];
+        let mut ends = [0u32; FIELDS];
         let mut field = 0usize;
         // One SIMD pass over all separators: tabs end fields, newlines end packages.
         for pos in memchr::memchr2_iter(b'\t', b'\n', bytes) {
             if bytes[pos] == b'\t' {
-                if field >= 5 {
+                if field >= FIELDS {
                     return None;
                 }
                 ends[field] = u32::try_from(pos).ok()?;
                 field += 1;
                 continue;
             }
-            if field != 5 {
+            if field != FIELDS {
                 return None;
             }
-            let pop = std::str::from_utf8(&bytes[ends[4] as usize + 1..pos])
+            let pop = std::str::from_utf8(&bytes[ends[FIELDS - 1] as usize + 1..pos])
                 .ok()?
                 .parse()
                 .ok()?;
@@ -318,7 +399,10 @@ impl PackageIndex {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let first = keys.len();
             let last = p.attr.rsplit('.').next().unwrap_or(p.attr);
+            // A nested attribute is found by its whole path too ("python313Packages.numpy").
+            let whole = (last.len() < p.attr.len()).then_some((p.attr, false));
             let names = std::iter::once((last, false))
+                .chain(whole)
                 .chain(std::iter::once((p.pname, true)))
                 .chain(p.aliases().map(|a| (a, false)));
             for (name, shared_pname) in names {
@@ -368,6 +452,7 @@ impl PackageIndex {
             version: f(2),
             description: f(3),
             aliases: f(4),
+            main_program: f(5),
             popularity: e.popularity,
         }
     }
@@ -404,27 +489,16 @@ impl PackageIndex {
     /// Add the aliases, descriptions and popularity of `curated` packages to the same
     /// attributes here, and add curated packages this index lacks only if `add_missing`.
     pub fn merge_curated(self, curated: &[Package], add_missing: bool) -> PackageIndex {
-        let mut packages = self.to_packages();
-        let pos: HashMap<String, usize> = packages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.attr.clone(), i))
-            .collect();
-        for c in curated {
-            match pos.get(&c.attr) {
-                Some(&i) => {
-                    let p = &mut packages[i];
-                    p.aliases.extend(c.aliases.iter().cloned());
-                    p.popularity = p.popularity.max(c.popularity);
-                    if p.description.is_empty() {
-                        p.description.clone_from(&c.description);
-                    }
-                }
-                None if add_missing => packages.push(c.clone()),
-                None => {}
+        let mut b = IndexBuilder::with_curated(curated);
+        for p in self.iter() {
+            b.push(p.to_package());
+        }
+        if add_missing {
+            for c in curated {
+                b.push(c.clone());
             }
         }
-        PackageIndex::from_packages(packages)
+        b.finish()
     }
 
     /// Number of packages.
@@ -780,6 +854,7 @@ mod tests {
             description: desc.into(),
             aliases: aliases.iter().map(|s| (*s).to_owned()).collect(),
             popularity,
+            main_program: String::new(),
         }
     }
 

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use index::{Package, PackageIndex, PackageRef};
+pub use index::{IndexBuilder, Package, PackageIndex, PackageRef};
 pub use interpret::{interpret, is_reversed, is_whole_request, parse_choice};
 
 /// What the user wants. The names are a contract (JSON output, tests, other faces).

@@ -7,170 +7,15 @@ use luminous_dialogue::{
     Action, Change, ChangedFile, Context, Dialogue, Outcome, Plan, Preferences, Spoken, Step,
     StepOutcome, Turn, Verbosity,
 };
-use luminous_intent::PackageIndex;
 use luminous_nixcfg::edit::SourceFile;
 use luminous_nixexec::{
-    Backups, EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write, index,
+    Backups, EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write,
     sha256_hex,
 };
 use luminous_store::{Interaction, Store};
 
+use crate::packages::{LoadedIndex, load_index};
 use crate::settings::Resolved;
-
-/// The package index and what it is.
-#[derive(Debug)]
-pub struct LoadedIndex {
-    /// The index.
-    pub index: PackageIndex,
-    /// True when it lists all of nixpkgs (so a missing name is really missing).
-    pub complete: bool,
-    /// Problems to tell the user (bad lines in a package list).
-    pub warnings: Vec<String>,
-}
-
-/// Where nixpkgs is on this machine, without running Nix (which costs tens of milliseconds):
-/// `NIX_PATH`'s `nixpkgs=`, then the usual channel links.
-fn find_nixpkgs() -> Option<PathBuf> {
-    let from_env = std::env::var("NIX_PATH").ok().and_then(|p| {
-        p.split(':')
-            .find_map(|e| e.strip_prefix("nixpkgs=").map(PathBuf::from))
-            .filter(|p| p.join("default.nix").exists())
-    });
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let candidates = [
-        Some(PathBuf::from(
-            "/nix/var/nix/profiles/per-user/root/channels/nixpkgs",
-        )),
-        home.map(|h| h.join(".nix-defexpr/channels/nixpkgs")),
-        Some(PathBuf::from("/etc/nix/path/nixpkgs")),
-    ];
-    from_env.or_else(|| {
-        candidates
-            .into_iter()
-            .flatten()
-            .find(|p| p.join("default.nix").exists())
-    })
-}
-
-fn file_revision(path: &Path) -> String {
-    std::fs::metadata(path)
-        .map(|m| {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}-{mtime}", m.len())
-        })
-        .unwrap_or_default()
-}
-
-/// Load the package index: a configured list file, else the local nixpkgs, else the curated
-/// offline list. Lists and nixpkgs are cached in the store, keyed by their revision.
-pub fn load_index(
-    r: &Resolved,
-    store: Option<&Store>,
-    runner: &SystemRunner,
-    progress: &mut dyn Progress,
-) -> anyhow::Result<LoadedIndex> {
-    let curated = luminous_intent::curated_packages();
-    let cached = |key: &str, rev: &str| -> Option<PackageIndex> {
-        let blob = store?.cached_index(key, rev).ok().flatten()?;
-        PackageIndex::from_cache_owned(String::from_utf8(blob).ok()?)
-    };
-    let save = |key: &str, rev: &str, idx: &PackageIndex| {
-        if let Some(s) = store {
-            // A cache that cannot be written only costs time next run.
-            let _ = s.cache_index(key, rev, idx.to_cache().as_bytes());
-        }
-    };
-    if let Some(file) = &r.index_file {
-        let key = format!(
-            "file:{}",
-            std::fs::canonicalize(file)
-                .unwrap_or_else(|_| file.clone())
-                .display()
-        );
-        let rev = file_revision(file);
-        if let Some(idx) = cached(&key, &rev) {
-            return Ok(LoadedIndex {
-                index: idx,
-                complete: true,
-                warnings: vec![],
-            });
-        }
-        let (idx, errors) = index::read_package_file(file)?;
-        let mut warnings = Vec::new();
-        if let Some(first) = errors.first() {
-            warnings.push(format!(
-                "{} lines of {} could not be read and were skipped; the first: {first}.",
-                errors.len(),
-                file.display()
-            ));
-        }
-        if idx.is_empty() {
-            anyhow::bail!("the package list {} has no packages in it", file.display());
-        }
-        let idx = idx.merge_curated(&curated, false);
-        save(&key, &rev, &idx);
-        return Ok(LoadedIndex {
-            index: idx,
-            complete: true,
-            warnings,
-        });
-    }
-    let source = r
-        .settings
-        .nixpkgs
-        .as_ref()
-        .map(PathBuf::from)
-        .or_else(find_nixpkgs);
-    if let Some(src) = source.filter(|p| p.exists()) {
-        let key = format!("nixpkgs:{}", src.display());
-        let rev = index::revision_of(&src);
-        if let Some(idx) = cached(&key, &rev) {
-            return Ok(LoadedIndex {
-                index: idx,
-                complete: true,
-                warnings: vec![],
-            });
-        }
-        progress.line(
-            "Reading the package list from your nixpkgs. This happens once per nixpkgs version.",
-        );
-        let out = runner.run(
-            &index::nix_env_query_argv(&src.to_string_lossy()),
-            false,
-            &mut luminous_nixexec::runner::Silent,
-        );
-        if out.exit_code == Some(0) {
-            let idx = PackageIndex::from_packages(index::parse_nix_env_json(&out.stdout)?)
-                .merge_curated(&curated, false);
-            save(&key, &rev, &idx);
-            return Ok(LoadedIndex {
-                index: idx,
-                complete: true,
-                warnings: vec![],
-            });
-        }
-        let why = out
-            .error
-            .unwrap_or_else(|| out.stderr.lines().last().unwrap_or("").to_owned());
-        return Ok(LoadedIndex {
-            index: luminous_intent::curated_index(),
-            complete: false,
-            warnings: vec![format!(
-                "I could not read the packages of {} ({why}); I am using my own short list.",
-                src.display()
-            )],
-        });
-    }
-    Ok(LoadedIndex {
-        index: luminous_intent::curated_index(),
-        complete: false,
-        warnings: vec![],
-    })
-}
 
 /// Read one configuration file for the import loader: directories become `default.nix`
 /// (as in Nix), and unreadable or non-text files get a plain reason.
@@ -398,16 +243,48 @@ impl std::fmt::Debug for Session {
     }
 }
 
+/// This process's effective user and group ids and its supplementary groups, from
+/// /proc/self/status ("Uid: real effective ..."); no libc call needed.
+fn credentials() -> Option<(u32, u32, Vec<u32>)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Vec<u32> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|rest| {
+                rest.split_whitespace()
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Some((
+        *field("Uid:").get(1)?,
+        *field("Gid:").get(1)?,
+        field("Groups:"),
+    ))
+}
+
 fn is_root() -> bool {
-    // /proc/self/status holds "Uid: real effective ..."; no libc call needed.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
+    credentials().is_some_and(|(uid, _, _)| uid == 0)
+}
+
+/// Whether this process may create files in `dir` (by its owner, group and mode bits).
+pub fn writable_by_me(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(m), Some((uid, gid, groups))) = (std::fs::metadata(dir), credentials()) else {
+        return false;
+    };
+    let mode = m.mode();
+    if uid == 0 {
+        true
+    } else if m.uid() == uid {
+        mode & 0o200 != 0
+    } else if m.gid() == gid || groups.contains(&m.gid()) {
+        mode & 0o020 != 0
+    } else {
+        mode & 0o002 != 0
+    }
 }
 
 /// The store's record of the last change, as the dialogue knows it.
@@ -450,7 +327,9 @@ impl Session {
             Helper::from_name(&resolved.helper)
         };
         let runner = SystemRunner::new(helper);
-        let index = load_index(&resolved, store.as_ref().ok(), &runner, progress)?;
+        let index = load_index(&resolved, store.as_ref().ok(), &runner, progress);
+        let mut resolved = resolved;
+        resolved.settings.package_source = index.nixpkgs_path.clone();
         let config = load_config(Path::new(&resolved.settings.config_path));
         let mut prefs = Preferences::default();
         if let Ok(s) = &store

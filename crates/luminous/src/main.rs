@@ -3,6 +3,7 @@
 
 mod engine;
 mod listen;
+mod packages;
 mod settings;
 mod voice;
 
@@ -107,6 +108,11 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// The package index: where it comes from and how big it is, or read it again.
+    Index {
+        #[command(subcommand)]
+        action: IndexAction,
+    },
     /// The speech and voice models: fetch them, or list what is installed.
     Models {
         #[command(subcommand)]
@@ -197,6 +203,18 @@ enum BenchWhat {
         /// A folder of WAV recordings.
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum IndexAction {
+    /// Where the package index comes from, its revision, and how many packages it has.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the package index again now (after a failure, or to refresh it).
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -312,6 +330,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Forget { yes } => forget(yes),
+        Command::Index { action } => index_command(action),
         Command::Models { action } => {
             let dirs = Dirs::discover()?;
             let r = settings::resolve(settings::load(&dirs)?, None, None, false);
@@ -398,7 +417,18 @@ fn print_plan(plan: &Plan) {
     }
 }
 
+/// Ctrl-C ends Luminous, except while a program tried for the user runs on this terminal:
+/// then it is that program's (quitting `sl` or `htop` must not end the conversation).
+fn ctrl_c_belongs_to_programs() {
+    let _ = ctrlc::set_handler(|| {
+        if !luminous_nixexec::launch::attached_child() {
+            std::process::exit(130);
+        }
+    });
+}
+
 fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
+    ctrl_c_belongs_to_programs();
     let (mut s, _) = session(args, "text")?;
     let answer = respond(&mut s, args, text, !json);
     if json {
@@ -798,6 +828,7 @@ fn lower_first(s: &str) -> String {
 }
 
 fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
+    ctrl_c_belongs_to_programs();
     let (mut s, _) = session(args, "chat")?;
     println!("Luminous text mode. Type a request, or help. Type quit to leave.");
     let stdin = std::io::stdin();
@@ -848,18 +879,43 @@ fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
 fn index_only(
     resolved: &Resolved,
     dirs: &Dirs,
-) -> anyhow::Result<(engine::LoadedIndex, luminous_nixexec::SystemRunner)> {
+) -> anyhow::Result<(packages::LoadedIndex, luminous_nixexec::SystemRunner)> {
     let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
-    let loaded = engine::load_index(
+    let loaded = packages::load_index(
         resolved,
         open_store(dirs).as_ref().ok(),
         &runner,
         &mut Lines,
-    )?;
+    );
     for w in &loaded.warnings {
         eprintln!("Note: {w}");
     }
     Ok((loaded, runner))
+}
+
+fn index_command(action: IndexAction) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let resolved = settings::resolve(settings::load(&dirs)?, None, None, false);
+    let store = open_store(&dirs);
+    let rebuild = matches!(action, IndexAction::Rebuild);
+    if rebuild && let Ok(s) = &store {
+        packages::forget_cached(&resolved, s)?;
+    }
+    let runner = luminous_nixexec::SystemRunner::new(luminous_nixexec::Helper::AlreadyRoot);
+    let loaded = packages::load_index(&resolved, store.as_ref().ok(), &runner, &mut Lines);
+    match action {
+        IndexAction::Status { json: true } => println!("{}", packages::status_json(&loaded)),
+        IndexAction::Status { json: false } | IndexAction::Rebuild => {
+            for l in packages::status_lines(&loaded) {
+                println!("{l}");
+            }
+        }
+    }
+    Ok(if loaded.problem.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn search(index: Option<&Path>, json: bool, limit: usize, query: &str) -> anyhow::Result<ExitCode> {

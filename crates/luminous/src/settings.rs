@@ -128,16 +128,34 @@ pub fn resolve(
     no_rebuild: bool,
 ) -> Resolved {
     let defaults = Settings::default();
+    let config_path = config
+        .map(|p| p.to_string_lossy().into_owned())
+        .or(file.config)
+        .unwrap_or(defaults.config_path);
+    // A flake.nix beside the configuration is what nixos-rebuild builds from, unasked.
+    let flake = file.flake.or_else(|| {
+        Path::new(&config_path)
+            .parent()
+            .filter(|d| d.join("flake.nix").is_file())
+            .map(|d| d.to_string_lossy().into_owned())
+    });
+    let flake_needs_root = flake.as_deref().is_some_and(|f| {
+        let dir = Path::new(f.split('#').next().unwrap_or(f));
+        !crate::engine::writable_by_me(dir)
+    });
     let settings = Settings {
-        config_path: config
-            .map(|p| p.to_string_lossy().into_owned())
-            .or(file.config)
-            .unwrap_or(defaults.config_path),
+        config_path,
         install_mode: file.install_mode.unwrap_or_default(),
         no_rebuild,
-        flake: file.flake,
+        flake,
         nixpkgs: file.nixpkgs,
         profile: file.profile,
+        package_source: None,
+        hostname: std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty()),
+        flake_needs_root,
         gc_keep_days: file.gc_keep_days.unwrap_or(defaults.gc_keep_days),
     };
     let helper = file.privilege_helper.unwrap_or_else(|| "pkexec".into());

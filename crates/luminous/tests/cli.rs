@@ -1,6 +1,6 @@
 //! The `luminous` binary end to end, as a user runs it: private XDG folders, real files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 mod common;
@@ -21,9 +21,15 @@ fn ask_json_contract_for_an_install() {
             .as_str()
             .is_some_and(|r| r.starts_with("Install Firefox for the whole system?"))
     );
+    // The configuration edited is the one built: it is not /etc/nixos's.
     assert_eq!(
         v["plan"]["steps"][1]["argv"],
-        serde_json::json!(["nixos-rebuild", "switch"])
+        serde_json::json!([
+            "nixos-rebuild",
+            "switch",
+            "-I",
+            format!("nixos-config={}", e.path("configuration.nix").display())
+        ])
     );
     assert_eq!(v["plan"]["steps"][1]["root"], true);
     assert_eq!(
@@ -147,7 +153,7 @@ fn bad_input_gets_a_clear_reason_and_changes_nothing() {
                     let a = a.as_str().unwrap_or("");
                     assert!(
                         a.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_.+/".contains(c)),
+                            .all(|c| c.is_ascii_alphanumeric() || "-_.+/=".contains(c)),
                         "{input:?} reached argv: {a}"
                     );
                 }
@@ -326,69 +332,8 @@ fn search_json_and_gzipped_index() {
     );
 }
 
-/// The attributes `luminous search --json ARGS` returns, best first.
-fn search_attrs(e: &Env, args: &[&str]) -> Vec<String> {
-    let mut all = vec!["search", "--json"];
-    all.extend(args);
-    let v: serde_json::Value = serde_json::from_slice(&e.run(&all).stdout).expect("json");
-    v["results"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r["attr"].as_str().map(str::to_owned))
-        .collect()
-}
-
 fn flate2_encoder() -> flate2::write::GzEncoder<Vec<u8>> {
     flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())
-}
-
-/// Search quality over all of nixpkgs (131,348 packages). The list is test data beside the
-/// repository (../shared/data); a clone without it says so and checks nothing else here.
-#[test]
-fn search_at_full_scale_when_the_nixpkgs_list_is_present() {
-    let full = std::env::var_os("LUMINOUS_FULL_INDEX")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/data/nixpkgs-packages.jsonl.gz")
-        });
-    if !full.exists() {
-        eprintln!(
-            "note: {} is absent; full-scale search not checked",
-            full.display()
-        );
-        return;
-    }
-    let e = Env::new();
-    let f = full.to_str().expect("utf8");
-    for (query, want) in [
-        ("thunderbrid", "thunderbird"),
-        ("fierfox", "firefox"),
-        ("next cloud", "nextcloud-client"),
-        ("visual studio code", "vscode"),
-        ("obs studio", "obs-studio"),
-        ("htop", "htop"),
-        ("libreofice", "libreoffice"),
-    ] {
-        let attrs = search_attrs(&e, &["--index", f, "--limit", "5", query]);
-        assert!(
-            attrs.iter().take(3).any(|a| a == want),
-            "{query}: {attrs:?}"
-        );
-    }
-    let attrs = search_attrs(&e, &["--index", f, "video player"]);
-    assert!(
-        attrs
-            .iter()
-            .take(5)
-            .any(|a| ["vlc", "mpv", "celluloid"].contains(&a.as_str())),
-        "video player: {attrs:?}"
-    );
-    let cfg = e.path("configuration.nix");
-    let v = e.ask_json(&["--index", f], "install fierfox");
-    assert_eq!(v["slots"]["package"], "firefox", "{v}");
-    let _ = cfg;
 }
 
 #[test]

@@ -222,9 +222,10 @@ fn undo_reverts_the_last_change_and_rollback_offers_to_bring_the_files_in_line()
         "Done. I undid your last change: install Firefox for the whole system."
     );
     assert_eq!(std::fs::read_to_string(&cfg).expect("cfg"), CONFIG);
+    let switch = format!("switch -I nixos-config={}\n", cfg.display());
     assert_eq!(
         std::fs::read_to_string(e.path("rebuild-argv")).expect("argv"),
-        "switch\nswitch\n",
+        switch.repeat(2),
         "installed and undone, each with a rebuild"
     );
     // Nothing left to undo: the install is undone, and an undo is not undone by undo.
@@ -256,7 +257,7 @@ fn undo_reverts_the_last_change_and_rollback_offers_to_bring_the_files_in_line()
     assert_eq!(std::fs::read_to_string(&cfg).expect("cfg"), CONFIG);
     assert_eq!(
         std::fs::read_to_string(e.path("rebuild-argv")).expect("argv"),
-        "switch\nswitch\nswitch\nswitch --rollback\n",
+        format!("{}switch --rollback\n", switch.repeat(3)),
         "taking it out of the file does not rebuild again"
     );
 

@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod index;
+pub mod launch;
 pub mod runner;
 pub mod write;
 
@@ -102,9 +103,15 @@ pub fn execute(
                 argv,
                 root,
                 purpose,
+                terminal,
             } => {
                 progress.phase(n + 1, total, purpose);
-                runner.run(argv, *root, progress)
+                if *terminal {
+                    let built = outcome.steps.last().map_or("", |s| s.stdout.as_str());
+                    runner.run_for_user(argv, built, progress)
+                } else {
+                    runner.run(argv, *root, progress)
+                }
             }
         };
         let failed = result.error.is_some() || result.exit_code.is_some_and(|c| c != 0);

@@ -29,6 +29,18 @@ impl Progress for Silent {
 pub trait Runner {
     /// Run `argv`; as root (through the helper) when `root`.
     fn run(&self, argv: &[String], root: bool, progress: &mut dyn Progress) -> StepOutcome;
+
+    /// Start `argv` for the user to use (a program to try): see [`crate::launch`]. `built`
+    /// is what the step before printed. By default, like [`Runner::run`].
+    fn run_for_user(
+        &self,
+        argv: &[String],
+        built: &str,
+        progress: &mut dyn Progress,
+    ) -> StepOutcome {
+        let _ = built;
+        self.run(argv, false, progress)
+    }
 }
 
 /// How root is obtained.
@@ -75,15 +87,18 @@ pub struct SystemRunner {
     pub env: Vec<(String, String)>,
     /// How much of each output stream is kept (the end of it).
     pub keep_bytes: usize,
+    /// Whether programs for the user run on this process's terminal.
+    pub console: crate::launch::Console,
 }
 
 impl SystemRunner {
-    /// A runner with this helper.
+    /// A runner with this helper, lending this process's terminal when it has one.
     pub fn new(helper: Helper) -> SystemRunner {
         SystemRunner {
             helper,
             env: Vec::new(),
             keep_bytes: 64 * 1024,
+            console: crate::launch::Console::of_this_process(),
         }
     }
 }
@@ -94,6 +109,13 @@ enum Msg {
 }
 
 impl Runner for SystemRunner {
+    fn run_for_user(&self, argv: &[String], built: &str, _: &mut dyn Progress) -> StepOutcome {
+        match self.console {
+            crate::launch::Console::Terminal => crate::launch::attached(argv, &self.env),
+            crate::launch::Console::Detached => crate::launch::detached(argv, built, &self.env),
+        }
+    }
+
     fn run(&self, argv: &[String], root: bool, progress: &mut dyn Progress) -> StepOutcome {
         let mut full: Vec<String> = if root {
             self.helper.prefix()
@@ -211,6 +233,74 @@ impl Runner for SystemRunner {
             stderr,
             error,
             ..StepOutcome::default()
+        }
+    }
+}
+
+impl SystemRunner {
+    /// Run `argv` (never as root) and hand its standard output, as it arrives, to `read`;
+    /// standard error is drained alongside and its end kept. When `read` gives up early the
+    /// program is stopped. `Err` is a plain reason: the program's own last words when it
+    /// failed, else what `read` said.
+    pub fn stream<T>(
+        &self,
+        argv: &[String],
+        read: impl FnOnce(&mut dyn BufRead) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let Some((program, args)) = argv.split_first() else {
+            return Err("there was nothing to run".into());
+        };
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                format!("{program} is not installed on this machine")
+            } else {
+                format!("{program} could not start: {e}")
+            }
+        })?;
+        let keep = self.keep_bytes;
+        let errors = child.stderr.take().map(|stream| {
+            std::thread::spawn(move || {
+                let mut tail = Tail::new(keep);
+                let mut r = BufReader::new(stream);
+                let mut buf = Vec::new();
+                while r.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+                    tail.push(String::from_utf8_lossy(&buf).trim_end());
+                    buf.clear();
+                }
+                tail.into_string()
+            })
+        });
+        let result = match child.stdout.take() {
+            Some(out) => read(&mut BufReader::with_capacity(1 << 16, out)),
+            None => Err("its output could not be read".into()),
+        };
+        if result.is_err() {
+            let _ = child.kill();
+        }
+        let status = child.wait();
+        let stderr = errors.and_then(|t| t.join().ok()).unwrap_or_default();
+        let code = status.ok().and_then(|s| s.code());
+        let last_words = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().trim_start_matches("error:").trim().to_owned());
+        match (result, code) {
+            (Ok(v), Some(0)) => Ok(v),
+            // The program failed on its own: its last words say why.
+            (_, Some(c)) if c != 0 => {
+                Err(last_words.unwrap_or_else(|| format!("{program} ended with exit code {c}")))
+            }
+            (Err(why), _) => Err(why),
+            (Ok(_), _) => Err(format!("{program} was stopped before it finished")),
         }
     }
 }

@@ -43,15 +43,12 @@ fn setup() -> Setup {
         profile: Some(profile.to_string_lossy().into_owned()),
         ..Settings::default()
     };
-    // The index comes from the package set through a real nix-env query.
-    let out = runner.run(
-        &index::nix_env_query_argv(&pkgs.to_string_lossy()),
-        false,
-        &mut Silent,
-    );
-    assert_eq!(out.exit_code, Some(0), "{}", out.stderr);
-    let index =
-        PackageIndex::from_packages(index::parse_nix_env_json(&out.stdout).expect("nix-env json"));
+    // The index comes from the package set through a real nix-env query, streamed.
+    let index = runner
+        .stream(&index::nix_env_query_argv(&pkgs.to_string_lossy()), |out| {
+            index::read_nix_env_listing(out, &[], &mut |_| {})
+        })
+        .expect("nix-env lists the packages");
     Setup {
         _nix: nix,
         runner,
@@ -103,12 +100,11 @@ fn requires_nix_index_from_nix_env() {
         s.index.get("htop").map(|p| p.description),
         Some("Interactive process viewer")
     );
-    assert_eq!(
-        index::revision_of(std::path::Path::new(
-            s.settings.nixpkgs.as_deref().expect("pkgs")
-        ))
-        .len(),
-        64
+    let pkgs = std::path::Path::new(s.settings.nixpkgs.as_deref().expect("pkgs"));
+    let rev = index::revision_of(pkgs);
+    assert!(
+        rev.starts_with(&format!("{}@", pkgs.display())) && rev.len() > 64,
+        "{rev}"
     );
 }
 
@@ -254,8 +250,9 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
         let Action::Execute { plan } = d.turn("yes", &ctx).action else {
             panic!("no plan")
         };
+        let config_arg = format!("nixos-config={}", cfg.display());
         assert!(
-            matches!(&plan.steps[1], Step::Run { argv, root: true, .. } if argv == &["nixos-rebuild", "switch"])
+            matches!(&plan.steps[1], Step::Run { argv, root: true, .. } if argv == &["nixos-rebuild", "switch", "-I", config_arg.as_str()])
         );
         let mut progress = Lines::default();
         let outcome = execute(&plan, &runner, &mut DirectWriter::default(), &mut progress);
@@ -263,7 +260,8 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
         assert!(reply.starts_with(want), "{reply}");
         assert_eq!(
             std::fs::read_to_string(dir.path().join("argv")).expect("argv"),
-            "switch\n"
+            format!("switch\n-I\n{config_arg}\n"),
+            "one argument a line: argv, not a shell string"
         );
         // All or nothing: a failed rebuild leaves the file exactly as it was.
         let now = std::fs::read_to_string(&cfg).expect("cfg");

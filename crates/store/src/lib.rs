@@ -392,21 +392,11 @@ impl Store {
         Ok(())
     }
 
-    /// Every cached index: key, revision, when it was built, its size in bytes.
-    pub fn cached_indexes(&self) -> Result<Vec<(String, String, String, usize)>> {
-        let mut st = self.conn.prepare(
-            "SELECT key, revision, datetime(created, 'unixepoch'), length(data) FROM package_index ORDER BY created DESC",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get::<_, i64>(3)
-                    .map(|n| usize::try_from(n).unwrap_or(0))?,
-            ))
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    /// Drop the cached index of `key`.
+    pub fn drop_cached_index(&self, key: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM package_index WHERE key = ?1", params![key])?;
+        Ok(())
     }
 
     /// The most recent interactions, newest first.
