@@ -231,17 +231,38 @@ enum State {
 
 /// How sure speech recognition is, and whether the words overlapped the assistant's own
 /// speech. Typed text has none of this.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Spoken {
-    /// 0 to 1: how sure speech recognition is of the words (from whisper's token and
-    /// no-speech probabilities).
+    /// 0 to 1: how sure speech recognition is of the words (whisper's least likely word,
+    /// lowered by its no-speech probability).
     pub confidence: f32,
     /// True when the words were spoken while the assistant was speaking.
     pub overlapped: bool,
+    /// Each word with its own probability, when speech recognition gives them.
+    #[serde(default)]
+    pub words: Vec<(String, f32)>,
 }
 
-/// A spoken yes to a high-risk plan heard with less confidence than this is asked again.
+impl Spoken {
+    /// How sure speech recognition is of the words that say yes ("Yeah" in "Yeah, go for
+    /// it"): the least likely of them, or of all words when none alone affirms.
+    pub fn yes_certainty(&self) -> f32 {
+        self.words
+            .iter()
+            .filter(|(w, _)| answer::is_affirming_word(w))
+            .map(|(_, p)| *p)
+            .reduce(f32::min)
+            .unwrap_or(self.confidence)
+    }
+}
+
+/// A spoken yes to a high-risk plan heard with less certainty than this is asked again.
 pub const SURE_YES: f32 = 0.6;
+
+/// A spoken yes to any other system change heard with less certainty than this is asked
+/// again: speech recognition hears "nah" as "Yeah" (measured: 0.27), clear yeses mostly
+/// well above (docs/ARCHITECTURE.md).
+pub const CLEAR_YES: f32 = 0.3;
 
 /// One conversation.
 #[derive(Debug, Clone)]
@@ -276,11 +297,11 @@ impl Dialogue {
     }
 
     /// Handle one spoken utterance, with how sure speech recognition was of it.
-    pub fn turn_spoken(&mut self, text: &str, spoken: Spoken, ctx: &Context<'_>) -> Turn {
+    pub fn turn_spoken(&mut self, text: &str, spoken: &Spoken, ctx: &Context<'_>) -> Turn {
         self.take(text, Some(spoken), ctx)
     }
 
-    fn take(&mut self, text: &str, spoken: Option<Spoken>, ctx: &Context<'_>) -> Turn {
+    fn take(&mut self, text: &str, spoken: Option<&Spoken>, ctx: &Context<'_>) -> Turn {
         let mut interp = interpret(text, ctx.index);
         let state = std::mem::replace(&mut self.state, State::Idle);
         let (reply, action, next) = match state {
@@ -341,7 +362,7 @@ impl Dialogue {
     fn answer(
         &mut self,
         text: &str,
-        spoken: Option<Spoken>,
+        spoken: Option<&Spoken>,
         interp: &mut Interpretation,
         pending: State,
         ctx: &Context<'_>,
@@ -378,8 +399,13 @@ impl Dialogue {
             State::Confirming(plan) => {
                 if said == Answer::Yes {
                     as_answer(interp);
-                    let unsure = spoken.is_some_and(|s| s.confidence < SURE_YES);
-                    if plan.risk == Risk::High && unsure {
+                    let needed = if plan.risk == Risk::High {
+                        SURE_YES
+                    } else {
+                        CLEAR_YES
+                    };
+                    let unsure = spoken.is_some_and(|s| s.yes_certainty() < needed);
+                    if plan.changes_system && unsure {
                         return self.unclear(
                             State::Confirming(plan),
                             "I want to be sure I heard you.",
@@ -392,12 +418,20 @@ impl Dialogue {
                         None,
                     );
                 }
-                if let Some(new) = may_be_new
-                    .then(|| self.new_request(text, &State::Confirming(plan.clone()), ctx))
-                    .flatten()
-                {
-                    *interp = new;
-                    return self.dropped(interp, ctx);
+                let again = may_be_new
+                    .then(|| self.new_request(text, &State::Confirming(plan.clone()), ctx));
+                match again {
+                    Some(Request::New(new)) => {
+                        *interp = new;
+                        return self.dropped(interp, ctx);
+                    }
+                    // The pending request said again: its question again, from the start.
+                    Some(Request::Same) => {
+                        self.unclear = 0;
+                        let text = words::confirm_text(&plan, self.prefs.verbosity);
+                        return keep(State::Confirming(plan), &text);
+                    }
+                    _ => {}
                 }
                 as_answer(interp);
                 match said {
@@ -423,9 +457,8 @@ impl Dialogue {
                     return (reply, action, None);
                 }
                 let pending = State::Choosing(options);
-                if let Some(new) = may_be_new
-                    .then(|| self.new_request(text, &pending, ctx))
-                    .flatten()
+                if let Some(Request::New(new)) =
+                    may_be_new.then(|| self.new_request(text, &pending, ctx))
                 {
                     *interp = new;
                     return self.dropped(interp, ctx);
@@ -469,13 +502,8 @@ impl Dialogue {
     }
 
     /// A clear request of its own said while a question was pending ("no, install chromium
-    /// instead"), other than the pending one.
-    fn new_request(
-        &self,
-        text: &str,
-        pending: &State,
-        ctx: &Context<'_>,
-    ) -> Option<Interpretation> {
+    /// instead"), or the pending one said again.
+    fn new_request(&self, text: &str, pending: &State, ctx: &Context<'_>) -> Request {
         let rest = answer::after_answer_words(text);
         let i = interpret(&rest, ctx.index);
         let request = !matches!(
@@ -490,7 +518,7 @@ impl Dialogue {
         let clear = (i.confidence >= luminous_intent::ACT_THRESHOLD && has_required_slots(&i))
             || (!i.options.is_empty() && i.options.iter().all(|o| !o.slots.is_empty()));
         if !request || !clear || luminous_intent::is_reversed(&rest) {
-            return None;
+            return Request::None;
         }
         // Saying the pending request again is not a new one: its plan would be the same.
         let candidate = Candidate {
@@ -505,7 +533,7 @@ impl Dialogue {
             State::Choosing(options) => options.contains(&candidate),
             State::Idle => false,
         };
-        (!same).then_some(i)
+        if same { Request::Same } else { Request::New(i) }
     }
 
     /// The pending question is dropped for a new request, and the reply says so.
@@ -661,6 +689,16 @@ fn question(text: &str) -> Reply {
         text: text.to_owned(),
         question: true,
     }
+}
+
+/// What an answer that is not a yes may be instead.
+enum Request {
+    /// Not a request.
+    None,
+    /// The pending request, said again.
+    Same,
+    /// Another request.
+    New(Interpretation),
 }
 
 /// The reply that keeps a question pending.

@@ -82,7 +82,7 @@ fn answer(request: &str, answer: &str, spoken: Option<Spoken>) -> (Dialogue, Tur
         first.reply
     );
     let t = match spoken {
-        Some(s) => d.turn_spoken(answer, s, &ctx),
+        Some(s) => d.turn_spoken(answer, &s, &ctx),
         None => d.turn(answer, &ctx),
     };
     (d, t)
@@ -168,6 +168,23 @@ fn a_second_unclear_answer_cancels() {
     );
     assert!(!d.awaiting_answer());
     assert_eq!(t.action, Action::None);
+    // Saying the request again asks its question again, from the start.
+    d.turn("install firefox", &ctx);
+    d.turn("hold on", &ctx);
+    let t = d.turn("install firefox", &ctx);
+    assert!(
+        t.reply
+            .text
+            .starts_with("Install Firefox for the whole system? I will change"),
+        "{:?}",
+        t.reply
+    );
+    let t = d.turn("maybe", &ctx);
+    assert_eq!(
+        t.reply.text,
+        "Install Firefox for the whole system? Please say yes or no."
+    );
+    d.turn("no", &ctx);
     // A question does not count as an unclear answer.
     d.turn("install firefox", &ctx);
     d.turn("what will it do?", &ctx);
@@ -178,17 +195,15 @@ fn a_second_unclear_answer_cancels() {
 
 #[test]
 fn high_risk_questions_name_the_action_and_an_uncertain_spoken_yes_is_asked_again() {
-    let certain = Spoken {
-        confidence: 0.95,
+    // Whisper's word probabilities: the yes itself counts, not its fillers.
+    let heard = |p: f32| Spoken {
+        confidence: 0.2,
         overlapped: false,
+        words: vec![("Yes".into(), p), ("please".into(), 0.2)],
     };
-    let unsure = Spoken {
-        confidence: 0.3,
-        overlapped: false,
-    };
-    let (_, t) = answer("remove vlc", "yes", Some(certain));
+    let (_, t) = answer("remove vlc", "yes please", Some(heard(0.95)));
     assert!(matches!(t.action, Action::Execute { .. }), "{:?}", t.reply);
-    let (mut d, t) = answer("remove vlc", "yes", Some(unsure));
+    let (mut d, t) = answer("remove vlc", "yes please", Some(heard(0.45)));
     assert_eq!(
         t.reply.text,
         "I want to be sure I heard you. Remove VLC from the system? Please say yes or no."
@@ -199,12 +214,22 @@ fn high_risk_questions_name_the_action_and_an_uncertain_spoken_yes_is_asked_agai
     let settings = Settings::default();
     let ctx = Context::new(&index, Ok(&files), &settings);
     assert!(matches!(
-        d.turn_spoken("yes", certain, &ctx).action,
+        d.turn_spoken("yes", &heard(0.9), &ctx).action,
         Action::Execute { .. }
     ));
-    // A low-risk plan does not ask twice for an unsure yes.
-    let (_, t) = answer("install firefox", "yes", Some(unsure));
+    // A second unsure yes is a second unclear answer: cancelled.
+    let (mut d, _) = answer("remove vlc", "yes", Some(heard(0.45)));
+    let t = d.turn_spoken("yes", &heard(0.4), &ctx);
+    assert_eq!(
+        t.reply.text,
+        "I did not get a clear yes, so I did not change anything."
+    );
+    // A low-risk plan takes a yes heard with less certainty, but not one barely heard
+    // ("nah" heard as "Yeah").
+    let (_, t) = answer("install firefox", "yes please", Some(heard(0.45)));
     assert!(matches!(t.action, Action::Execute { .. }), "{:?}", t.reply);
+    let (_, t) = answer("install firefox", "yeah", Some(heard(0.27)));
+    assert!(matches!(t.action, Action::Confirm { .. }), "{:?}", t.reply);
     // Typed text is as certain as it gets.
     let (_, t) = answer("remove vlc", "yes", None);
     assert!(matches!(t.action, Action::Execute { .. }));
@@ -248,8 +273,9 @@ fn speech_over_the_assistant_is_never_an_answer() {
     let over = Spoken {
         confidence: 0.99,
         overlapped: true,
+        words: vec![("yes".into(), 0.99)],
     };
-    let (d, t) = answer("install firefox", "yes", Some(over));
+    let (d, t) = answer("install firefox", "yes", Some(over.clone()));
     assert_eq!(
         t.reply.text,
         "I was still speaking, so I did not take that as an answer. Install Firefox for the whole system? Please say yes or no."

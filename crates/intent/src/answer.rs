@@ -382,6 +382,15 @@ fn decide(text: &str, tokens: &[String], classes: &[Class]) -> Answer {
     }
 }
 
+/// Whether this one word says yes on its own ("Yeah", "okay", "proceed"), as speech
+/// recognition wrote it.
+pub fn is_affirming_word(word: &str) -> bool {
+    normalize(word)
+        .raw
+        .iter()
+        .any(|t| matches!(single(&t.replace('\'', "")), Class::Affirm | Class::Act))
+}
+
 /// `text` without the answer words it starts with ("no, install chromium" gives
 /// "install chromium"), for reading what follows as a request of its own.
 pub fn after_answer_words(text: &str) -> String {

@@ -380,7 +380,7 @@ impl Session {
     pub fn turn_heard(&mut self, text: &str, spoken: Option<Spoken>) -> Turn {
         let ctx = context!(self);
         let turn = match spoken {
-            Some(sp) => self.dialogue.turn_spoken(text, sp, &ctx),
+            Some(sp) => self.dialogue.turn_spoken(text, &sp, &ctx),
             None => self.dialogue.turn(text, &ctx),
         };
         if let Action::SetPreference { name, value } = &turn.action

@@ -43,6 +43,38 @@ pub struct Options {
     pub follow_up: Duration,
 }
 
+/// Stretches of the input stream (in ms from its start) during which the assistant was
+/// audible, the last minute's worth.
+#[derive(Debug, Default)]
+struct TalkSpans {
+    fed: u64,
+    spans: std::collections::VecDeque<(u64, u64)>,
+}
+
+impl TalkSpans {
+    /// `samples` more of 16 kHz input arrived; `talking` says whether the assistant was
+    /// audible meanwhile.
+    fn advance(&mut self, samples: usize, talking: bool) {
+        let from = self.fed * 1000 / 16_000;
+        self.fed += samples as u64;
+        let to = self.fed * 1000 / 16_000;
+        if talking {
+            match self.spans.back_mut() {
+                Some(last) if last.1 >= from => last.1 = to,
+                _ => self.spans.push_back((from, to)),
+            }
+        }
+        while self.spans.front().is_some_and(|s| s.1 + 60_000 < to) {
+            self.spans.pop_front();
+        }
+    }
+
+    /// Whether speech from `start` to `end` ms overlapped the assistant's.
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.spans.iter().any(|&(a, b)| a <= end && b >= start)
+    }
+}
+
 fn say_earcon(speaker: Option<&Speaker>, opts: &Options, e: Earcon) {
     if let Some(s) = speaker.filter(|_| opts.earcons) {
         s.play(earcon::render(e, 22_050), 22_050);
@@ -55,7 +87,7 @@ pub fn run(
     stt: &mut luminous_stt::Transcriber,
     mut tts: Option<luminous_tts::Voice>,
     opts: &Options,
-    mut respond: impl FnMut(&mut Session, &str) -> String,
+    mut respond: impl FnMut(&mut Session, &str, luminous_dialogue::Spoken) -> String,
 ) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -108,9 +140,13 @@ pub fn run(
     let mut awake_until: Option<Instant> = None;
     // A reply is playing; the follow-up window opens when it has finished.
     let mut replying = false;
-    // The speculative transcript: the (start, end) of speech it covers, and its text (None when
-    // whisper failed: the failure is met again, and reported, when the utterance ends).
-    let mut early: Option<((u64, u64), Option<String>)> = None;
+    // The speculative transcript: the (start, end) of speech it covers, and what whisper made of
+    // it (None when whisper failed: the failure is met again, and reported, when the utterance
+    // ends).
+    let mut early: Option<((u64, u64), Option<luminous_stt::Transcript>)> = None;
+    // When the assistant was audible, on the segmenter's own timeline: an utterance that
+    // overlaps it is never taken as an answer (often it is the assistant's voice heard back).
+    let mut talk = TalkSpans::default();
     let mut last_sound = Instant::now();
     // LUMINOUS_DEBUG=1: what each utterance was heard as, on standard error.
     let debug = std::env::var_os("LUMINOUS_DEBUG").is_some_and(|v| v == "1");
@@ -136,6 +172,7 @@ pub fn run(
             say_earcon(speaker.as_ref(), opts, Earcon::Error);
             // What was being said is incomplete: drop it rather than act on half a request.
             seg = Segmenter::new(Config::default());
+            talk = TalkSpans::default();
             early = None;
             buf.clear();
             drop(mic);
@@ -169,12 +206,14 @@ pub fn run(
         if let Some(sp) = speaker.as_ref() {
             sp.rest();
         }
+        let talking = speaker.as_ref().is_some_and(|sp| !sp.idle());
+        talk.advance(buf.len(), talking);
         let mut done = seg.push(&buf);
         buf.clear();
         // Barge-in: the user speaks while the assistant talks.
         if (seg.in_speech() || seg.voiced_run() >= BARGE_IN_AFTER)
             && let Some(sp) = speaker.as_ref()
-            && !sp.idle()
+            && talking
         {
             sp.stop();
         }
@@ -187,17 +226,21 @@ pub fn run(
                 .as_ref()
                 .is_none_or(|(k, _)| *k != (u.start_ms, u.end_ms))
         {
-            let text = stt.transcribe(&u.samples).ok().map(|t| t.text);
-            let whole = text.as_deref().is_some_and(|t| {
-                let request = luminous_intent::wake::strip_wake(t, &opts.wake);
-                luminous_intent::is_whole_request(request.as_deref().unwrap_or(t), &s.index.index)
+            let heard = stt.transcribe(&u.samples).ok();
+            let whole = heard.as_ref().is_some_and(|t| {
+                let request = luminous_intent::wake::strip_wake(&t.text, &opts.wake);
+                luminous_intent::is_whole_request(
+                    request.as_deref().unwrap_or(&t.text),
+                    &s.index.index,
+                )
             });
-            early = Some(((u.start_ms, u.end_ms), text));
+            early = Some(((u.start_ms, u.end_ms), heard));
             if whole {
                 done.extend(seg.finish());
             }
         }
         for u in done {
+            let over = talk.overlaps(u.start_ms, u.end_ms);
             if opts.push_to_talk {
                 if armed.load(Ordering::SeqCst) == 0 {
                     continue;
@@ -209,7 +252,7 @@ pub fn run(
                 .take()
                 .filter(|(k, _)| *k == (u.start_ms, u.end_ms))
                 .and_then(|(_, text)| text);
-            let heard = match ahead.map_or_else(|| stt.transcribe(&u.samples).map(|t| t.text), Ok) {
+            let transcript = match ahead.map_or_else(|| stt.transcribe(&u.samples), Ok) {
                 Ok(t) => t,
                 Err(e) => {
                     println!("{e}");
@@ -217,8 +260,24 @@ pub fn run(
                     continue;
                 }
             };
+            let heard = transcript.text.clone();
+            let spoken = luminous_dialogue::Spoken {
+                confidence: transcript.confidence,
+                overlapped: over,
+                words: transcript.words.clone(),
+            };
             if debug {
-                eprintln!("utterance {}-{} ms: {heard:?}", u.start_ms, u.end_ms);
+                eprintln!(
+                    "utterance {}-{} ms: {heard:?} (confidence {:.2}{})",
+                    u.start_ms,
+                    u.end_ms,
+                    spoken.confidence,
+                    if over {
+                        ", over the assistant's speech"
+                    } else {
+                        ""
+                    }
+                );
             }
             if heard.is_empty() {
                 continue;
@@ -244,7 +303,7 @@ pub fn run(
             let reply = if request.trim().is_empty() {
                 "Yes?".to_owned()
             } else {
-                respond(s, &request)
+                respond(s, &request, spoken)
             };
             println!("{reply}");
             if let (Some(v), Some(sp)) = (tts.as_mut(), speaker.as_ref()) {
@@ -262,4 +321,24 @@ pub fn run(
     }
     println!("Stopped listening.");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TalkSpans;
+
+    #[test]
+    fn speech_over_the_assistant_is_known_by_the_stream_timeline() {
+        let mut t = TalkSpans::default();
+        t.advance(16_000, false); // 0-1000 ms: quiet
+        t.advance(8_000, true); // 1000-1500 ms: the assistant talks
+        t.advance(8_000, true); // 1500-2000 ms
+        t.advance(16_000, false); // 2000-3000 ms: quiet again
+        assert!(t.overlaps(1900, 2600), "started while it talked");
+        assert!(t.overlaps(500, 1100), "ran into its speech");
+        assert!(!t.overlaps(2100, 2900), "after it stopped");
+        assert!(!t.overlaps(0, 900));
+        t.advance(16_000 * 70, false);
+        assert!(!t.overlaps(1900, 2600), "forgotten after a minute");
+    }
 }

@@ -5,6 +5,8 @@ mod engine;
 mod listen;
 mod packages;
 mod settings;
+mod spoken;
+mod turn;
 mod voice;
 
 use std::io::{BufRead, Write};
@@ -14,11 +16,11 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{CommandFactory, Parser, Subcommand};
 use luminous_dialogue::{Action, Plan, Step};
-use luminous_nixexec::Progress;
 use luminous_store::Store;
 
-use crate::engine::Session;
 use crate::settings::{Dirs, Resolved};
+use crate::spoken::{bench_voice, hear, listen_live, say};
+use crate::turn::{Lines, TurnArgs, lower_first, open_store, respond, session};
 
 /// Luminous Nix: ask for what you want on NixOS in plain words.
 #[derive(Debug, Parser)]
@@ -26,25 +28,6 @@ use crate::settings::{Dirs, Resolved};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, clap::Args, Clone)]
-struct TurnArgs {
-    /// Plan and answer, but change nothing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Answer a confirmation question with yes (for scripts).
-    #[arg(long)]
-    yes: bool,
-    /// Stop after editing configuration files; do not rebuild.
-    #[arg(long)]
-    no_rebuild: bool,
-    /// The NixOS entry configuration file.
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
-    /// A package list (JSON Lines, plain or gzipped) to use instead of nixpkgs.
-    #[arg(long, value_name = "FILE")]
-    index: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,8 +126,10 @@ enum Command {
         quiet: bool,
         #[command(flatten)]
         turn: TurnArgs,
-        /// The recording (any WAV: 8 to 48 kHz, mono or stereo, 16-bit or float).
-        file: PathBuf,
+        /// The recordings (any WAV: 8 to 48 kHz, mono or stereo, 16-bit or float); several
+        /// are one conversation, a turn each ("install firefox", then "yes").
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
     },
     /// The voice loop on the default microphone: hands-free with the wake phrase, or
     /// push-to-talk with Enter. Ctrl-C ends it.
@@ -235,20 +220,6 @@ enum ModelsAction {
     },
 }
 
-/// Progress as plain lines on standard error (so JSON on standard output stays clean).
-struct Lines;
-
-impl Progress for Lines {
-    fn phase(&mut self, n: usize, total: usize, what: &str) {
-        if total > 1 {
-            eprintln!("Step {n} of {total}: {what}.");
-        }
-    }
-    fn line(&mut self, text: &str) {
-        eprintln!("{text}");
-    }
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -262,53 +233,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The options a reply offers (numbered, or one as a yes/no question), as JSON.
-fn offered(action: &Action) -> Vec<serde_json::Value> {
-    match action {
-        Action::Choose { options } => options
-            .iter()
-            .map(|o| serde_json::json!({"intent": o.intent, "slots": o.slots}))
-            .collect(),
-        _ => vec![],
-    }
-}
-
-/// The store, or why it cannot be used (said once, here): without it nothing that changes
-/// the system runs, but reading still works.
-fn open_store(dirs: &Dirs) -> Result<Store, String> {
-    match Store::open(&dirs.store()) {
-        Ok(s) => {
-            if let Some(n) = s.notice() {
-                eprintln!("Note: {n}");
-            }
-            Ok(s)
-        }
-        Err(e) => {
-            eprintln!(
-                "Note: I cannot open my history ({e}). I will answer, but change nothing this time."
-            );
-            Err(e.to_string())
-        }
-    }
-}
-
-fn session(turn: &TurnArgs, source: &'static str) -> anyhow::Result<(Session, Dirs)> {
-    let dirs = Dirs::discover()?;
-    let file = settings::load(&dirs)?;
-    let resolved: Resolved = settings::resolve(
-        file,
-        turn.config.as_deref(),
-        turn.index.as_deref(),
-        turn.no_rebuild,
-    );
-    let store = open_store(&dirs);
-    let s = Session::open(resolved, store, &dirs.data, source, &mut Lines)?;
-    for w in &s.index.warnings {
-        eprintln!("Note: {w}");
-    }
-    Ok((s, dirs))
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -353,8 +277,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             speak_to,
             quiet,
             turn,
-            file,
-        } => hear(&turn, json, speak_to.as_deref(), quiet, &file),
+            files,
+        } => hear(&turn, json, speak_to.as_deref(), quiet, &files),
         Command::Bench {
             what: BenchWhat::Voice { json, turn, dir },
         } => bench_voice(&turn, json, &dir),
@@ -364,7 +288,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_earcons,
             follow_up,
             turn,
-        } => listen(
+        } => listen_live(
             &turn,
             listen::Options {
                 push_to_talk,
@@ -391,10 +315,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             target,
         } => apply_edit(&config, &expect_sha256, &from, &target),
     }
-}
-
-fn plan_json(plan: &Plan) -> serde_json::Value {
-    serde_json::to_value(plan).unwrap_or_default()
 }
 
 fn print_plan(plan: &Plan) {
@@ -430,7 +350,7 @@ fn ctrl_c_belongs_to_programs() {
 fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
     ctrl_c_belongs_to_programs();
     let (mut s, _) = session(args, "text")?;
-    let answer = respond(&mut s, args, text, !json);
+    let answer = respond(&mut s, args, text, None, !json);
     if json {
         println!("{}", answer.json);
     } else {
@@ -443,388 +363,6 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(answer.exit)
-}
-
-/// One request answered, as `ask` and `hear` both report it.
-struct Answer {
-    /// The `ask --json` object.
-    json: serde_json::Value,
-    /// The final reply.
-    reply: String,
-    /// A plan shown but not confirmed.
-    unconfirmed: Option<Plan>,
-    /// 1 when a confirmed plan failed.
-    exit: ExitCode,
-}
-
-/// Understand, plan, confirm (with --yes), run: the one path every face shares.
-/// `print_start` prints "starting" before a long plan runs (text mode).
-fn respond(s: &mut Session, args: &TurnArgs, text: &str, print_start: bool) -> Answer {
-    let first = s.turn(text);
-    let mut turn = first.clone();
-    let mut confirmed_by = "yes";
-    if args.yes && matches!(turn.action, Action::Confirm { .. }) {
-        turn = s.turn("yes");
-        confirmed_by = "--yes";
-    }
-    let needs_confirmation = matches!(first.action, Action::Confirm { .. })
-        || (matches!(first.action, Action::Choose { .. })
-            && first.interpretation.intent.changes_system());
-    let mut reply = turn.reply.text.clone();
-    let mut plan_value = serde_json::Value::Null;
-    let mut done = false;
-    let mut ran = false;
-    let mut outcome_value = serde_json::Value::Null;
-    match &turn.action {
-        Action::Confirm { plan } => plan_value = plan_json(plan),
-        Action::Execute { plan } => {
-            plan_value = plan_json(plan);
-            if args.dry_run {
-                let would = lower_first(&plan.summary);
-                reply = if plan.changes_system {
-                    format!("Dry run: I would {would}. Nothing was changed.")
-                } else {
-                    format!("Dry run: I would {would}.")
-                };
-            } else {
-                if print_start && !reply.is_empty() {
-                    println!("{reply}");
-                }
-                let (outcome, r) = s.execute(plan, confirmed_by, &mut Lines);
-                done = outcome.ok;
-                ran = true;
-                outcome_value = serde_json::to_value(&outcome).unwrap_or_default();
-                reply = r;
-            }
-        }
-        _ => {}
-    }
-    if args.dry_run && matches!(first.action, Action::Confirm { .. }) && !args.yes {
-        reply.push_str(" (Dry run: nothing will be changed.)");
-    }
-    let i = &first.interpretation;
-    let options = offered(&first.action);
-    let json = serde_json::json!({
-        "intent": i.intent,
-        "slots": i.slots,
-        "confidence": (f64::from(i.confidence) * 100.0).round() / 100.0,
-        "needs_confirmation": needs_confirmation,
-        "options": options,
-        "reply": reply,
-        "plan": plan_value,
-        "heard": i.heard,
-        "notes": i.notes,
-        "dry_run": args.dry_run,
-        "done": done,
-        "outcome": outcome_value,
-    });
-    let unconfirmed = match &turn.action {
-        Action::Confirm { plan } if !args.yes => Some(plan.clone()),
-        _ => None,
-    };
-    Answer {
-        json,
-        reply,
-        unconfirmed,
-        exit: if ran && !done {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    }
-}
-
-/// The saved speech rate preference.
-fn saved_rate(dirs: &Dirs) -> f32 {
-    Store::open(&dirs.store())
-        .ok()
-        .and_then(|s| s.preferences().ok())
-        .and_then(|p| p.get("speech_rate").and_then(|v| v.parse().ok()))
-        .unwrap_or(1.0)
-}
-
-/// Speak `text` to the speaker, or to `to`; returns ms to the first audio.
-fn speak(
-    voice: &mut luminous_tts::Voice,
-    text: &str,
-    rate: f32,
-    to: Option<&Path>,
-) -> anyhow::Result<u64> {
-    let start = std::time::Instant::now();
-    let mut first = None;
-    match to {
-        Some(path) => {
-            let mut all = Vec::new();
-            voice.speak(text, rate, |s| {
-                first.get_or_insert(start.elapsed());
-                all.extend_from_slice(s);
-                true
-            })?;
-            luminous_audio::wav::write_mono(path, &all, voice.sample_rate())?;
-        }
-        None => {
-            let speaker = luminous_audio::play::Speaker::open()?;
-            let rate_hz = voice.sample_rate();
-            voice.speak(text, rate, |s| {
-                first.get_or_insert(start.elapsed());
-                speaker.play(s.to_vec(), rate_hz);
-                true
-            })?;
-            speaker.wait();
-        }
-    }
-    Ok(first.map_or(0, |d| d.as_millis() as u64))
-}
-
-fn load_voice(m: &voice::ModelFiles) -> anyhow::Result<luminous_tts::Voice> {
-    Ok(luminous_tts::Voice::load(
-        &m.voice,
-        &m.voice_config,
-        &m.onnxruntime,
-    )?)
-}
-
-fn say(to: Option<&Path>, rate: Option<f32>, text: &str) -> anyhow::Result<ExitCode> {
-    let dirs = Dirs::discover()?;
-    let r = settings::resolve(settings::load(&dirs)?, None, None, false);
-    let m = voice::ensure(&dirs, &r.voice, false, true)?;
-    let mut v = load_voice(&m)?;
-    speak(&mut v, text, rate.unwrap_or_else(|| saved_rate(&dirs)), to)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The longest recording `hear` reads; anything after is ignored (and said so).
-const HEAR_MAX_SECONDS: f32 = 120.0;
-
-fn hear(
-    args: &TurnArgs,
-    json: bool,
-    speak_to: Option<&Path>,
-    quiet: bool,
-    file: &Path,
-) -> anyhow::Result<ExitCode> {
-    let (mut s, dirs) = session(args, "voice")?;
-    let m = voice::ensure(&dirs, &s.resolved.voice, true, !quiet)?;
-    let load_start = std::time::Instant::now();
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-    let mut tts = if quiet { None } else { Some(load_voice(&m)?) };
-    let load_ms = load_start.elapsed().as_millis() as u64;
-
-    let start = std::time::Instant::now();
-    let (samples, info) = luminous_audio::wav::read_16k_mono(file, HEAR_MAX_SECONDS)?;
-    let read_ms = start.elapsed().as_millis() as u64;
-    let Heard {
-        utterance,
-        text: transcript,
-        vad_us,
-        stt_us,
-    } = hear_first(&mut stt, &samples)?;
-    let (vad_ms, stt_ms) = (vad_us / 1000, stt_us / 1000);
-    let t = std::time::Instant::now();
-    let (mut obj, reply, exit) = if transcript.is_empty() {
-        let reply = if utterance.is_none() {
-            format!("I did not hear any speech in {}.", file.display())
-        } else {
-            "I heard something, but no words I could make out. Please say it again.".to_owned()
-        };
-        (
-            serde_json::json!({"intent": "unknown", "slots": {}, "confidence": 0.0, "needs_confirmation": false, "options": [], "reply": reply, "plan": null}),
-            reply,
-            ExitCode::SUCCESS,
-        )
-    } else {
-        let a = respond(&mut s, args, &transcript, false);
-        (a.json, a.reply, a.exit)
-    };
-    let intent_ms = t.elapsed().as_millis() as u64;
-    let mut reply = reply;
-    if info.truncated {
-        reply = format!(
-            "{reply} (Only the first {HEAR_MAX_SECONDS:.0} seconds of the recording were used.)"
-        );
-    }
-    let tts_first_audio_ms = match tts.as_mut() {
-        Some(v) => speak(v, &reply, s.dialogue.prefs.speech_rate, speak_to)?,
-        None => 0,
-    };
-    obj["reply"] = serde_json::Value::String(reply.clone());
-    obj["transcript"] = serde_json::Value::String(transcript.clone());
-    obj["timings"] = serde_json::json!({
-        "read_ms": read_ms,
-        "vad_ms": vad_ms,
-        "stt_ms": stt_ms,
-        "intent_ms": intent_ms,
-        "tts_first_audio_ms": tts_first_audio_ms,
-        "total_ms": vad_ms + stt_ms + intent_ms + tts_first_audio_ms,
-        "load_ms": load_ms,
-    });
-    if let Some(u) = &utterance {
-        obj["speech"] = serde_json::json!({"start_ms": u.start_ms, "end_ms": u.end_ms});
-    }
-    if json {
-        println!("{obj}");
-    } else {
-        if !transcript.is_empty() {
-            println!("I heard: {transcript}");
-        }
-        println!("{reply}");
-    }
-    Ok(exit)
-}
-
-fn listen(turn: &TurnArgs, mut opts: listen::Options) -> anyhow::Result<ExitCode> {
-    let (mut s, dirs) = session(turn, "voice")?;
-    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-    let tts = load_voice(&m)?;
-    opts.wake = s.resolved.voice.wake_phrase.clone();
-    // Spoken confirmations arrive as later utterances, so --yes is not used here.
-    let args = TurnArgs {
-        yes: false,
-        ..turn.clone()
-    };
-    listen::run(&mut s, &mut stt, Some(tts), &opts, |s, text| {
-        respond(s, &args, text, false).reply
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The first utterance of a recording and what whisper made of it, with the time each took.
-struct Heard {
-    utterance: Option<luminous_audio::segment::Utterance>,
-    text: String,
-    vad_us: u64,
-    stt_us: u64,
-}
-
-fn hear_first(stt: &mut luminous_stt::Transcriber, samples: &[f32]) -> anyhow::Result<Heard> {
-    let t = std::time::Instant::now();
-    let utterance =
-        luminous_audio::segment::utterances(samples, luminous_audio::segment::Config::default())
-            .into_iter()
-            .next();
-    let vad_us = t.elapsed().as_micros() as u64;
-    let t = std::time::Instant::now();
-    let text = match &utterance {
-        Some(u) => stt.transcribe(&u.samples)?.text,
-        None => String::new(),
-    };
-    Ok(Heard {
-        utterance,
-        text,
-        vad_us,
-        stt_us: t.elapsed().as_micros() as u64,
-    })
-}
-
-fn median(v: &mut [u64]) -> u64 {
-    v.sort_unstable();
-    v.get(v.len() / 2).copied().unwrap_or(0)
-}
-
-fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCode> {
-    let (mut s, dirs) = session(args, "voice")?;
-    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
-    let t = std::time::Instant::now();
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-    let stt_load_ms = t.elapsed().as_millis() as u64;
-    let t = std::time::Instant::now();
-    let mut tts = load_voice(&m)?;
-    let tts_load_ms = t.elapsed().as_millis() as u64;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the folder {}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        anyhow::bail!("there are no WAV files in {}", dir.display());
-    }
-    let (mut vad, mut sttv, mut intent, mut first, mut total, mut audio) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let mut rows = Vec::new();
-    for f in &files {
-        let (samples, _) = match luminous_audio::wav::read_16k_mono(f, HEAR_MAX_SECONDS) {
-            Ok(x) => x,
-            Err(e) => {
-                rows.push(
-                    serde_json::json!({"file": f.display().to_string(), "error": e.to_string()}),
-                );
-                continue;
-            }
-        };
-        let Heard {
-            utterance: u,
-            text,
-            vad_us,
-            stt_us,
-        } = hear_first(&mut stt, &samples)?;
-        let t = std::time::Instant::now();
-        // A fresh conversation per file: each recording is its own first turn.
-        s.dialogue = luminous_dialogue::Dialogue::new(s.dialogue.prefs);
-        let turn = s.turn(&text);
-        let intent_us = t.elapsed().as_micros() as u64;
-        let t = std::time::Instant::now();
-        let mut first_us = 0;
-        tts.speak(&turn.reply.text, 1.0, |_| {
-            first_us = t.elapsed().as_micros() as u64;
-            false
-        })?;
-        let total_us = vad_us + stt_us + intent_us + first_us;
-        vad.push(vad_us);
-        sttv.push(stt_us);
-        intent.push(intent_us);
-        first.push(first_us);
-        total.push(total_us);
-        audio.push(u.as_ref().map_or(0, |u| (u.end_ms - u.start_ms) * 1000));
-        let ms = |us: u64| (us as f64 / 100.0).round() / 10.0;
-        rows.push(serde_json::json!({
-            "file": f.file_name().map(|n| n.to_string_lossy().into_owned()),
-            "transcript": text,
-            "intent": turn.interpretation.intent,
-            "slots": turn.interpretation.slots,
-            "options": offered(&turn.action),
-            "reply": turn.reply.text,
-            "timings": {"vad_ms": ms(vad_us), "stt_ms": ms(stt_us), "intent_ms": ms(intent_us), "tts_first_audio_ms": ms(first_us), "total_ms": ms(total_us)},
-        }));
-    }
-    let ms = |us: u64| (us as f64 / 100.0).round() / 10.0;
-    let medians = serde_json::json!({
-        "files": rows.len(),
-        "speech_ms": ms(median(&mut audio)),
-        "vad_ms": ms(median(&mut vad)),
-        "stt_ms": ms(median(&mut sttv)),
-        "intent_ms": ms(median(&mut intent)),
-        "tts_first_audio_ms": ms(median(&mut first)),
-        "total_ms": ms(median(&mut total)),
-        "stt_load_ms": stt_load_ms,
-        "tts_load_ms": tts_load_ms,
-    });
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({"results": rows, "medians": medians})
-        );
-    } else {
-        for r in &rows {
-            println!(
-                "{}: heard \"{}\", {}",
-                r["file"].as_str().unwrap_or("?"),
-                r["transcript"].as_str().unwrap_or(""),
-                r["intent"].as_str().unwrap_or("error")
-            );
-        }
-        println!("Medians over {} recordings: {medians}", rows.len());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| {
-        f.to_lowercase().collect::<String>() + c.as_str()
-    })
 }
 
 fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {

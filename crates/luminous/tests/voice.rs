@@ -288,6 +288,85 @@ fn requires_models_hear_answers_aloud_with_timings() {
     );
 }
 
+/// The confirmation rule spoken: the answers of tests/data/answers.tsv (the first set), each
+/// said by espeak-ng in one of five voices after a spoken "install firefox", in one `hear`
+/// conversation. Speech recognition may mishear; whatever it hears, only a yes may run the
+/// plan, and most yeses must.
+#[test]
+fn requires_models_spoken_answers_only_a_clear_yes_runs() {
+    let e = Env::new();
+    std::fs::write(
+        e.path("configuration.nix"),
+        "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [ vim vlc ];\n}\n",
+    )
+    .expect("cfg");
+    let table = include_str!("../../../tests/data/answers.tsv");
+    let mut section = "";
+    let mut answers: Vec<(&str, &str)> = Vec::new();
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        if line.starts_with('[') {
+            section = line;
+        } else if section == "[first]" {
+            answers.push(line.split_once('\t').expect("answer<TAB>outcome"));
+        }
+    }
+    assert!(answers.len() >= 60, "{}", answers.len());
+    let request = e.path("request.wav");
+    espeak(&request, "en-us", 150, "install firefox");
+    let voices = ["en-us", "en-gb", "en-us+f3", "en-gb-x-rp", "en-us+m7"];
+    let mut args: Vec<String> = ["hear", "--json", "--quiet", "--dry-run"]
+        .map(str::to_owned)
+        .to_vec();
+    for (n, (said, _)) in answers.iter().enumerate() {
+        let clip = e.path(&format!("answer-{n:03}.wav"));
+        espeak(&clip, voices[n % voices.len()], 160, said);
+        args.push(request.display().to_string());
+        args.push(clip.display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = e.run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let turns: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object a turn"))
+        .collect();
+    assert_eq!(
+        turns.len(),
+        answers.len() * 2,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (mut yes, mut yes_ran, mut wrong) = (0, 0, Vec::new());
+    for ((said, leads), turn) in answers.iter().zip(turns.iter().skip(1).step_by(2)) {
+        let reply = turn["reply"].as_str().unwrap_or_default();
+        let ran = reply.starts_with("Dry run: I would install Firefox");
+        if *leads == "runs" {
+            yes += 1;
+            yes_ran += usize::from(ran);
+        } else if ran
+            // Said aloud, "yes?" is "yes": the question mark cannot be heard.
+            && luminous_intent::answer::classify(&said.replace('?', ""), &[])
+                != luminous_intent::answer::Answer::Yes
+        {
+            wrong.push(format!("{said:?} heard as {}: {reply}", turn["transcript"]));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a non-yes ran the plan:\n{}",
+        wrong.join("\n")
+    );
+    // Measured with espeak-ng voices: 30 of 41 (docs/performance.md); the rest were misheard
+    // or heard with too little certainty, and asked again.
+    assert!(
+        yes_ran * 10 >= yes * 6,
+        "only {yes_ran} of {yes} spoken yeses ran the plan"
+    );
+}
+
 #[test]
 fn requires_models_bad_audio_gets_a_clear_answer() {
     let e = Env::new();
@@ -498,6 +577,44 @@ fn wait_for_any(path: &Path, texts: &[&str], seconds: u64) -> String {
     }
 }
 
+/// Wait until the speaker, recorded live into `wav` by parecord, has spoken and then been
+/// quiet for a second: the assistant has finished what it says (an answer spoken over it is
+/// never taken as an answer).
+fn wait_until_spoken(wav: &Path, seconds: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let called_at = std::fs::metadata(wav).map_or(0, |m| m.len()) as usize;
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let Ok(bytes) = std::fs::read(wav) else {
+            continue;
+        };
+        // parecord's header: 16-bit samples; channels at 22, rate at 24.
+        let (Some(ch), Some(rate)) = (bytes.get(22..24), bytes.get(24..28)) else {
+            continue;
+        };
+        let channels = u64::from(u16::from_le_bytes([ch[0], ch[1]]));
+        let rate = u64::from(u32::from_le_bytes([rate[0], rate[1], rate[2], rate[3]]));
+        let second = (rate * channels * 2) as usize;
+        let loudest = |from: usize, to: usize| {
+            bytes
+                .get(from.min(to)..to.min(bytes.len()))
+                .unwrap_or_default()
+                .chunks_exact(2)
+                .map(|b| i16::from_le_bytes([b[0], b[1]]).unsigned_abs())
+                .max()
+                .unwrap_or(0)
+        };
+        let end = bytes.len() - bytes.len() % 2;
+        // Speech that began up to three seconds before the call counts.
+        let from = called_at.saturating_sub(3 * second).max(44);
+        let spoke = loudest(from - from % 2, end.saturating_sub(second)) > 1500;
+        if spoke && end > second && loudest(end - second, end) < 300 {
+            return;
+        }
+    }
+    panic!("the speaker did not finish speaking within {seconds} s");
+}
+
 fn seconds(wav: &Path) -> f64 {
     let out = Command::new("soxi")
         .arg("-D")
@@ -534,7 +651,15 @@ fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
     // Heard right, the assistant asks to confirm the plan; heard as a near miss ("install
     // fire effects"), it offers the nearest real package. Both are yes/no questions.
     wait_for_any(&out, &["Say yes or no.", "shall I install Firefox?"], 30);
-    std::thread::sleep(std::time::Duration::from_secs(9)); // the question is spoken
+    // A yes said over the question stops it (barge-in) but is not taken as the answer.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    pulse.say(&yes);
+    wait_for(
+        &out,
+        "I was still speaking, so I did not take that as an answer.",
+        30,
+    );
+    wait_until_spoken(&recording, 40); // the question is spoken whole this time
     pulse.say(&yes);
     wait_for(
         &out,
@@ -661,8 +786,8 @@ fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk
 
     pulse.say(&woken);
     wait_for(&out, "Go back to the previous system generation?", 30);
-    std::thread::sleep(std::time::Duration::from_secs(2));
-    // The answer needs no wake phrase (and may cut the question short).
+    // The answer needs no wake phrase; said over the question, it would not be an answer.
+    wait_until_spoken(&recording, 40);
     pulse.say(&no);
     wait_for(&out, "All right, I did not change anything.", 30);
     std::thread::sleep(std::time::Duration::from_millis(500));

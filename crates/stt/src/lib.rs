@@ -88,6 +88,12 @@ pub struct Transcript {
     pub text: String,
     /// Whisper's probability that there was no speech.
     pub no_speech: f32,
+    /// 0 to 1: how sure whisper is of the words: the probability of its least likely word,
+    /// and never more than its probability that there was speech.
+    pub confidence: f32,
+    /// Each word as whisper wrote it ("Yes", "Firefox"), with the probability of its least
+    /// likely token; punctuation is left out.
+    pub words: Vec<(String, f32)>,
 }
 
 /// Whisper's way of saying it heard no words: `[BLANK_AUDIO]`, `(silence)`, `[Music]`, `*coughs*`.
@@ -179,8 +185,17 @@ impl Transcriber {
             .map_err(|e| SttError::Transcribe(e.to_string()))?;
         let mut text = String::new();
         let mut no_speech = 0.0f32;
+        let mut tokens: Vec<(String, f32)> = Vec::new();
+        // Token ids from end-of-text on are whisper's own markers, not words.
+        let eot = self._ctx.token_eot();
         for seg in self.state.as_iter() {
             no_speech = no_speech.max(seg.no_speech_probability());
+            for t in (0..seg.n_tokens()).filter_map(|i| seg.get_token(i)) {
+                if t.token_id() < eot {
+                    let piece = t.to_str_lossy().map(|c| c.into_owned()).unwrap_or_default();
+                    tokens.push((piece, t.token_probability()));
+                }
+            }
             text.push_str(
                 &seg.to_str_lossy()
                     .map_err(|e| SttError::Transcribe(e.to_string()))?,
@@ -191,10 +206,46 @@ impl Transcriber {
             return Ok(Transcript {
                 text: String::new(),
                 no_speech,
+                confidence: 0.0,
+                words: vec![],
             });
         }
-        Ok(Transcript { text, no_speech })
+        let words = words_of(&tokens);
+        let least = words.iter().map(|w| w.1).fold(1.0f32, f32::min);
+        Ok(Transcript {
+            text,
+            no_speech,
+            confidence: least.min(1.0 - no_speech).clamp(0.0, 1.0),
+            words,
+        })
     }
+}
+
+/// Whisper's tokens joined into words: a token that starts with a space starts a word, and
+/// punctuation ends one (and is dropped). A word's probability is its least likely token's.
+fn words_of(tokens: &[(String, f32)]) -> Vec<(String, f32)> {
+    let mut words: Vec<(String, f32)> = Vec::new();
+    // The last word may go on with the next token.
+    let mut open = false;
+    for (piece, p) in tokens {
+        let letters: String = piece
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '\'' | '-'))
+            .collect();
+        if letters.is_empty() {
+            open = false;
+            continue;
+        }
+        match words.last_mut() {
+            Some(last) if open && !piece.starts_with(' ') => {
+                last.0.push_str(&letters);
+                last.1 = last.1.min(*p);
+            }
+            _ => words.push((letters, *p)),
+        }
+        open = true;
+    }
+    words
 }
 
 /// "Yes. Yes. Yes." becomes "Yes.": a decoding loop never adds meaning.
@@ -244,6 +295,35 @@ mod tests {
             assert!(is_non_speech(t), "{t:?}");
         }
         assert!(!is_non_speech("Install Firefox."));
+    }
+
+    #[test]
+    fn tokens_become_words() {
+        let t = |v: &[(&str, f32)]| -> Vec<(String, f32)> {
+            v.iter().map(|(s, p)| ((*s).to_owned(), *p)).collect()
+        };
+        assert_eq!(
+            words_of(&t(&[
+                (" Yes", 0.9),
+                (",", 0.5),
+                (" I", 0.8),
+                ("'m", 0.7),
+                (" sure", 0.95),
+                (".", 0.4)
+            ])),
+            t(&[("Yes", 0.9), ("I'm", 0.7), ("sure", 0.95)])
+        );
+        assert_eq!(
+            words_of(&t(&[
+                (" Conf", 0.6),
+                ("irm", 0.9),
+                (".", 0.9),
+                (" V", 0.4),
+                ("LC", 0.3)
+            ])),
+            t(&[("Confirm", 0.6), ("VLC", 0.3)])
+        );
+        assert!(words_of(&t(&[(".", 0.9)])).is_empty());
     }
 
     #[test]
