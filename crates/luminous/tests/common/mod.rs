@@ -38,6 +38,18 @@ impl Env {
     }
 }
 
+/// The JSON object on the last line of standard output (`ask --json` prints progress before
+/// it on standard error, answers before it on standard output).
+pub fn last_json(o: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
+        panic!(
+            "last line is not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "{}{}",

@@ -8,31 +8,32 @@
     [ (modulesPath + "/installer/scan/not-detected.nix")
     ];
 
-  boot.initrd.availableKernelModules = [ "xhci_pci" "ahci" "nvme" "usb_storage" "sd_mod" ];
+  boot.initrd.availableKernelModules = [ "xhci_pci" "thunderbolt" "nvme" "usb_storage" "sd_mod" "rtsx_pci_sdmmc" ];
   boot.initrd.kernelModules = [ ];
   boot.kernelModules = [ "kvm-intel" ];
   boot.extraModulePackages = [ ];
 
   fileSystems."/" =
-    { device = "/dev/disk/by-uuid/3b1c6a4e-8f1e-4c55-9d0b-0d5c2a7e9f11";
+    { device = "/dev/disk/by-uuid/a4d2c1b0-3e5f-4a6b-8c7d-9e0f1a2b3c4d";
       fsType = "ext4";
     };
 
+  boot.initrd.luks.devices."luks-5b8e2f1a-7c3d-4e9f-a0b1-c2d3e4f5a6b7".device = "/dev/disk/by-uuid/5b8e2f1a-7c3d-4e9f-a0b1-c2d3e4f5a6b7";
+
   fileSystems."/boot" =
-    { device = "/dev/disk/by-uuid/1A2B-3C4D";
+    { device = "/dev/disk/by-uuid/3F1D-8A2B";
       fsType = "vfat";
       options = [ "fmask=0077" "dmask=0077" ];
     };
 
-  swapDevices = [ ];
+  swapDevices =
+    [ { device = "/dev/disk/by-uuid/e1f2a3b4-c5d6-4e7f-8091-a2b3c4d5e6f7"; }
+    ];
 
-  # Enables DHCP on each ethernet and wireless interface. In case of scripted networking
-  # (the default) this is the recommended approach. When using systemd-networkd it is
-  # still possible to use this option, but it is recommended to use it in conjunction
-  # with explicit per-interface declarations with `networking.interfaces.<interface>.useDHCP`.
   networking.useDHCP = lib.mkDefault true;
-  # networking.interfaces.enp3s0.useDHCP = lib.mkDefault true;
+  # networking.interfaces.wlp0s20f3.useDHCP = lib.mkDefault true;
 
   nixpkgs.hostPlatform = lib.mkDefault "x86_64-linux";
+  powerManagement.cpuFreqGovernor = lib.mkDefault "powersave";
   hardware.cpu.intel.updateMicrocode = lib.mkDefault config.hardware.enableRedistributableFirmware;
 }
