@@ -326,7 +326,12 @@ impl Session {
         } else {
             Helper::from_name(&resolved.helper)
         };
-        let runner = SystemRunner::new(helper);
+        let mut runner = SystemRunner::new(helper);
+        // Spoken requests come from someone who may not be at the terminal Luminous runs in:
+        // a program to try starts on its own (a window, or their terminal emulator).
+        if source == "voice" {
+            runner.console = luminous_nixexec::launch::Console::Detached;
+        }
         let index = load_index(&resolved, store.as_ref().ok(), &runner, progress);
         let mut resolved = resolved;
         resolved.settings.package_source = index.nixpkgs_path.clone();
