@@ -1,10 +1,12 @@
 //! Dev-only test harnesses: an isolated Nix (its own store, state and config in a temp dir),
+//! private D-Bus buses ([`dbus`]),
 //! a nixpkgs-shaped package set at full size ([`nixpkgs`]), and a private PulseAudio with a
 //! virtual microphone and speaker ([`pulse`]).
 //!
 //! Tests that need Nix say so in their name (`requires_nix_...`) and run in CI, which installs
 //! Debian's `nix-bin`. Nothing here touches `/nix` or the network.
 
+pub mod dbus;
 pub mod nixpkgs;
 pub mod pulse;
 
