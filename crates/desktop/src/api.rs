@@ -76,6 +76,18 @@ pub enum Call {
         /// Where the reply and its JSON object go.
         reply: oneshot::Sender<(String, String)>,
     },
+    /// A method without a result; the call returns once the daemon has done it.
+    Do {
+        /// Which.
+        what: Command,
+        /// Dropped (or sent) when done.
+        done: oneshot::Sender<()>,
+    },
+}
+
+/// The methods without a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
     /// `PushToTalk(b pressed)`.
     PushToTalk(bool),
     /// `SetListening(b on)`.
@@ -86,6 +98,8 @@ pub enum Call {
     Repeat,
     /// `SetQuiet(b on)`.
     SetQuiet(bool),
+    /// `TogglePushToTalk()` (an extension): press when released, release when pressed.
+    TogglePushToTalk,
 }
 
 /// The object served at [`PATH`].
@@ -99,6 +113,15 @@ impl Assistant {
         self.calls
             .send(call)
             .map_err(|_| fdo::Error::Failed("the assistant is shutting down".into()))
+    }
+
+    /// Send a command and wait until it is done.
+    async fn run(&self, what: Command) -> fdo::Result<()> {
+        let (done, finished) = oneshot::channel();
+        self.send(Call::Do { what, done })?;
+        // The daemon drops `done` when it has served the call, or sends on it.
+        let _ = finished.await;
+        Ok(())
     }
 
     fn now(&self) -> Status {
@@ -119,27 +142,33 @@ impl Assistant {
 
     /// Push-to-talk: pressed opens the microphone for one request, released ends it.
     async fn push_to_talk(&self, pressed: bool) -> fdo::Result<()> {
-        self.send(Call::PushToTalk(pressed))
+        self.run(Command::PushToTalk(pressed)).await
     }
 
     /// Hands-free listening on or off.
     async fn set_listening(&self, on: bool) -> fdo::Result<()> {
-        self.send(Call::SetListening(on))
+        self.run(Command::SetListening(on)).await
     }
 
     /// Drop the pending question and stop what is under way.
     async fn cancel(&self) -> fdo::Result<()> {
-        self.send(Call::Cancel)
+        self.run(Command::Cancel).await
     }
 
     /// Say the last reply again (or what was queued while the user was away).
     async fn repeat(&self) -> fdo::Result<()> {
-        self.send(Call::Repeat)
+        self.run(Command::Repeat).await
     }
 
     /// Quiet mode on or off.
     async fn set_quiet(&self, on: bool) -> fdo::Result<()> {
-        self.send(Call::SetQuiet(on))
+        self.run(Command::SetQuiet(on)).await
+    }
+
+    /// Push-to-talk for one key or for people who cannot hold one: press when released,
+    /// release when pressed.
+    async fn toggle_push_to_talk(&self) -> fdo::Result<()> {
+        self.run(Command::TogglePushToTalk).await
     }
 
     /// What the daemon uses and watches (devices, speech route, desktop signals), as JSON.
@@ -179,6 +208,10 @@ impl Assistant {
     #[zbus(signal)]
     async fn replied(emitter: &SignalEmitter<'_>, text: &str, json: &str) -> zbus::Result<()>;
 
+    /// A milestone of a long operation ("Building 3 of 12."): a few, never a flood.
+    #[zbus(signal)]
+    async fn progress(emitter: &SignalEmitter<'_>, text: &str) -> zbus::Result<()>;
+
     /// The `State` property changed (`StateChanged`; the property's own change signal is
     /// `PropertiesChanged`).
     #[zbus(signal, name = "StateChanged")]
@@ -204,6 +237,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// Serve the API on the session bus (`DBUS_SESSION_BUS_ADDRESS`).
+    pub async fn on_session_bus(calls: mpsc::UnboundedSender<Call>) -> Result<Server, ServeError> {
+        Self::serve(zbus::Connection::session().await?, calls).await
+    }
+
     /// Serve the API on `conn` (the session bus), taking [`NAME`]; calls go to `calls`.
     pub async fn serve(
         conn: zbus::Connection,
@@ -272,6 +310,12 @@ impl Server {
         Assistant::replied(&emitter, text, json).await
     }
 
+    /// Announce a milestone of a long operation.
+    pub async fn progress(&self, text: &str) -> zbus::Result<()> {
+        let emitter = SignalEmitter::new(&self.conn, PATH)?;
+        Assistant::progress(&emitter, text).await
+    }
+
     /// Announce what a request was heard as.
     pub async fn heard(&self, transcript: &str) -> zbus::Result<()> {
         let emitter = SignalEmitter::new(&self.conn, PATH)?;
@@ -293,6 +337,7 @@ trait Assistant1 {
     fn cancel(&self) -> zbus::Result<()>;
     fn repeat(&self) -> zbus::Result<()>;
     fn set_quiet(&self, on: bool) -> zbus::Result<()>;
+    fn toggle_push_to_talk(&self) -> zbus::Result<()>;
     fn status(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn state(&self) -> zbus::Result<String>;
@@ -304,10 +349,22 @@ trait Assistant1 {
     fn question(&self) -> zbus::Result<String>;
 }
 
+/// What the daemon announces, as the command line follows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Announcement {
+    /// `Replied(text, json)`.
+    Replied(String, String),
+    /// `Progress(text)`.
+    Progress(String),
+    /// `Heard(transcript)`.
+    Heard(String),
+}
+
 /// A running daemon, for the command line (blocking calls).
 #[derive(Debug)]
 pub struct Client {
     proxy: AssistantProxy<'static>,
+    conn: zbus::blocking::Connection,
 }
 
 impl Client {
@@ -315,6 +372,16 @@ impl Client {
     /// `None`, and the command line works on its own).
     pub fn connect() -> Option<Client> {
         Self::on(zbus::blocking::Connection::session().ok()?)
+    }
+
+    /// The daemon on the bus at `address` (a private bus in tests), when one runs there.
+    pub fn at_address(address: &str) -> Option<Client> {
+        Self::on(
+            zbus::blocking::connection::Builder::address(address)
+                .ok()?
+                .build()
+                .ok()?,
+        )
     }
 
     /// The daemon on this connection's bus, when one runs there.
@@ -325,7 +392,43 @@ impl Client {
             return None;
         }
         let proxy = AssistantProxy::new(&conn).ok()?;
-        Some(Client { proxy })
+        Some(Client { proxy, conn })
+    }
+
+    /// Follow what the daemon announces, from now on (subscribe before asking what you
+    /// wait for). The thread ends with the connection.
+    pub fn follow(&self) -> zbus::Result<std::sync::mpsc::Receiver<Announcement>> {
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .interface(NAME)?
+            .path(PATH)?
+            .build();
+        let messages = zbus::blocking::MessageIterator::for_match_rule(rule, &self.conn, None)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for msg in messages.flatten() {
+                let header = msg.header();
+                let body = msg.body();
+                let a = match header.member().map(|m| m.as_str()) {
+                    Some("Replied") => body
+                        .deserialize::<(String, String)>()
+                        .ok()
+                        .map(|(t, j)| Announcement::Replied(t, j)),
+                    Some("Progress") => body
+                        .deserialize::<String>()
+                        .ok()
+                        .map(Announcement::Progress),
+                    Some("Heard") => body.deserialize::<String>().ok().map(Announcement::Heard),
+                    _ => None,
+                };
+                if let Some(a) = a
+                    && tx.send(a).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Ok(rx)
     }
 
     /// `Ask`: the reply and its JSON object.
@@ -356,6 +459,11 @@ impl Client {
     /// `SetQuiet`.
     pub fn set_quiet(&self, on: bool) -> zbus::Result<()> {
         self.proxy.set_quiet(on)
+    }
+
+    /// `TogglePushToTalk`.
+    pub fn toggle_push_to_talk(&self) -> zbus::Result<()> {
+        self.proxy.toggle_push_to_talk()
     }
 
     /// The properties and `Status()`'s details.

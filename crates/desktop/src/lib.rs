@@ -5,4 +5,4 @@
 
 pub mod api;
 
-pub use api::{Call, Client, NAME, PATH, Server, State, Status};
+pub use api::{Announcement, Call, Client, Command, NAME, PATH, Server, State, Status};

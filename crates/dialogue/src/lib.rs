@@ -291,6 +291,14 @@ impl Dialogue {
         !matches!(self.state, State::Idle)
     }
 
+    /// The question waiting for an answer, as it was last put.
+    pub fn pending_question(&self) -> Option<&str> {
+        self.last_reply
+            .as_ref()
+            .filter(|_| self.awaiting_answer())
+            .map(|r| r.text.as_str())
+    }
+
     /// Handle one typed utterance.
     pub fn turn(&mut self, text: &str, ctx: &Context<'_>) -> Turn {
         self.take(text, None, ctx)

@@ -118,6 +118,9 @@ pub struct Outcome {
     /// After a failure: the files that could not be put back, each with why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_restored: Vec<String>,
+    /// It was stopped on request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 /// What one step did.

@@ -617,7 +617,11 @@ pub(crate) fn shown_command(argv: &[String]) -> String {
 }
 
 fn failure(plan: &Plan, out: &Outcome) -> String {
-    let what = failure_cause(plan, out);
+    let what = if out.cancelled {
+        "Stopped, as you asked.".to_owned()
+    } else {
+        failure_cause(plan, out)
+    };
     let mut parts = vec![what];
     if !out.restored.is_empty() {
         let files: Vec<String> = out

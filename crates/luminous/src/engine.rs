@@ -9,7 +9,7 @@ use luminous_dialogue::{
 };
 use luminous_nixcfg::edit::SourceFile;
 use luminous_nixexec::{
-    Backups, EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write,
+    Backups, Cancel, EditWriter, Helper, Progress, Runner, SystemRunner, WriteError, atomic_write,
     sha256_hex,
 };
 use luminous_store::{Interaction, Store};
@@ -100,18 +100,19 @@ pub fn load_config(entry: &Path) -> Result<LoadedConfig, String> {
 /// running `luminous apply-edit`, which checks the file is unchanged, lies inside the
 /// configuration's folder, and writes atomically. Backups are kept by this (unprivileged)
 /// process, under Luminous's own folder.
-pub struct ElevatingWriter<'a> {
+#[derive(Debug, Clone)]
+pub struct ElevatingWriter {
     /// The runner (and its helper).
-    pub runner: &'a SystemRunner,
+    pub runner: SystemRunner,
     /// A private folder for the staged new text.
     pub staging: PathBuf,
     /// Where backups go.
-    pub backups: Option<&'a Backups>,
+    pub backups: Option<Backups>,
     /// The entry configuration file: the helper writes only inside its folder.
     pub config_entry: PathBuf,
 }
 
-impl ElevatingWriter<'_> {
+impl ElevatingWriter {
     /// Replace `expected` with `new` in `file`.
     fn replace(&mut self, file: &str, expected: &str, new: &str) -> Result<(), String> {
         match atomic_write(Path::new(file), expected, new) {
@@ -169,10 +170,11 @@ pub fn apply_edit_argv(
     ]
 }
 
-impl EditWriter for ElevatingWriter<'_> {
+impl EditWriter for ElevatingWriter {
     fn write(&mut self, file: &str, before: &str, after: &str) -> Result<Option<PathBuf>, String> {
         let backup = self
             .backups
+            .as_ref()
             .map(|b| b.save(Path::new(file), before))
             .transpose()
             .map_err(|e| {
@@ -415,8 +417,21 @@ impl Session {
         confirmed_by: &str,
         progress: &mut dyn Progress,
     ) -> (Outcome, String) {
-        let plan_json = serde_json::to_value(plan).unwrap_or_default();
+        match self.begin(plan, confirmed_by) {
+            Ok(mut job) => {
+                let outcome = job.run(progress);
+                let reply = self.finish(&job, &outcome);
+                (outcome, reply)
+            }
+            Err(refused) => refused,
+        }
+    }
+
+    /// The first half of [`Session::execute`]: log the plan and make the job that runs it
+    /// (on any thread). A change that cannot be logged is refused: the outcome and reply.
+    pub fn begin(&mut self, plan: &Plan, confirmed_by: &str) -> Result<Job, (Outcome, String)> {
         let exec_id = if plan.changes_system {
+            let plan_json = serde_json::to_value(plan).unwrap_or_default();
             let started = match &self.store {
                 Ok(s) => s
                     .execution_started(
@@ -435,33 +450,46 @@ impl Session {
                     let outcome = unrecorded(&why);
                     let ctx = context!(self);
                     let reply = self.dialogue.outcome(plan, &outcome, &ctx).text;
-                    return (outcome, reply);
+                    return Err((outcome, reply));
                 }
             }
         } else {
             None
         };
-        let mut writer = ElevatingWriter {
-            runner: &self.runner,
-            staging: self.staging.clone(),
-            backups: Some(&self.backups),
-            config_entry: PathBuf::from(&self.resolved.settings.config_path),
-        };
-        let outcome = luminous_nixexec::execute(plan, &self.runner, &mut writer, progress);
-        if let (Some(id), Ok(s)) = (exec_id, &self.store) {
+        let cancel = Cancel::new();
+        let mut runner = self.runner.clone();
+        runner.cancel = Some(cancel.clone());
+        Ok(Job {
+            plan: plan.clone(),
+            exec_id,
+            writer: ElevatingWriter {
+                runner: runner.clone(),
+                staging: self.staging.clone(),
+                backups: Some(self.backups.clone()),
+                config_entry: PathBuf::from(&self.resolved.settings.config_path),
+            },
+            runner,
+            cancel,
+        })
+    }
+
+    /// The second half of [`Session::execute`]: record how `job` ended and word it.
+    pub fn finish(&mut self, job: &Job, outcome: &Outcome) -> String {
+        let plan = &job.plan;
+        if let (Some(id), Ok(s)) = (job.exec_id, &self.store) {
             let _ = s.execution_finished(
                 id,
                 outcome.ok,
-                &serde_json::to_value(&outcome).unwrap_or_default(),
+                &serde_json::to_value(outcome).unwrap_or_default(),
             );
             if outcome.ok {
-                let _ = s.record_edits(id, &edits_of(plan, &outcome));
+                let _ = s.record_edits(id, &edits_of(plan, outcome));
                 if let Some(undone) = plan.undoes {
                     let _ = s.mark_undone(undone, id);
                 }
             }
         }
-        if !outcome.ok {
+        if !outcome.ok && !outcome.cancelled {
             self.last_failure = Some(
                 outcome
                     .steps
@@ -476,12 +504,32 @@ impl Session {
             self.config = load_config(Path::new(&self.resolved.settings.config_path));
         }
         let ctx = context!(self);
-        let reply = self.dialogue.outcome(plan, &outcome, &ctx).text;
+        let reply = self.dialogue.outcome(plan, outcome, &ctx).text;
         // After the reply (which may offer to undo the previous change in the files).
         if let Ok(s) = &self.store {
             self.last_change = s.last_change().ok().flatten().and_then(change_of);
         }
-        (outcome, reply)
+        reply
+    }
+}
+
+/// A plan on its way: logged, with its own runner, writer and stop handle, to run on any
+/// thread and then be finished by the session ([`Session::finish`]).
+#[derive(Debug)]
+pub struct Job {
+    /// The plan.
+    pub plan: Plan,
+    exec_id: Option<i64>,
+    runner: SystemRunner,
+    writer: ElevatingWriter,
+    /// Stops it: no further step, and the running program with its process group.
+    pub cancel: Cancel,
+}
+
+impl Job {
+    /// Carry it out (all or nothing; see `luminous_nixexec::execute`).
+    pub fn run(&mut self, progress: &mut dyn Progress) -> Outcome {
+        luminous_nixexec::execute(&self.plan, &self.runner, &mut self.writer, progress)
     }
 }
 

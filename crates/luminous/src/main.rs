@@ -1,9 +1,11 @@
 //! `luminous`: the command line and text mode of Luminous Nix. The only place that wires the
 //! concrete parts together (see docs/ARCHITECTURE.md).
 
+mod daemon;
 mod engine;
 mod listen;
 mod packages;
+mod remote;
 mod settings;
 mod spoken;
 mod turn;
@@ -20,7 +22,7 @@ use luminous_store::Store;
 
 use crate::settings::{Dirs, Resolved};
 use crate::spoken::{bench_voice, hear, listen_live, say};
-use crate::turn::{Lines, TurnArgs, lower_first, open_store, respond, session};
+use crate::turn::{Lines, Run, TurnArgs, lower_first, open_store, respond, session};
 
 /// Luminous Nix: ask for what you want on NixOS in plain words.
 #[derive(Debug, Parser)]
@@ -42,6 +44,28 @@ enum Command {
         /// The request, in plain words.
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         text: Vec<String>,
+    },
+    /// The assistant as a service (what the systemd user unit runs): serves D-Bus
+    /// (org.luminous.Assistant1) until stopped; ask, chat, status, ptt and quiet talk to it.
+    Daemon {
+        #[command(flatten)]
+        turn: TurnArgs,
+    },
+    /// Whether the assistant runs as a service, and what it is doing and watching.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push-to-talk for the running service: bind these to a key in your desktop.
+    Ptt {
+        /// press, release or toggle.
+        action: PttAction,
+    },
+    /// Quiet mode: replies in text and notifications only.
+    Quiet {
+        /// on or off.
+        state: OnOff,
     },
     /// Text mode: a conversation, one line at a time.
     Chat {
@@ -190,6 +214,24 @@ enum BenchWhat {
     },
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PttAction {
+    /// The key went down: start listening.
+    Press,
+    /// The key came up: the request is complete.
+    Release,
+    /// Press when released, release when pressed (for one key, or no holding).
+    Toggle,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OnOff {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
 #[derive(Debug, Subcommand)]
 enum IndexAction {
     /// Where the package index comes from, its revision, and how many packages it has.
@@ -239,6 +281,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ask { json, turn, text } => ask(&turn, json, &text.join(" ")),
         Command::Chat { turn } => chat(&turn),
+        Command::Daemon { turn } => daemon::run(&turn),
+        Command::Status { json } => remote::status(json),
+        Command::Ptt { action } => remote::ptt(match action {
+            PttAction::Press => Some(true),
+            PttAction::Release => Some(false),
+            PttAction::Toggle => None,
+        }),
+        Command::Quiet { state } => quiet(matches!(state, OnOff::On)),
         Command::Search {
             json,
             index,
@@ -348,9 +398,12 @@ fn ctrl_c_belongs_to_programs() {
 }
 
 fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
+    if let Some(c) = remote::daemon_for(args) {
+        return remote::ask(&c, args, json, text);
+    }
     ctrl_c_belongs_to_programs();
     let (mut s, _) = session(args, "text")?;
-    let answer = respond(&mut s, args, text, None, !json);
+    let answer = respond(&mut s, args, text, None, Run::Inline { print_start: !json });
     if json {
         println!("{}", answer.json);
     } else {
@@ -366,6 +419,9 @@ fn ask(args: &TurnArgs, json: bool, text: &str) -> anyhow::Result<ExitCode> {
 }
 
 fn chat(args: &TurnArgs) -> anyhow::Result<ExitCode> {
+    if let Some(c) = remote::daemon_for(args) {
+        return remote::chat(&c);
+    }
     ctrl_c_belongs_to_programs();
     let (mut s, _) = session(args, "chat")?;
     println!("Luminous text mode. Type a request, or help. Type quit to leave.");
@@ -588,6 +644,25 @@ fn nix_location(stderr: &str, file: &str) -> Option<(usize, usize)> {
         parts.next()?.trim().parse().ok()?,
         parts.next()?.trim().parse().ok()?,
     ))
+}
+
+/// `luminous quiet on|off`: for the running assistant, else for the next session.
+fn quiet(on: bool) -> anyhow::Result<ExitCode> {
+    if let Some(c) = luminous_desktop::Client::connect() {
+        c.set_quiet(on)?;
+    } else {
+        let dirs = Dirs::discover()?;
+        Store::open(&dirs.store())?.set_preference("quiet", if on { "on" } else { "off" })?;
+    }
+    println!(
+        "{}",
+        if on {
+            "Quiet mode is on. I will answer in text only."
+        } else {
+            "Quiet mode is off. I will speak again."
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn history(json: bool, limit: usize) -> anyhow::Result<ExitCode> {

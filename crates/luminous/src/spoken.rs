@@ -10,7 +10,7 @@ use luminous_store::Store;
 
 use crate::listen;
 use crate::settings::{self, Dirs};
-use crate::turn::{TurnArgs, offered, respond, session};
+use crate::turn::{Run, TurnArgs, offered, respond, session};
 use crate::voice;
 
 /// The saved speech rate preference.
@@ -118,7 +118,13 @@ pub(crate) fn hear(
                 overlapped: false,
                 words: transcript.words.clone(),
             };
-            let a = respond(&mut s, args, &transcript.text, Some(spoken), false);
+            let a = respond(
+                &mut s,
+                args,
+                &transcript.text,
+                Some(spoken),
+                Run::Inline { print_start: false },
+            );
             if a.exit != ExitCode::SUCCESS {
                 exit = a.exit;
             }
@@ -198,7 +204,14 @@ pub(crate) fn listen_live(turn: &TurnArgs, mut opts: listen::Options) -> anyhow:
         ..turn.clone()
     };
     listen::run(&mut s, &mut stt, Some(tts), &opts, |s, text, spoken| {
-        respond(s, &args, text, Some(spoken), false).reply
+        respond(
+            s,
+            &args,
+            text,
+            Some(spoken),
+            Run::Inline { print_start: false },
+        )
+        .reply
     })?;
     Ok(ExitCode::SUCCESS)
 }

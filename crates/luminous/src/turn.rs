@@ -2,7 +2,7 @@
 //! text and as the `ask --json` object. The one path every face (`ask`, `chat`, `hear`,
 //! `listen`) shares, with what they all need to open a session.
 
-use luminous_dialogue::{Action, Plan, Spoken};
+use luminous_dialogue::{Action, Outcome, Plan, Spoken, Step};
 use luminous_nixexec::Progress;
 use luminous_store::Store;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use crate::engine::Session;
 use crate::settings::{self, Dirs, Resolved};
 
-#[derive(Debug, clap::Args, Clone)]
+#[derive(Debug, clap::Args, Clone, Default)]
 pub(crate) struct TurnArgs {
     /// Plan and answer, but change nothing.
     #[arg(long)]
@@ -107,14 +107,30 @@ pub(crate) struct Answer {
     pub(crate) exit: ExitCode,
 }
 
+/// Starts a plan as a job of its own; `Err` is the refusal's outcome and reply.
+pub(crate) type StartJob<'a> =
+    &'a mut dyn FnMut(&mut Session, &Plan) -> Result<(), (Outcome, String)>;
+
+/// How a confirmed plan is carried out.
+pub(crate) enum Run<'a> {
+    /// Here and now (the command line); `print_start` says "starting" first.
+    Inline {
+        /// Print the starting line before a long plan runs (text mode).
+        print_start: bool,
+    },
+    /// A change or a program to try becomes a job for this to start on its own thread (the
+    /// daemon); quick read-only plans still run here. `Err` is the refusal's outcome and
+    /// reply (a change that cannot be logged).
+    Background(StartJob<'a>),
+}
+
 /// Understand, plan, confirm (with --yes), run: the one path every face shares.
-/// `print_start` prints "starting" before a long plan runs (text mode).
 pub(crate) fn respond(
     s: &mut Session,
     args: &TurnArgs,
     text: &str,
     spoken: Option<Spoken>,
-    print_start: bool,
+    run: Run<'_>,
 ) -> Answer {
     let first = s.turn_heard(text, spoken);
     let mut turn = first.clone();
@@ -130,6 +146,7 @@ pub(crate) fn respond(
     let mut plan_value = serde_json::Value::Null;
     let mut done = false;
     let mut ran = false;
+    let mut working = false;
     let mut outcome_value = serde_json::Value::Null;
     match &turn.action {
         Action::Confirm { plan } => plan_value = plan_json(plan),
@@ -143,14 +160,37 @@ pub(crate) fn respond(
                     format!("Dry run: I would {would}.")
                 };
             } else {
-                if print_start && !reply.is_empty() {
-                    println!("{reply}");
+                let long = plan.changes_system
+                    || plan
+                        .steps
+                        .iter()
+                        .any(|st| matches!(st, Step::Run { terminal: true, .. }));
+                let outcome = match run {
+                    Run::Background(start) if long => match start(s, plan) {
+                        // Started: its outcome is said when it ends.
+                        Ok(()) => {
+                            working = true;
+                            None
+                        }
+                        Err((outcome, r)) => {
+                            reply = r;
+                            Some(outcome)
+                        }
+                    },
+                    here => {
+                        if matches!(here, Run::Inline { print_start: true }) && !reply.is_empty() {
+                            println!("{reply}");
+                        }
+                        let (outcome, r) = s.execute(plan, confirmed_by, &mut Lines);
+                        reply = r;
+                        Some(outcome)
+                    }
+                };
+                if let Some(outcome) = outcome {
+                    done = outcome.ok;
+                    ran = true;
+                    outcome_value = serde_json::to_value(&outcome).unwrap_or_default();
                 }
-                let (outcome, r) = s.execute(plan, confirmed_by, &mut Lines);
-                done = outcome.ok;
-                ran = true;
-                outcome_value = serde_json::to_value(&outcome).unwrap_or_default();
-                reply = r;
             }
         }
         _ => {}
@@ -172,6 +212,7 @@ pub(crate) fn respond(
         "notes": i.notes,
         "dry_run": args.dry_run,
         "done": done,
+        "working": working,
         "outcome": outcome_value,
     });
     let unconfirmed = match &turn.action {

@@ -3,12 +3,14 @@
 //! nothing, and the package index built from the user's own nixpkgs.
 
 pub mod backup;
+pub mod cancel;
 pub mod index;
 pub mod launch;
 pub mod runner;
 pub mod write;
 
 pub use backup::Backups;
+pub use cancel::Cancel;
 pub use runner::{Helper, Progress, Runner, SystemRunner};
 pub use write::{WriteError, atomic_write, sha256_hex};
 
@@ -77,6 +79,11 @@ pub fn execute(
     let total = plan.steps.len();
     let mut written: Vec<(&str, &str, &str)> = Vec::new();
     for (n, step) in plan.steps.iter().enumerate() {
+        if runner.cancelled() {
+            outcome.ok = false;
+            outcome.cancelled = true;
+            break;
+        }
         let result = match step {
             Step::Edit {
                 file,
@@ -114,10 +121,13 @@ pub fn execute(
                 }
             }
         };
-        let failed = result.error.is_some() || result.exit_code.is_some_and(|c| c != 0);
+        // A program succeeded only with exit code 0 (none: a signal ended it).
+        let failed = result.error.is_some()
+            || (matches!(step, Step::Run { .. }) && result.exit_code != Some(0));
         outcome.steps.push(result);
         if failed {
             outcome.ok = false;
+            outcome.cancelled = runner.cancelled();
             break;
         }
     }

@@ -41,6 +41,11 @@ pub trait Runner {
         let _ = built;
         self.run(argv, false, progress)
     }
+
+    /// True when the plan was stopped on request: no further step starts.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// How root is obtained.
@@ -89,6 +94,8 @@ pub struct SystemRunner {
     pub keep_bytes: usize,
     /// Whether programs for the user run on this process's terminal.
     pub console: crate::launch::Console,
+    /// When set, each program leads its own process group, which this stops.
+    pub cancel: Option<crate::Cancel>,
 }
 
 impl SystemRunner {
@@ -99,6 +106,7 @@ impl SystemRunner {
             env: Vec::new(),
             keep_bytes: 64 * 1024,
             console: crate::launch::Console::of_this_process(),
+            cancel: None,
         }
     }
 }
@@ -109,6 +117,12 @@ enum Msg {
 }
 
 impl Runner for SystemRunner {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(crate::Cancel::is_cancelled)
+    }
+
     fn run_for_user(&self, argv: &[String], built: &str, _: &mut dyn Progress) -> StepOutcome {
         match self.console {
             crate::launch::Console::Terminal => crate::launch::attached(argv, &self.env),
@@ -132,6 +146,10 @@ impl Runner for SystemRunner {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if self.cancel.is_some() {
+            // Its own group: stopping it stops what it started too.
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        }
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -155,6 +173,9 @@ impl Runner for SystemRunner {
                 };
             }
         };
+        if let Some(c) = &self.cancel {
+            c.started(child.id());
+        }
         let (tx, rx) = mpsc::channel();
         let readers: Vec<_> = [
             child
@@ -212,6 +233,9 @@ impl Runner for SystemRunner {
             let _ = r.join();
         }
         let status = child.wait();
+        if let Some(c) = &self.cancel {
+            c.ended();
+        }
         let exit_code = status
             .as_ref()
             .ok()
@@ -222,6 +246,15 @@ impl Runner for SystemRunner {
         } else {
             None
         };
+        // No exit code: ended by a signal (stopped on request, or killed), never a success.
+        let error = error.or_else(|| match (&status, exit_code) {
+            (Err(e), _) => Some(format!("{program} could not be waited for: {e}")),
+            (Ok(_), None) if self.cancelled() => Some("it was stopped, as you asked".into()),
+            (Ok(_), None) => Some(format!(
+                "{program} was ended by a signal before it finished"
+            )),
+            _ => None,
+        });
         StepOutcome {
             exit_code,
             stdout: stdout.into_string(),
@@ -304,6 +337,10 @@ pub(crate) fn command<'a>(
     let (program, args) = argv.split_first()?;
     let mut cmd = Command::new(program);
     cmd.args(args);
+    // The service manager's sockets are Luminous's own, not the programs' it runs.
+    for own in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
+        cmd.env_remove(own);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -499,6 +536,41 @@ mod tests {
             t.push(l);
         }
         assert_eq!(t.into_string(), "bbbb\ncccc\n");
+    }
+
+    #[test]
+    fn a_cancel_stops_the_whole_process_group() {
+        let cancel = crate::Cancel::new();
+        let mut r = SystemRunner::new(Helper::AlreadyRoot);
+        r.cancel = Some(cancel.clone());
+        let dir = tempfile::tempdir().expect("tmp");
+        let marker = dir.path().join("grandchild-lived");
+        // A child that starts a grandchild, as nixos-rebuild starts nix: both must end.
+        let script = format!("(sleep 2; touch {}) & echo started; wait", marker.display());
+        let stopper = {
+            let cancel = cancel.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                cancel.cancel()
+            })
+        };
+        let t = std::time::Instant::now();
+        let out = r.run(&argv(&["sh", "-c", &script]), false, &mut Silent);
+        assert_eq!(stopper.join().expect("stopper"), Ok(()));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(2),
+            "stopped at once"
+        );
+        assert_ne!(out.exit_code, Some(0), "{out:?}");
+        std::thread::sleep(std::time::Duration::from_millis(2300));
+        assert!(
+            !marker.exists(),
+            "the grandchild was stopped with its group"
+        );
+        assert!(r.cancelled());
+        // Once cancelled, a program that starts is stopped at once.
+        let out = r.run(&argv(&["sleep", "5"]), false, &mut Silent);
+        assert_ne!(out.exit_code, Some(0));
     }
 
     #[test]
