@@ -17,7 +17,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== docs/intents.md is generated from the registry"
 cargo run -q --locked -p xtask -- docs --check
 echo "== the pure core links no I/O, FFI, audio or async runtime"
-for crate in luminous-intent luminous-nixcfg luminous-dialogue; do
+for crate in luminous-intent luminous-nixcfg luminous-dialogue luminous-presence; do
   deps=$(cargo tree -q --locked -e normal -p "$crate" --prefix none | sed 's/ .*//' | sort -u)
   for banned in tokio rusqlite libsqlite3-sys cpal rodio whisper-rs piper-rs ort webrtc-vad hound zbus llama-cpp-2; do
     if grep -qx "$banned" <<<"$deps"; then

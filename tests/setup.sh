@@ -6,9 +6,10 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 # nix-bin: the tests run real Nix. cmake, libclang: whisper.cpp and espeak-ng are built from
 # source by their crates. libasound2: audio. libsonic: espeak-ng. espeak-ng, sox: test speech.
 # pulseaudio and the ALSA plugin: the virtual microphone and speaker of the voice tests.
-# dbus: private buses for the daemon's tests; systemd: systemd-analyze verifies the unit.
+# dbus: private buses for the daemon's tests; python3-dbusmock: stand-ins for logind and the desktop;
+# systemd: systemd-analyze verifies the unit.
 for pkg in nix-bin cmake libclang-dev pkg-config libssl-dev libasound2-dev libsonic-dev espeak-ng sox \
-  pulseaudio pulseaudio-utils alsa-utils libasound2-plugins dbus systemd; do
+  pulseaudio pulseaudio-utils alsa-utils libasound2-plugins dbus systemd python3-dbusmock; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 # pip fetches the models; Debian's python3-pip only where no pip works yet.

@@ -10,9 +10,11 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use luminous_desktop::watch::Signal;
 use luminous_desktop::{Call, Command, Server, State};
 use luminous_dialogue::{Outcome, Plan};
 use luminous_nixexec::{Cancel, Progress};
+use luminous_presence::{Delivery, Effect, Kind, Presence};
 
 use crate::engine::{Job, Session};
 use crate::turn::{Run, TurnArgs, respond, session};
@@ -25,6 +27,8 @@ enum Event {
     Done(Box<Job>, Outcome),
     /// A milestone of one.
     Progress(String),
+    /// The desktop says something about the user (locked, idle, asleep).
+    Desktop(Signal),
     /// SIGTERM or SIGINT.
     Stop,
 }
@@ -48,6 +52,8 @@ struct Running {
 struct Daemon {
     s: Session,
     args: TurnArgs,
+    presence: Presence,
+    watching: Vec<&'static str>,
     server: Server,
     rt: tokio::runtime::Handle,
     events: mpsc::Sender<Event>,
@@ -79,13 +85,32 @@ pub(crate) fn run(args: &TurnArgs) -> anyhow::Result<ExitCode> {
             }
         });
     }
+    let (signals, mut desktop) = tokio::sync::mpsc::unbounded_channel();
+    let watched = rt.block_on(luminous_desktop::watch::watch_desktop(
+        signals,
+        Duration::from_secs(300),
+    ));
+    {
+        let events = events.clone();
+        rt.spawn(async move {
+            while let Some(signal) = desktop.recv().await {
+                if events.send(Event::Desktop(signal)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     {
         let events = events.clone();
         ctrlc::set_handler(move || {
             let _ = events.send(Event::Stop);
         })?;
     }
+    let mut presence = Presence::new();
+    presence.set_quiet(s.dialogue.prefs.quiet);
     let mut d = Daemon {
+        presence,
+        watching: watched.sources,
         s,
         // Answers come as later requests: --yes never applies here.
         args: TurnArgs {
@@ -97,7 +122,7 @@ pub(crate) fn run(args: &TurnArgs) -> anyhow::Result<ExitCode> {
         events,
         running: None,
     };
-    d.show(State::Idle);
+    d.show_now();
     println!("Luminous is running. Ask it with: luminous chat, or luminous ask.");
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     // Pinged from this loop itself, at half the interval: a loop that hangs is restarted.
@@ -131,7 +156,7 @@ impl Daemon {
             Event::Call(Call::Ask { text, reply }) => {
                 let (text_reply, json) = self.ask(&text);
                 let _ = reply.send((text_reply.clone(), json.to_string()));
-                self.announce(&text_reply, &with_event(json, "reply"));
+                self.deliver(Kind::Answer, &text_reply, with_event(json, "reply"));
             }
             Event::Call(Call::Do { what, done }) => {
                 self.command(what);
@@ -147,11 +172,26 @@ impl Daemon {
                     "done": outcome.ok,
                     "outcome": outcome,
                 });
-                self.announce(&text, &json);
-                self.show(State::Idle);
+                self.show_now();
+                self.deliver(Kind::Result, &text, json);
             }
             Event::Progress(line) => {
                 let _ = self.rt.block_on(self.server.progress(&line));
+            }
+            Event::Desktop(signal) => {
+                for effect in self.presence.change(signal.change) {
+                    match effect {
+                        // No speaker or microphone of its own yet: nothing to stop or open.
+                        Effect::StopSpeech | Effect::CloseMicrophone | Effect::OpenMicrophone => {}
+                        Effect::Say(text) => {
+                            let json = serde_json::json!({"event": "kept", "reply": text});
+                            self.announce(&text, &with_delivery(json, Delivery::Spoken));
+                        }
+                    }
+                }
+                self.show_now();
+                // Acted on: before sleep, the inhibitor may go now.
+                drop(signal.done);
             }
             Event::Stop => {}
         }
@@ -169,14 +209,22 @@ impl Daemon {
                 self.announce(&text, &serde_json::json!({"event": "reply", "reply": text}));
             }
             Command::Repeat => {
-                let text = self.s.turn("repeat").reply.text;
-                self.announce(
-                    &text,
-                    &serde_json::json!({"event": "repeat", "reply": text}),
-                );
+                // What was kept while the user was away comes first (see Presence).
+                match self.presence.repeat_kept() {
+                    Some((text, how)) => {
+                        let json = serde_json::json!({"event": "repeat", "reply": text});
+                        self.announce(&text, &with_delivery(json, how));
+                    }
+                    None => {
+                        let text = self.s.turn("repeat").reply.text;
+                        let json = serde_json::json!({"event": "repeat", "reply": text});
+                        self.deliver(Kind::Answer, &text, json);
+                    }
+                }
             }
             Command::SetQuiet(on) => {
                 self.s.turn(if on { "quiet mode" } else { "voice on" });
+                self.presence.set_quiet(on);
                 self.show_now();
             }
             Command::SetListening(on) => {
@@ -215,12 +263,7 @@ impl Daemon {
         } = self;
         let mut start = |s: &mut Session, plan: &Plan| start_job(s, plan, events, running);
         let answer = respond(s, args, text, None, Run::Background(&mut start));
-        let state = if self.running.is_some() {
-            State::Working
-        } else {
-            State::Idle
-        };
-        self.show(state);
+        self.show_now();
         (answer.reply, answer.json)
     }
 
@@ -232,8 +275,14 @@ impl Daemon {
         }
     }
 
-    /// Say a reply: for now the `Replied` signal (speech and the queue come with the speech
-    /// policy).
+    /// A reply, as the speech policy has it: said now, shown as text, or kept for the
+    /// user's return; announced (`Replied`) in every case, with how it was delivered.
+    fn deliver(&mut self, kind: Kind, text: &str, json: serde_json::Value) {
+        let how = self.presence.deliver(kind, text);
+        self.announce(text, &with_delivery(json, how));
+    }
+
+    /// Announce a reply (`Replied`).
     fn announce(&self, text: &str, json: &serde_json::Value) {
         let _ = self
             .rt
@@ -254,7 +303,8 @@ impl Daemon {
             "speaker": null,
             "speech": "none",
             "push_to_talk": "none",
-            "watching": [],
+            "watching": self.watching,
+            "desktop": self.presence.desktop(),
             "index": self.s.index.source.describe(),
             "working": self.running.as_ref().map(|r| r.summary.clone()),
         })
@@ -268,7 +318,9 @@ impl Daemon {
     }
 
     fn show_now(&self) {
-        let state = if self.running.is_some() {
+        let state = if !self.presence.may_listen() {
+            State::Paused
+        } else if self.running.is_some() {
             State::Working
         } else {
             State::Idle
@@ -303,6 +355,17 @@ fn start_job(
         let _ = events.send(Event::Done(Box::new(job), outcome));
     });
     Ok(())
+}
+
+/// The reply's JSON object with how it was delivered.
+fn with_delivery(mut json: serde_json::Value, how: Delivery) -> serde_json::Value {
+    if let Some(o) = json.as_object_mut() {
+        o.insert(
+            "delivery".into(),
+            serde_json::to_value(how).unwrap_or_default(),
+        );
+    }
+    json
 }
 
 /// The reply's JSON object with what kind of reply it is, for the `Replied` signal.

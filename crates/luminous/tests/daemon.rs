@@ -361,3 +361,126 @@ fn systemd_hears_ready_and_the_watchdog_and_the_unit_verifies() {
         common::text(&out)
     );
 }
+
+/// A reply from `follow` for which `pick` gives a value.
+fn replied<T>(
+    follow: &std::sync::mpsc::Receiver<Announcement>,
+    mut pick: impl FnMut(&str, &serde_json::Value) -> Option<T>,
+) -> T {
+    loop {
+        match follow.recv_timeout(Duration::from_secs(30)) {
+            Ok(Announcement::Replied(text, json)) => {
+                let j: serde_json::Value = serde_json::from_str(&json).expect("json");
+                if let Some(v) = pick(&text, &j) {
+                    return v;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("not replied: {e}"),
+        }
+    }
+}
+
+#[test]
+fn a_result_that_comes_while_the_screen_is_locked_is_kept_and_said_on_return() {
+    use luminous_test_support::dbus::{Mock, call};
+    let system = Bus::system();
+    let session = Bus::session();
+    let _logind = Mock::start(
+        &system,
+        &session,
+        &system.address,
+        "org.freedesktop.login1",
+        &["--template", "logind"],
+    );
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1",
+        "org.freedesktop.DBus.Mock.AddSession",
+        &["auto", "seat0", "1000", "ana", "true"],
+    )
+    .expect("session");
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("cfg/luminous")).expect("cfg");
+    std::fs::write(
+        env.path("cfg/luminous/config.toml"),
+        format!("config = \"{}\"\n", env.path("configuration.nix").display()),
+    )
+    .expect("settings");
+    let path = env.stand_in_rebuild(0, "building the system configuration...\n");
+    std::fs::write(
+        env.path("bin/nixos-rebuild"),
+        "#!/bin/sh\necho building the system configuration...\nsleep 2\n",
+    )
+    .expect("slow rebuild");
+    let mut child = env
+        .cmd()
+        .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &system.address)
+        .env("PATH", &path)
+        .arg("daemon")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("daemon");
+    let t = Instant::now();
+    let c = loop {
+        if let Some(c) = Client::at_address(&session.address) {
+            break c;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "no daemon");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let follow = c.follow().expect("follow");
+    let (_, details) = c.status().expect("status");
+    let details: serde_json::Value = serde_json::from_str(&details).expect("json");
+    assert_eq!(
+        details["watching"],
+        serde_json::json!(["logind session", "logind sleep"]),
+        "{details}"
+    );
+    c.ask("install firefox").expect("ask");
+    c.ask("yes").expect("yes");
+    // The user locks the screen while the rebuild runs.
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1/session/auto",
+        "org.freedesktop.login1.Session.SetLockedHint",
+        &["true"],
+    )
+    .expect("lock");
+    let (text, how) = replied(&follow, |t, j| {
+        (j["event"] == "outcome").then(|| (t.to_owned(), j["delivery"].clone()))
+    });
+    assert!(text.starts_with("Done. Firefox is installed."), "{text}");
+    assert_eq!(how, "kept", "nothing is spoken while the screen is locked");
+    assert_eq!(c.status().expect("status").0.state, State::Paused);
+    // Repeat while still away: the kept result, still kept.
+    c.repeat().expect("repeat");
+    let how = replied(&follow, |_, j| {
+        (j["event"] == "repeat").then(|| j["delivery"].clone())
+    });
+    assert_eq!(how, "kept");
+    // Back: it is said.
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1/session/auto",
+        "org.freedesktop.login1.Session.SetLockedHint",
+        &["false"],
+    )
+    .expect("unlock");
+    let (text, how) = replied(&follow, |t, j| {
+        (j["event"] == "kept").then(|| (t.to_owned(), j["delivery"].clone()))
+    });
+    assert_eq!(
+        text,
+        "While you were away: Done. Firefox is installed. Programs that are already open see new packages only after a restart."
+    );
+    assert_eq!(how, "spoken");
+    assert_eq!(c.status().expect("status").0.state, State::Idle);
+    let _ = child.kill();
+    let _ = child.wait();
+}

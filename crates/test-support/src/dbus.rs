@@ -70,3 +70,88 @@ impl Drop for Bus {
         let _ = self.child.wait();
     }
 }
+
+/// A D-Bus service emulated by python-dbusmock (Debian's python3-dbusmock), on the given
+/// buses; stopped by PID when dropped.
+#[derive(Debug)]
+pub struct Mock {
+    child: Child,
+}
+
+/// The Python that has Debian's python3-dbusmock (not a user's own on PATH).
+const PYTHON: &str = "/usr/bin/python3";
+
+impl Mock {
+    /// `python3 -m dbusmock ARGS` with these buses, running once `name` is on the bus at
+    /// `address`.
+    pub fn start(system: &Bus, session: &Bus, address: &str, name: &str, args: &[&str]) -> Mock {
+        let child = Command::new(PYTHON)
+            .args(["-m", "dbusmock"])
+            .args(args)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &system.address)
+            .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3-dbusmock runs (apt-get install python3-dbusmock); tests/run-all.sh installs it");
+        let mock = Mock { child };
+        let t = std::time::Instant::now();
+        while !has_owner(address, name) {
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(20),
+                "{name} did not appear on the bus"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        mock
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether `name` has an owner on the bus at `address`.
+pub fn has_owner(address: &str, name: &str) -> bool {
+    call(
+        address,
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.NameHasOwner",
+        &[name],
+    )
+    .is_ok_and(|out| out.contains("true"))
+}
+
+/// `gdbus call` on the bus at `address`: the printed result, or what gdbus said.
+pub fn call(
+    address: &str,
+    dest: &str,
+    path: &str,
+    method: &str,
+    args: &[&str],
+) -> Result<String, String> {
+    let out = Command::new("gdbus")
+        .args([
+            "call",
+            "--address",
+            address,
+            "--dest",
+            dest,
+            "--object-path",
+            path,
+            "--method",
+            method,
+        ])
+        .args(args)
+        .output()
+        .map_err(|e| format!("gdbus: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
