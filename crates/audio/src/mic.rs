@@ -1,8 +1,11 @@
 //! The default microphone, as a stream of mono chunks at the device's rate: 16 kHz mono when
 //! the device offers it, otherwise its own format, downmixed. Chunks go through a bounded
-//! channel, so a stalled reader never makes memory grow (audio is dropped instead).
+//! channel, so a stalled reader never makes memory grow (audio is dropped instead); or to a
+//! sink of the caller's ([`Microphone::open_into`]), which can then wait on one channel for
+//! audio and everything else. Capture can be paused, so that a microphone nobody listens to
+//! costs nothing and resumes at once.
 
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, TrySendError, sync_channel};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, Sample, SizedSample};
@@ -23,8 +26,8 @@ pub struct NoMicrophone(pub String);
 
 /// An open microphone; dropping it stops capture.
 pub struct Microphone {
-    _stream: cpal::Stream,
-    rx: Receiver<Captured>,
+    stream: cpal::Stream,
+    rx: Option<Receiver<Captured>>,
     rate: u32,
 }
 
@@ -36,17 +39,20 @@ impl std::fmt::Debug for Microphone {
     }
 }
 
+/// Where captured audio goes; it must not block (it runs on the audio thread).
+pub type Sink = std::sync::Arc<dyn Fn(Captured) + Send + Sync>;
+
 fn build<T>(
     device: &cpal::Device,
     config: cpal::StreamConfig,
-    tx: SyncSender<Captured>,
+    sink: Sink,
 ) -> Result<cpal::Stream, String>
 where
     T: SizedSample + Send + 'static,
     f32: FromSample<T>,
 {
     let channels = usize::from(config.channels.max(1));
-    let err_tx = tx.clone();
+    let on_error = std::sync::Arc::clone(&sink);
     device
         .build_input_stream::<T, _, _>(
             config,
@@ -57,12 +63,9 @@ where
                         frame.iter().map(|s| f32::from_sample(*s)).sum::<f32>() / channels as f32
                     })
                     .collect();
-                // A full channel means the reader is behind: drop this chunk, keep memory bounded.
-                if let Err(TrySendError::Disconnected(_)) = tx.try_send(Captured::Audio(mono)) {}
+                sink(Captured::Audio(mono));
             },
-            move |e| {
-                let _ = err_tx.try_send(Captured::Lost(e.to_string()));
-            },
+            move |e| on_error(Captured::Lost(e.to_string())),
             None,
         )
         .map_err(|e| e.to_string())
@@ -105,8 +108,22 @@ fn choose(
 }
 
 impl Microphone {
-    /// Open the default input device, in the format [`preferred_config`] chooses.
+    /// Open the default input device, in the format [`preferred_config`] chooses; read it
+    /// with [`Microphone::next`].
     pub fn open() -> Result<Microphone, NoMicrophone> {
+        // At least 10 s (of 20 ms chunks; chunks are often longer), a few MB at most.
+        let (tx, rx) = sync_channel(512);
+        // A full channel means the reader is behind: drop this chunk, keep memory bounded.
+        let sink: Sink = std::sync::Arc::new(move |c| {
+            if let Err(TrySendError::Disconnected(_) | TrySendError::Full(_)) = tx.try_send(c) {}
+        });
+        let mut m = Microphone::open_into(sink)?;
+        m.rx = Some(rx);
+        Ok(m)
+    }
+
+    /// Open the default input device, sending what it captures to `sink`.
+    pub fn open_into(sink: Sink) -> Result<Microphone, NoMicrophone> {
         let host = cpal::default_host();
         let device = host
             .default_input_device()
@@ -115,16 +132,25 @@ impl Microphone {
         let format = supported.sample_format();
         let config: cpal::StreamConfig = supported.into();
         let rate = config.sample_rate;
-        // At least 10 s (of 20 ms chunks; chunks are often longer), a few MB at most.
-        let (tx, rx) = sync_channel(512);
         let stream =
-            crate::by_sample_format!(format, build(&device, config, tx)).map_err(NoMicrophone)?;
+            crate::by_sample_format!(format, build(&device, config, sink)).map_err(NoMicrophone)?;
         stream.play().map_err(|e| NoMicrophone(e.to_string()))?;
         Ok(Microphone {
-            _stream: stream,
-            rx,
+            stream,
+            rx: None,
             rate,
         })
+    }
+
+    /// Stop capturing for now, keeping the device open; errors when the device cannot pause
+    /// (then drop it instead).
+    pub fn pause(&self) -> Result<(), String> {
+        self.stream.pause().map_err(|e| e.to_string())
+    }
+
+    /// Capture again after [`Microphone::pause`].
+    pub fn resume(&self) -> Result<(), String> {
+        self.stream.play().map_err(|e| e.to_string())
     }
 
     /// The device's sample rate.
@@ -134,7 +160,12 @@ impl Microphone {
 
     /// The next captured chunk, waiting at most `timeout`.
     pub fn next(&self, timeout: std::time::Duration) -> Option<Captured> {
-        match self.rx.recv_timeout(timeout) {
+        let Some(rx) = &self.rx else {
+            return Some(Captured::Lost(
+                "this microphone sends its audio elsewhere".into(),
+            ));
+        };
+        match rx.recv_timeout(timeout) {
             Ok(c) => Some(c),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {

@@ -242,21 +242,8 @@ pub fn utterances(samples: &[f32], config: Config) -> Vec<Utterance> {
 mod tests {
     use super::*;
 
-    /// A voice-like signal: a 140 Hz buzz with harmonics and a syllable-rate envelope.
     fn speechy(seconds: f32) -> Vec<f32> {
-        let n = (seconds * 16_000.0) as usize;
-        (0..n)
-            .map(|i| {
-                let t = i as f32 / 16_000.0;
-                let env = 0.5 + 0.5 * (t * 4.0 * std::f32::consts::TAU).sin().abs();
-                let f = 140.0 * std::f32::consts::TAU * t;
-                0.3 * env
-                    * (f.sin()
-                        + 0.5 * (2.0 * f).sin()
-                        + 0.3 * (3.0 * f).sin()
-                        + 0.2 * (5.0 * f).sin())
-            })
-            .collect()
+        luminous_test_support::signal::speechy(seconds, 0.6)
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! concrete parts together (see docs/ARCHITECTURE.md).
 
 mod daemon;
+mod ears;
 mod engine;
 mod listen;
+mod listening;
+mod mouth;
 mod packages;
 mod remote;
 mod settings;
@@ -21,7 +24,7 @@ use luminous_dialogue::{Action, Plan, Step};
 use luminous_store::Store;
 
 use crate::settings::{Dirs, Resolved};
-use crate::spoken::{bench_voice, hear, listen_live, say};
+use crate::spoken::{bench_voice, hear, say};
 use crate::turn::{Lines, Run, TurnArgs, lower_first, open_store, respond, session};
 
 /// Luminous Nix: ask for what you want on NixOS in plain words.
@@ -48,6 +51,9 @@ enum Command {
     /// The assistant as a service (what the systemd user unit runs): serves D-Bus
     /// (org.luminous.Assistant1) until stopped; ask, chat, status, ptt and quiet talk to it.
     Daemon {
+        /// Serve in text only: no microphone, no speech.
+        #[arg(long)]
+        no_voice: bool,
         #[command(flatten)]
         turn: TurnArgs,
     },
@@ -281,7 +287,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ask { json, turn, text } => ask(&turn, json, &text.join(" ")),
         Command::Chat { turn } => chat(&turn),
-        Command::Daemon { turn } => daemon::run(&turn),
+        Command::Daemon { no_voice, turn } => daemon::run(
+            &turn,
+            &daemon::Setup {
+                serve: true,
+                echo: false,
+                voice: (!no_voice).then(daemon::Wanted::default),
+                enter_toggles: false,
+            },
+        ),
         Command::Status { json } => remote::status(json),
         Command::Ptt { action } => remote::ptt(match action {
             PttAction::Press => Some(true),
@@ -338,13 +352,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_earcons,
             follow_up,
             turn,
-        } => listen_live(
+        } => listen::run(
             &turn,
-            listen::Options {
+            &listen::Options {
                 push_to_talk,
                 always: no_wake_phrase,
-                // Set from the settings once they are read.
-                wake: String::new(),
                 earcons: !no_earcons,
                 follow_up: std::time::Duration::from_secs(follow_up),
             },
@@ -570,7 +582,7 @@ fn explain(index: Option<&Path>, json: bool, file: Option<&Path>) -> anyhow::Res
         let config = engine::load_config(&path).map_err(anyhow::Error::msg)?;
         let (loaded, runner) = index_only(&resolved, &dirs)?;
         let names: Option<&dyn luminous_nixcfg::PackageNames> =
-            loaded.complete.then_some(&loaded.index as _);
+            loaded.complete.then_some(&*loaded.index as _);
         let files = &config.files;
         let mut found = config.problems.clone();
         found.extend(luminous_nixcfg::explain(

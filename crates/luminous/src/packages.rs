@@ -64,8 +64,9 @@ impl Source {
 /// The package index and what it is.
 #[derive(Debug)]
 pub struct LoadedIndex {
-    /// The index.
-    pub index: PackageIndex,
+    /// The index (shared with the listening thread, which asks it whether words are a whole
+    /// request).
+    pub index: std::sync::Arc<PackageIndex>,
     /// True when it lists all of nixpkgs (so a missing name is really missing).
     pub complete: bool,
     /// Where it came from (the curated list when reading the real one failed).
@@ -197,7 +198,7 @@ pub fn load_index(
     };
     let curated = |source: Source, problem: Option<String>| {
         LoadedIndex {
-        index: luminous_intent::curated_index(),
+        index: luminous_intent::curated_index().into(),
         complete: false,
         source,
         revision: String::new(),
@@ -219,7 +220,7 @@ pub fn load_index(
             .and_then(PackageIndex::from_cache_owned)
     {
         return LoadedIndex {
-            index,
+            index: index.into(),
             complete: true,
             source,
             revision,
@@ -249,7 +250,7 @@ pub fn load_index(
                 ));
             }
             LoadedIndex {
-                index,
+                index: index.into(),
                 complete: true,
                 source,
                 revision,

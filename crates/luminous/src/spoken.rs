@@ -8,7 +8,6 @@ use anyhow::Context as _;
 use luminous_dialogue::Spoken;
 use luminous_store::Store;
 
-use crate::listen;
 use crate::settings::{self, Dirs};
 use crate::turn::{Run, TurnArgs, offered, respond, session};
 use crate::voice;
@@ -190,30 +189,6 @@ fn numbered(path: &Path, n: usize, of: usize) -> PathBuf {
         .extension()
         .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
     path.with_file_name(format!("{stem}-{}{ext}", n + 1))
-}
-
-pub(crate) fn listen_live(turn: &TurnArgs, mut opts: listen::Options) -> anyhow::Result<ExitCode> {
-    let (mut s, dirs) = session(turn, "voice")?;
-    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-    let tts = load_voice(&m)?;
-    opts.wake = s.resolved.voice.wake_phrase.clone();
-    // Spoken confirmations arrive as later utterances, so --yes is not used here.
-    let args = TurnArgs {
-        yes: false,
-        ..turn.clone()
-    };
-    listen::run(&mut s, &mut stt, Some(tts), &opts, |s, text, spoken| {
-        respond(
-            s,
-            &args,
-            text,
-            Some(spoken),
-            Run::Inline { print_start: false },
-        )
-        .reply
-    })?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The first utterance of a recording and what whisper made of it, with the time each took.

@@ -12,7 +12,8 @@
 //! - While the screen is locked or the session inactive the microphone is closed and
 //!   nothing is spoken.
 //! - Before sleep speech stops and the microphone closes; after resume both reopen.
-//! - Quiet mode: nothing is spoken; replies are text (and notifications).
+//! - Quiet mode: nothing is spoken; replies are text (and notifications), and what was kept
+//!   is shown on the user's return.
 
 use serde::Serialize;
 
@@ -73,8 +74,9 @@ pub enum Effect {
     CloseMicrophone,
     /// Open the microphone again.
     OpenMicrophone,
-    /// Say this (what was kept while the user was away).
-    Say(String),
+    /// Tell the user this, as said (spoken, or shown in quiet mode): what was kept while
+    /// they were away.
+    Tell(String, Delivery),
 }
 
 /// The policy's state.
@@ -152,8 +154,13 @@ impl Presence {
             (false, true) => effects.push(Effect::OpenMicrophone),
             _ => {}
         }
-        if !could_tell && self.may_tell() && !self.quiet {
-            effects.extend(self.take_kept().map(Effect::Say));
+        if !could_tell && self.may_tell() {
+            let how = if self.quiet {
+                Delivery::Text
+            } else {
+                Delivery::Spoken
+            };
+            effects.extend(self.take_kept().map(|t| Effect::Tell(t, how)));
         }
         effects
     }
@@ -244,7 +251,7 @@ mod tests {
                 &[
                     "Spoken: Yes?",
                     "Kept: The rebuild finished.",
-                    "Say(\"While you were away: The rebuild finished.\")",
+                    "Tell(\"While you were away: The rebuild finished.\", Spoken)",
                 ],
             ),
             // Locked: the microphone closes, speech stops, everything is kept.
@@ -261,7 +268,7 @@ mod tests {
                     "Kept: The rebuild finished.",
                     "Kept: Firefox is installed.",
                     "OpenMicrophone",
-                    "Say(\"While you were away: The rebuild finished. Firefox is installed.\")",
+                    "Tell(\"While you were away: The rebuild finished. Firefox is installed.\", Spoken)",
                 ],
             ),
             // Unlocked but still idle: the microphone opens, the news waits for activity.
@@ -278,7 +285,7 @@ mod tests {
                     "CloseMicrophone",
                     "Kept: Done.",
                     "OpenMicrophone",
-                    "Say(\"While you were away: Done.\")",
+                    "Tell(\"While you were away: Done.\", Spoken)",
                 ],
             ),
             // An inactive session is like a locked one.
@@ -293,7 +300,7 @@ mod tests {
                     "CloseMicrophone",
                     "Kept: Hello.",
                     "OpenMicrophone",
-                    "Say(\"While you were away: Hello.\")",
+                    "Tell(\"While you were away: Hello.\", Spoken)",
                 ],
             ),
             // Sleep and resume.
@@ -301,7 +308,7 @@ mod tests {
                 &[Desk(Change::Sleep(true)), Desk(Change::Sleep(false))],
                 &["StopSpeech", "CloseMicrophone", "OpenMicrophone"],
             ),
-            // Quiet mode: shown, never spoken; kept news is not said on return either.
+            // Quiet mode: shown, never spoken; kept news is shown on return.
             (
                 &[
                     Quiet(true),
@@ -316,6 +323,7 @@ mod tests {
                     "CloseMicrophone",
                     "Kept: Done.",
                     "OpenMicrophone",
+                    "Tell(\"While you were away: Done.\", Text)",
                 ],
             ),
             // Repeated reports change nothing.

@@ -1,7 +1,7 @@
 //! Dev-only test harnesses: an isolated Nix (its own store, state and config in a temp dir),
 //! private D-Bus buses ([`dbus`]),
 //! a nixpkgs-shaped package set at full size ([`nixpkgs`]), and a private PulseAudio with a
-//! virtual microphone and speaker ([`pulse`]).
+//! virtual microphone and speaker ([`pulse`]), and speech-like audio ([`signal`]).
 //!
 //! Tests that need Nix say so in their name (`requires_nix_...`) and run in CI, which installs
 //! Debian's `nix-bin`. Nothing here touches `/nix` or the network.
@@ -9,6 +9,7 @@
 pub mod dbus;
 pub mod nixpkgs;
 pub mod pulse;
+pub mod signal;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

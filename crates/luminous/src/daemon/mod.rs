@@ -1,10 +1,14 @@
-//! `luminous daemon`: the assistant as a user service (what the systemd unit runs). One
-//! session (one dialogue, one index, one store) that every face reaches over D-Bus
-//! (`org.luminous.Assistant1`): "install firefox" typed in `chat` and "yes" asked from
-//! another program are one conversation. Long operations run on their own threads while
-//! the daemon keeps answering; "stop" or `Cancel()` stops them, with their process group.
-//! systemd hears READY when the API is up, and WATCHDOG from the loop itself, so a loop
-//! that hangs is restarted.
+//! The assistant's loop: one session (one dialogue, one index, one store) that every face
+//! reaches. `luminous daemon` (what the systemd unit runs) serves it over D-Bus
+//! (`org.luminous.Assistant1`), so "install firefox" typed in `chat` and "yes" said aloud
+//! are one conversation; `luminous listen` runs the same loop in a terminal when no daemon
+//! does. Everything that happens is an [`Event`] on one channel: method calls, what the
+//! listening thread heard, the desktop's signals, long operations' milestones and ends.
+//! Long operations run on their own threads while the loop keeps answering; "stop" or
+//! `Cancel()` stops them, with their process group. systemd hears READY when the API is
+//! up, and WATCHDOG from the loop itself, so a loop that hangs is restarted.
+
+mod voice;
 
 use std::process::ExitCode;
 use std::sync::mpsc;
@@ -12,12 +16,28 @@ use std::time::{Duration, Instant};
 
 use luminous_desktop::watch::Signal;
 use luminous_desktop::{Call, Command, Server, State};
-use luminous_dialogue::{Outcome, Plan};
+use luminous_dialogue::{Outcome, Plan, Spoken};
 use luminous_nixexec::{Cancel, Progress};
 use luminous_presence::{Delivery, Effect, Kind, Presence};
 
 use crate::engine::{Job, Session};
+use crate::listening::Report;
 use crate::turn::{Run, TurnArgs, respond, session};
+
+pub(crate) use voice::Wanted;
+
+/// What the loop is for.
+#[derive(Debug, Clone)]
+pub(crate) struct Setup {
+    /// Serve `org.luminous.Assistant1` on the session bus (the daemon).
+    pub(crate) serve: bool,
+    /// Print the conversation on standard output (`listen`, in a terminal).
+    pub(crate) echo: bool,
+    /// Listen and speak.
+    pub(crate) voice: Option<Wanted>,
+    /// Each line typed on standard input is a push-to-talk toggle (`listen --push-to-talk`).
+    pub(crate) enter_toggles: bool,
+}
 
 /// What the loop serves.
 enum Event {
@@ -29,6 +49,12 @@ enum Event {
     Progress(String),
     /// The desktop says something about the user (locked, idle, asleep).
     Desktop(Signal),
+    /// The listening thread reports.
+    Hearing(Report),
+    /// Something the user should know, from a part of the assistant (the speaker failed).
+    Notice(String),
+    /// A line on standard input (push-to-talk in a terminal).
+    Enter,
     /// SIGTERM or SIGINT.
     Stop,
 }
@@ -54,60 +80,59 @@ struct Daemon {
     args: TurnArgs,
     presence: Presence,
     watching: Vec<&'static str>,
-    server: Server,
+    server: Option<Server>,
     rt: tokio::runtime::Handle,
     events: mpsc::Sender<Event>,
     running: Option<Running>,
+    voice: voice::Voice,
+    echo: bool,
 }
 
-/// Serve until SIGTERM or SIGINT.
-pub(crate) fn run(args: &TurnArgs) -> anyhow::Result<ExitCode> {
-    let (mut s, _) = session(args, "dbus")?;
+/// Run the loop until SIGTERM or SIGINT.
+pub(crate) fn run(args: &TurnArgs, setup: &Setup) -> anyhow::Result<ExitCode> {
+    let (mut s, dirs) = session(args, if setup.serve { "dbus" } else { "voice" })?;
     s.runner.console = luminous_nixexec::launch::Console::Detached;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("luminous-dbus")
         .enable_all()
         .build()?;
-    let (calls, mut incoming) = tokio::sync::mpsc::unbounded_channel();
-    let server = match rt.block_on(Server::on_session_bus(calls)) {
-        Ok(server) => server,
-        Err(e) => anyhow::bail!("{e}"),
-    };
     let (events, rx) = mpsc::channel();
-    {
-        let events = events.clone();
-        rt.spawn(async move {
-            while let Some(call) = incoming.recv().await {
-                if events.send(Event::Call(call)).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    let (signals, mut desktop) = tokio::sync::mpsc::unbounded_channel();
+    let server = if setup.serve {
+        Some(serve(&rt, &events)?)
+    } else {
+        None
+    };
+    let (signals, desktop) = tokio::sync::mpsc::unbounded_channel();
     let watched = rt.block_on(luminous_desktop::watch::watch_desktop(
         signals,
         Duration::from_secs(300),
     ));
-    {
-        let events = events.clone();
-        rt.spawn(async move {
-            while let Some(signal) = desktop.recv().await {
-                if events.send(Event::Desktop(signal)).is_err() {
-                    break;
-                }
-            }
-        });
-    }
+    forward(&rt, &events, desktop, Event::Desktop);
     {
         let events = events.clone();
         ctrlc::set_handler(move || {
             let _ = events.send(Event::Stop);
         })?;
     }
+    if setup.enter_toggles {
+        let events = events.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+                line.clear();
+                if events.send(Event::Enter).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let voice = match &setup.voice {
+        Some(wanted) => voice::Voice::start(&s, &dirs, wanted, &events)?,
+        None => voice::Voice::none("voice is off".into()),
+    };
     let mut presence = Presence::new();
-    presence.set_quiet(s.dialogue.prefs.quiet);
+    presence.set_quiet(s.dialogue.prefs.quiet || !voice.can_speak());
     let mut d = Daemon {
         presence,
         watching: watched.sources,
@@ -121,9 +146,16 @@ pub(crate) fn run(args: &TurnArgs) -> anyhow::Result<ExitCode> {
         rt: rt.handle().clone(),
         events,
         running: None,
+        voice,
+        echo: setup.echo,
     };
     d.show_now();
-    println!("Luminous is running. Ask it with: luminous chat, or luminous ask.");
+    if setup.serve {
+        println!("Luminous is running. Ask it with: luminous chat, or luminous ask.");
+    }
+    if let Some(how) = d.voice.greeting(setup.enter_toggles) {
+        d.say_line(&how);
+    }
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     // Pinged from this loop itself, at half the interval: a loop that hangs is restarted.
     let watchdog = sd_notify::watchdog_enabled().map(|w| w / 2);
@@ -146,17 +178,54 @@ pub(crate) fn run(args: &TurnArgs) -> anyhow::Result<ExitCode> {
     if let Some(r) = d.running.take() {
         let _ = r.cancel.cancel();
     }
-    println!("Luminous stopped.");
+    d.voice.stop();
+    if setup.serve {
+        println!("Luminous stopped.");
+    } else {
+        println!("Stopped listening.");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Claim the name on the session bus and pass method calls to the loop.
+fn serve(rt: &tokio::runtime::Runtime, events: &mpsc::Sender<Event>) -> anyhow::Result<Server> {
+    let (calls, incoming) = tokio::sync::mpsc::unbounded_channel();
+    let server = match rt.block_on(Server::on_session_bus(calls)) {
+        Ok(server) => server,
+        Err(e) => anyhow::bail!("{e}"),
+    };
+    forward(rt, events, incoming, Event::Call);
+    Ok(server)
+}
+
+/// Pass what an async channel yields to the loop, as `wrap` makes it an event.
+fn forward<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    events: &mpsc::Sender<Event>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<T>,
+    wrap: fn(T) -> Event,
+) {
+    let events = events.clone();
+    rt.spawn(async move {
+        while let Some(item) = rx.recv().await {
+            if events.send(wrap(item)).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 impl Daemon {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Call(Call::Ask { text, reply }) => {
-                let (text_reply, json) = self.ask(&text);
+                let (text_reply, json) = self.ask(&text, None);
                 let _ = reply.send((text_reply.clone(), json.to_string()));
-                self.deliver(Kind::Answer, &text_reply, with_event(json, "reply"));
+                // Typed, so read: a text face's answer is not spoken.
+                self.announce(
+                    &text_reply,
+                    &with_delivery(with_event(json, "reply"), Delivery::Text),
+                );
             }
             Event::Call(Call::Do { what, done }) => {
                 self.command(what);
@@ -176,22 +245,41 @@ impl Daemon {
                 self.deliver(Kind::Result, &text, json);
             }
             Event::Progress(line) => {
-                let _ = self.rt.block_on(self.server.progress(&line));
+                if self.echo {
+                    println!("{line}");
+                }
+                if let Some(server) = &self.server {
+                    let _ = self.rt.block_on(server.progress(&line));
+                }
             }
             Event::Desktop(signal) => {
-                for effect in self.presence.change(signal.change) {
+                let effects = self.presence.change(signal.change);
+                // The new state first: whoever hears what was kept sees the user is back.
+                self.show_now();
+                for effect in effects {
                     match effect {
-                        // No speaker or microphone of its own yet: nothing to stop or open.
-                        Effect::StopSpeech | Effect::CloseMicrophone | Effect::OpenMicrophone => {}
-                        Effect::Say(text) => {
+                        Effect::StopSpeech => self.voice.stop_speech(),
+                        Effect::CloseMicrophone => self.voice.allow_microphone(false),
+                        Effect::OpenMicrophone => self.voice.allow_microphone(true),
+                        Effect::Tell(text, how) => {
                             let json = serde_json::json!({"event": "kept", "reply": text});
-                            self.announce(&text, &with_delivery(json, Delivery::Spoken));
+                            self.tell(&text, with_delivery(json, how), how);
                         }
                     }
                 }
                 self.show_now();
                 // Acted on: before sleep, the inhibitor may go now.
                 drop(signal.done);
+            }
+            Event::Hearing(report) => self.hearing(report),
+            Event::Notice(text) => self.notice(&text),
+            Event::Enter => {
+                if self.echo && !self.voice.capturing() {
+                    println!("Listening.");
+                }
+                if let Err(why) = self.voice.toggle() {
+                    self.notice(&why);
+                }
             }
             Event::Stop => {}
         }
@@ -201,6 +289,7 @@ impl Daemon {
     fn command(&mut self, what: Command) {
         match what {
             Command::Cancel => {
+                self.voice.stop_speech();
                 let text = match &self.running {
                     Some(r) => self.stop(&r.summary.clone(), r.cancel.clone()),
                     None => self.s.turn("cancel").reply.text,
@@ -213,7 +302,7 @@ impl Daemon {
                 match self.presence.repeat_kept() {
                     Some((text, how)) => {
                         let json = serde_json::json!({"event": "repeat", "reply": text});
-                        self.announce(&text, &with_delivery(json, how));
+                        self.tell(&text, with_delivery(json, how), how);
                     }
                     None => {
                         let text = self.s.turn("repeat").reply.text;
@@ -224,24 +313,31 @@ impl Daemon {
             }
             Command::SetQuiet(on) => {
                 self.s.turn(if on { "quiet mode" } else { "voice on" });
-                self.presence.set_quiet(on);
+                self.presence.set_quiet(on || !self.voice.can_speak());
+                // Quiet mode: voice input only through push-to-talk.
+                self.voice.quiet(on);
+                if on {
+                    self.voice.stop_speech();
+                }
                 self.show_now();
             }
-            Command::SetListening(on) => {
-                if on {
-                    let text = "I have no microphone to listen with here. You can type to me: luminous chat.";
-                    self.announce(text, &serde_json::json!({"event": "notice", "reply": text}));
-                }
-            }
-            Command::PushToTalk(_) | Command::TogglePushToTalk => {
-                let text = "Push-to-talk needs a microphone, and I have none here.";
-                self.announce(text, &serde_json::json!({"event": "notice", "reply": text}));
-            }
+            Command::SetListening(on) => match self.voice.set_listening(on) {
+                Ok(()) => self.show_now(),
+                Err(why) => self.notice(&why),
+            },
+            Command::PushToTalk(pressed) => match self.voice.push_to_talk(pressed) {
+                Ok(()) => {}
+                Err(why) => self.notice(&why),
+            },
+            Command::TogglePushToTalk => match self.voice.toggle() {
+                Ok(()) => {}
+                Err(why) => self.notice(&why),
+            },
         }
     }
 
-    /// One request or answer.
-    fn ask(&mut self, text: &str) -> (String, serde_json::Value) {
+    /// One request or answer, typed or heard.
+    fn ask(&mut self, text: &str, spoken: Option<Spoken>) -> (String, serde_json::Value) {
         // "stop" while an operation runs stops it.
         if let Some(r) = &self.running
             && luminous_intent::interpret(text, &self.s.index.index).intent
@@ -262,7 +358,7 @@ impl Daemon {
             ..
         } = self;
         let mut start = |s: &mut Session, plan: &Plan| start_job(s, plan, events, running);
-        let answer = respond(s, args, text, None, Run::Background(&mut start));
+        let answer = respond(s, args, text, spoken, Run::Background(&mut start));
         self.show_now();
         (answer.reply, answer.json)
     }
@@ -279,18 +375,45 @@ impl Daemon {
     /// user's return; announced (`Replied`) in every case, with how it was delivered.
     fn deliver(&mut self, kind: Kind, text: &str, json: serde_json::Value) {
         let how = self.presence.deliver(kind, text);
-        self.announce(text, &with_delivery(json, how));
+        self.tell(text, with_delivery(json, how), how);
+    }
+
+    /// Say, show or keep `text` as decided, and announce it.
+    fn tell(&mut self, text: &str, json: serde_json::Value, how: Delivery) {
+        if self.echo {
+            println!("{text}");
+        }
+        if how == Delivery::Spoken {
+            self.voice.say(text, self.s.dialogue.prefs.speech_rate);
+        }
+        self.announce(text, &json);
+    }
+
+    /// Something to know, said as any reply is.
+    fn notice(&mut self, text: &str) {
+        let json = serde_json::json!({"event": "notice", "reply": text});
+        self.deliver(Kind::Answer, text, json);
+    }
+
+    /// A line of the terminal face only (how to use `listen`).
+    fn say_line(&self, text: &str) {
+        if self.echo {
+            println!("{text}");
+        }
     }
 
     /// Announce a reply (`Replied`).
     fn announce(&self, text: &str, json: &serde_json::Value) {
-        let _ = self
-            .rt
-            .block_on(self.server.replied(text, &json.to_string()));
+        if let Some(server) = &self.server {
+            let _ = self.rt.block_on(server.replied(text, &json.to_string()));
+        }
     }
 
     /// Show the state, the pending question and the preferences as properties.
     fn show(&self, state: State) {
+        let Some(server) = &self.server else {
+            return;
+        };
         let question = self
             .s
             .dialogue
@@ -298,21 +421,20 @@ impl Daemon {
             .unwrap_or_default()
             .to_owned();
         let quiet = self.s.dialogue.prefs.quiet;
-        let details = serde_json::json!({
-            "microphone": null,
-            "speaker": null,
-            "speech": "none",
-            "push_to_talk": "none",
+        let mut details = serde_json::json!({
             "watching": self.watching,
             "desktop": self.presence.desktop(),
             "index": self.s.index.source.describe(),
             "working": self.running.as_ref().map(|r| r.summary.clone()),
-        })
-        .to_string();
-        let _ = self.rt.block_on(self.server.update(|st| {
+        });
+        self.voice.describe(&mut details);
+        let details = details.to_string();
+        let listening = self.voice.listening();
+        let _ = self.rt.block_on(server.update(|st| {
             st.state = state;
             st.question = question;
             st.quiet = quiet;
+            st.listening = listening;
             st.details = details;
         }));
     }
@@ -320,8 +442,12 @@ impl Daemon {
     fn show_now(&self) {
         let state = if !self.presence.may_listen() {
             State::Paused
+        } else if let Some(state) = self.voice.state() {
+            state
         } else if self.running.is_some() {
             State::Working
+        } else if self.voice.listening() && self.voice.hears() {
+            State::Listening
         } else {
             State::Idle
         };
