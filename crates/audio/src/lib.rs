@@ -7,6 +7,7 @@ pub mod earcon;
 pub mod mic;
 pub mod play;
 pub mod segment;
+pub mod synth;
 pub mod wav;
 
 /// The rate speech recognition wants.

@@ -107,6 +107,20 @@ fn choose(
         .map_or(default, |c| c.with_sample_rate(crate::RATE))
 }
 
+/// An input device and the format it is read in, found by [`Microphone::choose`].
+pub struct Chosen {
+    device: cpal::Device,
+    config: cpal::SupportedStreamConfig,
+}
+
+impl std::fmt::Debug for Chosen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chosen")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Microphone {
     /// Open the default input device, in the format [`preferred_config`] chooses; read it
     /// with [`Microphone::next`].
@@ -124,16 +138,27 @@ impl Microphone {
 
     /// Open the default input device, sending what it captures to `sink`.
     pub fn open_into(sink: Sink) -> Result<Microphone, NoMicrophone> {
+        Microphone::open_chosen(&Microphone::choose()?, sink)
+    }
+
+    /// Find the default input device and the format to read it in (the slow half of
+    /// opening: keep it, and open it again at once with [`Microphone::open_chosen`]).
+    pub fn choose() -> Result<Chosen, NoMicrophone> {
         let host = cpal::default_host();
         let device = host
             .default_input_device()
             .ok_or_else(|| NoMicrophone("the system reports none".into()))?;
-        let supported = preferred_config(&device)?;
-        let format = supported.sample_format();
-        let config: cpal::StreamConfig = supported.into();
+        let config = preferred_config(&device)?;
+        Ok(Chosen { device, config })
+    }
+
+    /// Open a device chosen before, sending what it captures to `sink`.
+    pub fn open_chosen(chosen: &Chosen, sink: Sink) -> Result<Microphone, NoMicrophone> {
+        let format = chosen.config.sample_format();
+        let config: cpal::StreamConfig = chosen.config.into();
         let rate = config.sample_rate;
-        let stream =
-            crate::by_sample_format!(format, build(&device, config, sink)).map_err(NoMicrophone)?;
+        let stream = crate::by_sample_format!(format, build(&chosen.device, config, sink))
+            .map_err(NoMicrophone)?;
         stream.play().map_err(|e| NoMicrophone(e.to_string()))?;
         Ok(Microphone {
             stream,

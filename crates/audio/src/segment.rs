@@ -243,7 +243,7 @@ mod tests {
     use super::*;
 
     fn speechy(seconds: f32) -> Vec<f32> {
-        luminous_test_support::signal::speechy(seconds, 0.6)
+        crate::synth::speechy(seconds, 0.6)
     }
 
     #[test]

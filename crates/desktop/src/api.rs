@@ -358,6 +358,23 @@ pub enum Announcement {
     Progress(String),
     /// `Heard(transcript)`.
     Heard(String),
+    /// `StateChanged(state)`.
+    State(State),
+}
+
+/// A state by its name on the bus.
+fn state_named(name: &str) -> Option<State> {
+    [
+        State::Idle,
+        State::Listening,
+        State::Hearing,
+        State::Thinking,
+        State::Speaking,
+        State::Working,
+        State::Paused,
+    ]
+    .into_iter()
+    .find(|s| s.name() == name)
 }
 
 /// A running daemon, for the command line (blocking calls).
@@ -419,6 +436,11 @@ impl Client {
                         .ok()
                         .map(Announcement::Progress),
                     Some("Heard") => body.deserialize::<String>().ok().map(Announcement::Heard),
+                    Some("StateChanged") => body
+                        .deserialize::<String>()
+                        .ok()
+                        .and_then(|s| state_named(&s))
+                        .map(Announcement::State),
                     _ => None,
                 };
                 if let Some(a) = a
@@ -429,6 +451,13 @@ impl Client {
             }
         });
         Ok(rx)
+    }
+
+    /// The daemon's process ID, as the bus knows it.
+    pub fn pid(&self) -> zbus::Result<u32> {
+        let dbus = zbus::blocking::fdo::DBusProxy::new(&self.conn)?;
+        let name = zbus::names::BusName::try_from(NAME)?;
+        Ok(dbus.get_connection_unix_process_id(name)?)
     }
 
     /// `Ask`: the reply and its JSON object.
@@ -470,18 +499,7 @@ impl Client {
     pub fn status(&self) -> zbus::Result<(Status, String)> {
         let state = self.proxy.state()?;
         let status = Status {
-            state: [
-                State::Idle,
-                State::Listening,
-                State::Hearing,
-                State::Thinking,
-                State::Speaking,
-                State::Working,
-                State::Paused,
-            ]
-            .into_iter()
-            .find(|s| s.name() == state)
-            .unwrap_or_default(),
+            state: state_named(&state).unwrap_or_default(),
             listening: self.proxy.listening()?,
             quiet: self.proxy.quiet()?,
             question: self.proxy.question()?,

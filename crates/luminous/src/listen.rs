@@ -80,6 +80,7 @@ fn follow(c: &Client, opts: &Options) -> anyhow::Result<ExitCode> {
             Ok(Announcement::Heard(t)) => println!("You said: {t}"),
             Ok(Announcement::Replied(text, _)) => println!("{text}"),
             Ok(Announcement::Progress(line)) => println!("{line}"),
+            Ok(Announcement::State(_)) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
                 println!("The assistant stopped.");

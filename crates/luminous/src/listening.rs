@@ -40,9 +40,13 @@ pub trait Microphones: Send {
     fn open(&mut self, sink: Sink) -> Result<Box<dyn Capture>, String>;
 }
 
-/// The system's microphones, through cpal.
+/// The system's microphones, through cpal. The device and format found the first time are
+/// kept (finding them is most of the cost of opening), and looked for again when opening
+/// them fails.
 #[derive(Debug, Default)]
-pub struct Cpal;
+pub struct Cpal {
+    chosen: Option<luminous_audio::mic::Chosen>,
+}
 
 impl Capture for luminous_audio::mic::Microphone {
     fn rate(&self) -> u32 {
@@ -58,9 +62,18 @@ impl Capture for luminous_audio::mic::Microphone {
 
 impl Microphones for Cpal {
     fn open(&mut self, sink: Sink) -> Result<Box<dyn Capture>, String> {
-        luminous_audio::mic::Microphone::open_into(sink)
-            .map(|m| Box::new(m) as Box<dyn Capture>)
-            .map_err(|e| e.0)
+        use luminous_audio::mic::Microphone;
+        if let Some(chosen) = &self.chosen {
+            match Microphone::open_chosen(chosen, sink.clone()) {
+                Ok(m) => return Ok(Box::new(m)),
+                // The device may have gone or changed: look again.
+                Err(_) => self.chosen = None,
+            }
+        }
+        let chosen = Microphone::choose().map_err(|e| e.0)?;
+        let m = Microphone::open_chosen(&chosen, sink).map_err(|e| e.0)?;
+        self.chosen = Some(chosen);
+        Ok(Box::new(m))
     }
 }
 
@@ -157,6 +170,7 @@ impl Listening {
                     retry_at: None,
                     retry_wait: RETRY_FIRST,
                     can_pause: true,
+                    debug: std::env::var_os("LUMINOUS_DEBUG").is_some_and(|v| v == "1"),
                     last_sound: Instant::now(),
                     conv: None,
                     speaking: false,
@@ -191,7 +205,16 @@ impl Listening {
 impl Drop for Listening {
     fn drop(&mut self) {
         let _ = self.tx.send(Input::Control(Control::Stop));
-        if let Some(t) = self.thread.take() {
+        let Some(t) = self.thread.take() else {
+            return;
+        };
+        // A sound server that died can leave its stream's close hanging (cpal waits on the
+        // ALSA plugin): never let that hang the program's exit.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while !t.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if t.is_finished() {
             let _ = t.join();
         }
     }
@@ -215,6 +238,8 @@ struct Loop {
     retry_wait: Duration,
     /// False once the device refused to pause: then it is closed while not wanted.
     can_pause: bool,
+    /// LUMINOUS_DEBUG=1: say how long the device took to open.
+    debug: bool,
     last_sound: Instant,
     conv: Option<To16k>,
     speaking: bool,
@@ -324,7 +349,12 @@ impl Loop {
 
     /// The microphone failed: drop what was being said and look for it again soon.
     fn lost(&mut self, why: String) -> Vec<Heard> {
-        self.mic = None;
+        // Closed on a thread of its own: closing a stream whose sound server died can hang.
+        if let Some(m) = self.mic.take() {
+            let _ = std::thread::Builder::new()
+                .name("luminous-close".into())
+                .spawn(move || drop(m));
+        }
         self.retry_at = Some(Instant::now() + RETRY_FIRST);
         self.retry_wait = RETRY_FIRST;
         self.show(Mic::Lost(why));
@@ -358,6 +388,9 @@ impl Loop {
         {
             self.open();
         }
+        if !want && !self.can_pause {
+            self.mic = None;
+        }
         let Some(m) = self.mic.as_mut() else {
             if !want && !self.can_pause {
                 self.show(Mic::Paused);
@@ -377,7 +410,8 @@ impl Loop {
                 m.running = running;
                 self.show(if running { Mic::Running } else { Mic::Paused });
             }
-            Err(_) if !want => {
+            Err(e) if !want => {
+                eprintln!("microphone: it cannot pause ({e}); it is closed while nobody listens");
                 self.can_pause = false;
                 self.mic = None;
                 self.show(Mic::Paused);
@@ -396,7 +430,15 @@ impl Loop {
                 tx.try_send(Input::Audio(c))
             {}
         });
-        match self.mics.open(sink) {
+        let started = Instant::now();
+        let opened = self.mics.open(sink);
+        if self.debug {
+            eprintln!(
+                "microphone: opening took {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        match opened {
             Ok(capture) => match To16k::new(capture.rate()) {
                 Ok(conv) => {
                     self.conv = Some(conv);

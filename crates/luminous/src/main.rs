@@ -10,6 +10,7 @@ mod mouth;
 mod packages;
 mod remote;
 mod settings;
+mod soak;
 mod spoken;
 mod turn;
 mod voice;
@@ -218,6 +219,29 @@ enum BenchWhat {
         /// A folder of WAV recordings.
         dir: PathBuf,
     },
+    /// The running service over D-Bus: Ask round trips, conversations, push-to-talk press
+    /// to capture, CPU idle and listening, memory, file descriptors and threads.
+    Service {
+        /// How many requests to send.
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// How long each CPU measurement lasts, in seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The ears and whisper, fed minutes of room noise and speech-like sound faster than
+    /// real time: memory, file descriptors and threads as they go.
+    Ears {
+        /// Minutes of sound.
+        #[arg(long, default_value_t = 30)]
+        minutes: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -346,6 +370,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Voice { json, turn, dir },
         } => bench_voice(&turn, json, &dir),
+        Command::Bench {
+            what:
+                BenchWhat::Service {
+                    requests,
+                    seconds,
+                    json,
+                },
+        } => soak::service(requests, seconds, json),
+        Command::Bench {
+            what: BenchWhat::Ears { minutes, json },
+        } => {
+            let (s, dirs) = turn::session(&TurnArgs::default(), "voice")?;
+            let m = voice::ensure(&dirs, &s.resolved.voice, true, false)?;
+            let stt =
+                luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+            soak::ears(stt, minutes, json)
+        }
         Command::Listen {
             push_to_talk,
             no_wake_phrase,

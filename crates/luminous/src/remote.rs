@@ -53,7 +53,7 @@ pub(crate) fn ask(c: &Client, args: &TurnArgs, json: bool, text: &str) -> anyhow
                         break;
                     }
                 }
-                Announcement::Heard(_) => {}
+                Announcement::Heard(_) | Announcement::State(_) => {}
             }
         }
     }
@@ -137,6 +137,7 @@ fn print_announcement(a: Announcement) {
         }
         Announcement::Progress(line) => println!("{line}"),
         Announcement::Heard(t) => println!("Heard: {t}"),
+        Announcement::State(_) => {}
     }
 }
 
@@ -154,6 +155,10 @@ pub(crate) fn status(json: bool) -> anyhow::Result<ExitCode> {
     };
     let (s, details) = c.status()?;
     let details: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
+    if details["starting"] == true && !json {
+        println!("Luminous is starting (loading its models).");
+        return Ok(ExitCode::SUCCESS);
+    }
     if json {
         println!(
             "{}",
@@ -207,6 +212,9 @@ pub(crate) fn status(json: bool) -> anyhow::Result<ExitCode> {
             watching.join(", ")
         }
     );
+    if !details["notifications"].as_bool().unwrap_or(false) {
+        println!("Notifications: none (no notification server); quiet replies are in text only.");
+    }
     if let Some(w) = details["working"].as_str() {
         println!("Working on: {w}.");
     }

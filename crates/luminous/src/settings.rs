@@ -44,6 +44,22 @@ pub struct FileConfig {
     pub earcons: Option<bool>,
     /// For how long after a reply a follow-up needs no wake phrase (default 8).
     pub follow_up_seconds: Option<u64>,
+    /// What speaks: "auto" (the screen reader when one runs, else Piper; the default),
+    /// "piper", or "speech-dispatcher".
+    pub speech: Option<SpeechRoute>,
+}
+
+/// What speaks the replies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpeechRoute {
+    /// The screen reader when one runs (Orca, else speech-dispatcher), else Piper.
+    #[default]
+    Auto,
+    /// Always Piper, on Luminous's own speaker.
+    Piper,
+    /// Always speech-dispatcher.
+    SpeechDispatcher,
 }
 
 /// Where Luminous keeps its files.
@@ -104,6 +120,8 @@ pub struct VoiceFiles {
     pub earcons: bool,
     /// The follow-up window.
     pub follow_up: std::time::Duration,
+    /// What speaks.
+    pub speech: SpeechRoute,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -182,6 +200,7 @@ pub fn resolve(
         hands_free: file.hands_free.unwrap_or(true),
         earcons: file.earcons.unwrap_or(true),
         follow_up: std::time::Duration::from_secs(file.follow_up_seconds.unwrap_or(8).min(600)),
+        speech: file.speech.unwrap_or_default(),
     };
     Resolved {
         settings,

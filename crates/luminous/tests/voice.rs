@@ -3,37 +3,15 @@
 //! shared folder outside the repository (`LUMINOUS_TEST_DATA`, default
 //! /var/tmp/luminous-test-data) and reused across runs. Speech is made by espeak-ng here.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::speech::{self, espeak, peak, seconds, sox, wait_until_spoken};
+
 fn luminous() -> Command {
     Command::new(env!("CARGO_BIN_EXE_luminous"))
-}
-
-/// The shared model folder, fetched once (the fetcher's lock makes parallel tests wait).
-fn models() -> PathBuf {
-    let data = std::env::var_os("LUMINOUS_TEST_DATA").map_or_else(
-        || PathBuf::from("/var/tmp/luminous-test-data"),
-        PathBuf::from,
-    );
-    let out = luminous()
-        .env("XDG_DATA_HOME", &data)
-        .env("XDG_CONFIG_HOME", data.join("config"))
-        .args([
-            "models",
-            "fetch",
-            "whisper-tiny.en",
-            "onnxruntime",
-            "en_US-joe-medium",
-        ])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "models fetch: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    data.join("luminous")
 }
 
 struct Env {
@@ -42,16 +20,13 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        let m = models();
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::create_dir_all(dir.path().join("cfg/luminous")).expect("cfg");
         std::fs::write(
             dir.path().join("cfg/luminous/config.toml"),
             format!(
-                "whisper_model = \"{}\"\nvoice = \"{}\"\nonnxruntime = \"{}\"\nconfig = \"{}\"\n",
-                m.join("models/ggml-tiny.en.bin").display(),
-                m.join("voices/en_US-joe-medium.onnx").display(),
-                m.join("models/libonnxruntime.so.1.32.0").display(),
+                "{}config = \"{}\"\n",
+                speech::model_settings(),
                 dir.path().join("configuration.nix").display(),
             ),
         )
@@ -93,26 +68,6 @@ type Case = (
     &'static str,
     &'static [(&'static str, &'static str)],
 );
-
-fn espeak(out: &Path, voice: &str, rate: u32, text: &str) {
-    let ok = Command::new("espeak-ng")
-        .args(["-v", voice, "-s", &rate.to_string(), "-w"])
-        .arg(out)
-        .arg(text)
-        .status()
-        .expect("espeak-ng runs (apt-get install espeak-ng)")
-        .success();
-    assert!(ok, "espeak-ng {voice} {text}");
-}
-
-fn sox(args: &[&str]) {
-    let ok = Command::new("sox")
-        .args(args)
-        .status()
-        .expect("sox runs (apt-get install sox)")
-        .success();
-    assert!(ok, "sox {args:?}");
-}
 
 #[test]
 fn requires_models_spoken_commands_in_several_voices_and_rates() {
@@ -470,25 +425,6 @@ fn requires_models_bad_audio_gets_a_clear_answer() {
     );
 }
 
-/// A command spoken by espeak-ng, as a 16 kHz WAV with a little silence around it.
-fn spoken(e: &Env, name: &str, text: &str) -> PathBuf {
-    let raw = e.path(&format!("{name}-raw.wav"));
-    espeak(&raw, "en-us", 165, text);
-    let out = e.path(&format!("{name}.wav"));
-    sox(&[
-        raw.to_str().expect("utf8"),
-        "-r",
-        "16000",
-        "-c",
-        "1",
-        out.to_str().expect("utf8"),
-        "pad",
-        "0.2",
-        "0.4",
-    ]);
-    out
-}
-
 /// `luminous listen ARGS` on the private sound server; output in NAME.out and NAME.err.
 fn listen(
     e: &Env,
@@ -511,27 +447,6 @@ fn listen(
         .stderr(std::fs::File::create(e.path(&format!("{name}.err"))).expect("err"))
         .spawn()
         .expect("listen starts")
-}
-
-/// The loudest sample (0 to 1) of `wav` between `from` and `to` seconds.
-fn peak(wav: &Path, from: f64, to: f64) -> f64 {
-    let out = Command::new("sox")
-        .arg(wav)
-        .args([
-            "-n",
-            "trim",
-            &format!("{from:.3}"),
-            &format!("{:.3}", to - from),
-            "stat",
-        ])
-        .output()
-        .expect("sox");
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .find(|l| l.starts_with("Maximum amplitude"))
-        .and_then(|l| l.split(':').nth(1))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0)
 }
 
 /// Ctrl-C, as a user would end it; returns how it ended.
@@ -577,63 +492,13 @@ fn wait_for_any(path: &Path, texts: &[&str], seconds: u64) -> String {
     }
 }
 
-/// Wait until the speaker, recorded live into `wav` by parecord, has spoken and then been
-/// quiet for a second: the assistant has finished what it says (an answer spoken over it is
-/// never taken as an answer).
-fn wait_until_spoken(wav: &Path, seconds: u64) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    let called_at = std::fs::metadata(wav).map_or(0, |m| m.len()) as usize;
-    while std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let Ok(bytes) = std::fs::read(wav) else {
-            continue;
-        };
-        // parecord's header: 16-bit samples; channels at 22, rate at 24.
-        let (Some(ch), Some(rate)) = (bytes.get(22..24), bytes.get(24..28)) else {
-            continue;
-        };
-        let channels = u64::from(u16::from_le_bytes([ch[0], ch[1]]));
-        let rate = u64::from(u32::from_le_bytes([rate[0], rate[1], rate[2], rate[3]]));
-        let second = (rate * channels * 2) as usize;
-        let loudest = |from: usize, to: usize| {
-            bytes
-                .get(from.min(to)..to.min(bytes.len()))
-                .unwrap_or_default()
-                .chunks_exact(2)
-                .map(|b| i16::from_le_bytes([b[0], b[1]]).unsigned_abs())
-                .max()
-                .unwrap_or(0)
-        };
-        let end = bytes.len() - bytes.len() % 2;
-        // Speech that began up to three seconds before the call counts.
-        let from = called_at.saturating_sub(3 * second).max(44);
-        let spoke = loudest(from - from % 2, end.saturating_sub(second)) > 1500;
-        if spoke && end > second && loudest(end - second, end) < 300 {
-            return;
-        }
-    }
-    panic!("the speaker did not finish speaking within {seconds} s");
-}
-
-fn seconds(wav: &Path) -> f64 {
-    let out = Command::new("soxi")
-        .arg("-D")
-        .arg(wav)
-        .output()
-        .expect("soxi");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0.0)
-}
-
 /// The whole voice loop through a real (virtual) microphone and speaker: a spoken request,
 /// the spoken question recorded from the speaker and understood, a spoken yes, and barge-in.
 #[test]
 fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
     let e = Env::new();
     let mut pulse = luminous_test_support::pulse::Pulse::start();
-    let clip = |name: &str, text: &str| spoken(&e, name, text);
+    let clip = |name: &str, text: &str| speech::spoken(e.dir.path(), name, text);
     let (request, yes, help, stop) = (
         clip("request", "install firefox"),
         clip("yes", "yes"),
@@ -756,16 +621,16 @@ fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
 fn requires_audio_wake_phrase_follow_up_earcons_lost_microphone_and_push_to_talk() {
     let e = Env::new();
     let mut pulse = luminous_test_support::pulse::Pulse::start();
-    let aside = spoken(&e, "aside", "install firefox");
-    let woken = spoken(&e, "woken", "hey nix, roll back");
-    let no = spoken(&e, "no", "no");
-    let follow = spoken(&e, "follow", "list generations");
-    let long = spoken(
-        &e,
+    let aside = speech::spoken(e.dir.path(), "aside", "install firefox");
+    let woken = speech::spoken(e.dir.path(), "woken", "hey nix, roll back");
+    let no = speech::spoken(e.dir.path(), "no", "no");
+    let follow = speech::spoken(e.dir.path(), "follow", "list generations");
+    let long = speech::spoken(
+        e.dir.path(),
         "long",
         "hey nix, please install thunderbird and then tell me about the weather today",
     );
-    let cancel = spoken(&e, "cancel", "hey nix, cancel");
+    let cancel = speech::spoken(e.dir.path(), "cancel", "hey nix, cancel");
     let out = e.path("hands.out");
     let mut child = listen(&e, &pulse, &["--dry-run", "--follow-up", "5"], "hands");
     let recording = e.path("hands.wav");

@@ -1,7 +1,7 @@
 //! Dev-only test harnesses: an isolated Nix (its own store, state and config in a temp dir),
 //! private D-Bus buses ([`dbus`]),
 //! a nixpkgs-shaped package set at full size ([`nixpkgs`]), and a private PulseAudio with a
-//! virtual microphone and speaker ([`pulse`]), and speech-like audio ([`signal`]).
+//! virtual microphone and speaker ([`pulse`]), and a recording speech-dispatcher ([`ssip`]).
 //!
 //! Tests that need Nix say so in their name (`requires_nix_...`) and run in CI, which installs
 //! Debian's `nix-bin`. Nothing here touches `/nix` or the network.
@@ -9,7 +9,7 @@
 pub mod dbus;
 pub mod nixpkgs;
 pub mod pulse;
-pub mod signal;
+pub mod ssip;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

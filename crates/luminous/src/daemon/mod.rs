@@ -55,6 +55,8 @@ enum Event {
     Notice(String),
     /// A line on standard input (push-to-talk in a terminal).
     Enter,
+    /// Something shown in `status` changed (a screen reader started or stopped).
+    Refresh,
     /// SIGTERM or SIGINT.
     Stop,
 }
@@ -86,6 +88,8 @@ struct Daemon {
     running: Option<Running>,
     voice: voice::Voice,
     echo: bool,
+    /// Where replies shown and not spoken go (quiet mode, no speaker).
+    notifier: Option<luminous_desktop::notify::Notifier>,
 }
 
 /// Run the loop until SIGTERM or SIGINT.
@@ -99,7 +103,12 @@ pub(crate) fn run(args: &TurnArgs, setup: &Setup) -> anyhow::Result<ExitCode> {
         .build()?;
     let (events, rx) = mpsc::channel();
     let server = if setup.serve {
-        Some(serve(&rt, &events)?)
+        let server = serve(&rt, &events)?;
+        // Calls wait in the channel until the loop runs; `status` meanwhile says why.
+        let _ = rt.block_on(server.update(|st| {
+            st.details = serde_json::json!({"starting": true}).to_string();
+        }));
+        Some(server)
     } else {
         None
     };
@@ -131,6 +140,9 @@ pub(crate) fn run(args: &TurnArgs, setup: &Setup) -> anyhow::Result<ExitCode> {
         Some(wanted) => voice::Voice::start(&s, &dirs, wanted, &events)?,
         None => voice::Voice::none("voice is off".into()),
     };
+    if let Some(flag) = voice.reader_flag() {
+        watch_screen_reader(&rt, &events, flag);
+    }
     let mut presence = Presence::new();
     presence.set_quiet(s.dialogue.prefs.quiet || !voice.can_speak());
     let mut d = Daemon {
@@ -148,6 +160,11 @@ pub(crate) fn run(args: &TurnArgs, setup: &Setup) -> anyhow::Result<ExitCode> {
         running: None,
         voice,
         echo: setup.echo,
+        notifier: if setup.serve {
+            luminous_desktop::notify::Notifier::connect()
+        } else {
+            None
+        },
     };
     d.show_now();
     if setup.serve {
@@ -196,6 +213,28 @@ fn serve(rt: &tokio::runtime::Runtime, events: &mpsc::Sender<Event>) -> anyhow::
     };
     forward(rt, events, incoming, Event::Call);
     Ok(server)
+}
+
+/// Keep `flag` saying whether a screen reader runs, and show it in `status`.
+fn watch_screen_reader(
+    rt: &tokio::runtime::Runtime,
+    events: &mpsc::Sender<Event>,
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    rt.spawn(async move {
+        // No session bus, no screen reader to follow: the flag keeps what was found.
+        let _ = luminous_desktop::reader::watch_screen_reader(tx).await;
+    });
+    let events = events.clone();
+    rt.spawn(async move {
+        while let Some(on) = rx.recv().await {
+            flag.store(on, std::sync::atomic::Ordering::SeqCst);
+            if events.send(Event::Refresh).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// Pass what an async channel yields to the loop, as `wrap` makes it an event.
@@ -281,6 +320,7 @@ impl Daemon {
                     self.notice(&why);
                 }
             }
+            Event::Refresh => self.show_now(),
             Event::Stop => {}
         }
     }
@@ -383,8 +423,17 @@ impl Daemon {
         if self.echo {
             println!("{text}");
         }
-        if how == Delivery::Spoken {
-            self.voice.say(text, self.s.dialogue.prefs.speech_rate);
+        match how {
+            Delivery::Spoken => self.voice.say(text, self.s.dialogue.prefs.speech_rate),
+            // Not heard: shown where the user looks.
+            Delivery::Text => {
+                if let Some(n) = &self.notifier
+                    && let Err(e) = n.show("Luminous", text)
+                {
+                    eprintln!("notification: {e}");
+                }
+            }
+            Delivery::Kept => {}
         }
         self.announce(text, &json);
     }
@@ -426,6 +475,7 @@ impl Daemon {
             "desktop": self.presence.desktop(),
             "index": self.s.index.source.describe(),
             "working": self.running.as_ref().map(|r| r.summary.clone()),
+            "notifications": self.notifier.is_some(),
         });
         self.voice.describe(&mut details);
         let details = details.to_string();

@@ -3,6 +3,7 @@
 //! models the loop still serves, in text, and says why in `status`.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use super::{Daemon, Event, with_event};
 use crate::ears::{Ears, Heard, Options, Request};
 use crate::engine::Session;
 use crate::listening::{Control, Cpal, Listening, Mic, Report};
+use crate::mouth::reader::Chooser;
 use crate::mouth::{Mouth, Piper};
 use crate::settings::Dirs;
 
@@ -37,6 +39,8 @@ pub(crate) struct Wanted {
 pub(super) struct Voice {
     listening: Option<Listening>,
     mouth: Option<Arc<dyn Mouth>>,
+    /// A screen reader runs: set by the desktop's watcher, read by the mouth.
+    reader: Option<Arc<AtomicBool>>,
     /// Why there is no listening, or no speech.
     no_ears: Option<String>,
     no_mouth: Option<String>,
@@ -58,6 +62,7 @@ impl Voice {
         Voice {
             listening: None,
             mouth: None,
+            reader: None,
             no_ears: Some(why.clone()),
             no_mouth: Some(why),
             mic: None,
@@ -90,9 +95,12 @@ impl Voice {
                 .map(|p| p.display().to_string())
                 .collect();
             if missing.contains(&m.whisper.display().to_string()) {
-                return Ok(Voice::none(
+                let mut v = Voice::none(
                     "the speech models are not installed; run: luminous models fetch".into(),
-                ));
+                );
+                // A screen reader can still say the replies.
+                v.attach(Chooser::new(files.speech, None));
+                return Ok(v);
             }
             m
         };
@@ -122,6 +130,9 @@ impl Voice {
             Ok(p) => v.mouth = Some(Arc::new(p)),
             Err(e) => v.no_mouth = Some(e),
         }
+        // The screen reader's speech when one runs (as the setting says), Piper otherwise.
+        let piper = v.mouth.take();
+        v.attach(Chooser::new(files.speech, piper));
         let stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
         let index = Arc::clone(&s.index.index);
         let opts = Options {
@@ -141,7 +152,7 @@ impl Voice {
         let (listening, first) = Listening::start(
             ears,
             Box::new(stt),
-            Box::new(Cpal),
+            Box::<Cpal>::default(),
             v.mouth.clone(),
             move |r| {
                 let _ = reports.send(Event::Hearing(r));
@@ -179,6 +190,20 @@ impl Voice {
         Some(format!("{lacks}Listening. {how} Press Ctrl-C to stop."))
     }
 
+    /// Speak through `chooser`, when it can.
+    fn attach(&mut self, chooser: Chooser) {
+        if chooser.can_speak() {
+            self.reader = Some(chooser.reader_flag());
+            self.mouth = Some(Arc::new(chooser));
+            self.no_mouth = None;
+        }
+    }
+
+    /// The flag the screen reader's watcher keeps, when the mouth follows it.
+    pub(super) fn reader_flag(&self) -> Option<Arc<AtomicBool>> {
+        self.reader.clone()
+    }
+
     pub(super) fn can_speak(&self) -> bool {
         self.mouth.is_some()
     }
@@ -197,14 +222,15 @@ impl Voice {
         self.capturing
     }
 
-    /// The state the voice puts the assistant in, when it does.
+    /// The state the voice puts the assistant in, when it does. The user comes first: a
+    /// press or speech stops the assistant's speech, so it is their state that shows.
     pub(super) fn state(&self) -> Option<State> {
-        if self.speaking {
-            Some(State::Speaking)
-        } else if self.hearing {
+        if self.hearing {
             Some(State::Hearing)
         } else if self.capturing {
             Some(State::Listening)
+        } else if self.speaking {
+            Some(State::Speaking)
         } else {
             None
         }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use luminous_audio::synth::speechy;
 use luminous_stt::Transcript;
-use luminous_test_support::signal::speechy;
 
 use super::{Ears, Heard, Options, Transcribe};
 

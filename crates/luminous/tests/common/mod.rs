@@ -2,6 +2,9 @@
 //! checks that output is plain.
 #![allow(dead_code)]
 
+pub mod bus;
+pub mod speech;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

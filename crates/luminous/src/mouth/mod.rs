@@ -4,6 +4,8 @@
 //! on its own thread, a sentence at a time, so a stop lands between sentences and the
 //! speaker drops what it holds.
 
+pub mod reader;
+
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};

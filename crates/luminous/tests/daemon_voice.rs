@@ -1,0 +1,330 @@
+//! The service with its real voice, as a user has it: `luminous daemon` on a private
+//! session bus and a private "system" bus with python-dbusmock's logind, listening and
+//! speaking through the PulseAudio harness's virtual microphone and speaker, with the real
+//! models. A spoken request and a spoken yes start a long operation; the screen is locked
+//! while it runs (the microphone closes, nothing is spoken, the result is kept); on unlock
+//! the result is spoken (recorded from the speaker and transcribed). Then push-to-talk over
+//! D-Bus with hands-free off, and sleep and resume.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use common::Env;
+use common::speech::{self, peak, seconds, sox, wait_until_spoken};
+use luminous_desktop::{Announcement, Client, State};
+use luminous_test_support::dbus::{Bus, Mock, call};
+use luminous_test_support::pulse::Pulse;
+
+/// Where the service's standard error goes, for failure messages.
+static SAID: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// A reply whose JSON has `event`: its text and JSON.
+fn replied(follow: &Receiver<Announcement>, event: &str) -> (String, serde_json::Value) {
+    common::bus::replied(follow, event, SAID.get().map(|p| p.as_path()))
+}
+
+/// The announcements until `pick` finds what it wants (or 40 s pass).
+fn next<T>(
+    follow: &Receiver<Announcement>,
+    what: &str,
+    pick: impl FnMut(&Announcement) -> Option<T>,
+) -> T {
+    common::bus::next(follow, what, SAID.get().map(|p| p.as_path()), pick)
+}
+
+/// The assistant's capture streams, and how many of them capture (are not paused). A
+/// device that cannot pause (ALSA's PulseAudio plugin) is closed instead.
+fn mic_streams(pulse: &Pulse) -> (usize, usize) {
+    let out = pulse
+        .command("pactl")
+        .args(["list", "source-outputs"])
+        .output()
+        .expect("pactl");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let streams: Vec<&str> = text
+        .split("Source Output #")
+        .skip(1)
+        .filter(|s| s.contains("application.process.binary = \"luminous\""))
+        .collect();
+    let running = streams
+        .iter()
+        .filter(|s| !s.contains("Corked: yes"))
+        .count();
+    (streams.len(), running)
+}
+
+/// Waits until the assistant's capture streams are `open` (`None`: any number) with
+/// `running` of them capturing.
+fn wait_mic(e: &Env, pulse: &Pulse, open: Option<usize>, running: usize, why: &str) {
+    let t = Instant::now();
+    let want = |(o, r): (usize, usize)| open.is_none_or(|n| n == o) && r == running;
+    while !want(mic_streams(pulse)) {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "{why}: streams (open, capturing) are {:?}, not ({open:?}, {running}); the service said:\n{}",
+            mic_streams(pulse),
+            std::fs::read_to_string(e.path("daemon.err")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn logind(system: &Bus, path: &str, method: &str, arg: &str) {
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        path,
+        method,
+        &[arg],
+    )
+    .unwrap_or_else(|e| panic!("{method}: {e}"));
+}
+
+fn sleep_signal(system: &Bus, going: bool) {
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1",
+        "org.freedesktop.DBus.Mock.EmitSignal",
+        &[
+            "org.freedesktop.login1.Manager",
+            "PrepareForSleep",
+            "b",
+            if going { "[<true>]" } else { "[<false>]" },
+        ],
+    )
+    .expect("PrepareForSleep");
+}
+
+/// What whisper hears in `wav` from `from` seconds on (`luminous hear`, not spoken).
+fn transcribe_from(e: &Env, wav: &Path, from: f64, name: &str) -> String {
+    let part = e.path(name);
+    sox(&[
+        wav.to_str().expect("utf8"),
+        part.to_str().expect("utf8"),
+        "trim",
+        &format!("{from:.2}"),
+    ]);
+    let out = e
+        .cmd()
+        .env("LUMINOUS_NO_DAEMON", "1")
+        .args(["hear", "--quiet", "--json", "--dry-run"])
+        .arg(&part)
+        .output()
+        .expect("hear");
+    let j = common::last_json(&out);
+    j["transcript"].as_str().unwrap_or_default().to_lowercase()
+}
+
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() {
+    let system = Bus::system();
+    let session = Bus::session();
+    let _logind = Mock::start(
+        &system,
+        &session,
+        &system.address,
+        "org.freedesktop.login1",
+        &["--template", "logind"],
+    );
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1",
+        "org.freedesktop.DBus.Mock.AddSession",
+        &["auto", "seat0", "1000", "ana", "true"],
+    )
+    .expect("session");
+    let e = Env::new();
+    std::fs::create_dir_all(e.path("cfg/luminous")).expect("cfg");
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        format!(
+            // Every utterance a request: the wake phrase has its own test (tests/voice.rs).
+            "{}config = \"{}\"\nwake_phrase = \"\"\n",
+            speech::model_settings(),
+            e.path("configuration.nix").display()
+        ),
+    )
+    .expect("settings");
+    let path = e.stand_in_rebuild(0, "");
+    std::fs::write(
+        e.path("bin/nixos-rebuild"),
+        "#!/bin/sh\necho building the system configuration...\nsleep 6\n",
+    )
+    .expect("slow rebuild");
+    let clip = |name: &str, text: &str| speech::spoken(e.dir.path(), name, text);
+    let (request, yes, ptt) = (
+        clip("request", "install firefox"),
+        clip("yes", "yes"),
+        clip("ptt", "list generations"),
+    );
+    let _ = SAID.set(e.path("daemon.err"));
+    let mut pulse = Pulse::start();
+    let mut cmd = e.cmd();
+    for (k, v) in pulse.vars() {
+        cmd.env(k, v);
+    }
+    let daemon = Daemon(
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &system.address)
+            .env("PATH", &path)
+            .env("LUMINOUS_DEBUG", "1")
+            .arg("daemon")
+            .stdout(std::fs::File::create(e.path("daemon.out")).expect("out"))
+            .stderr(std::fs::File::create(e.path("daemon.err")).expect("err"))
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("daemon"),
+    );
+    let t = Instant::now();
+    let c = loop {
+        if let Some(c) = Client::at_address(&session.address)
+            && c.status().is_ok_and(|(s, _)| s.state == State::Listening)
+        {
+            break c;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the service did not come up listening: {}",
+            std::fs::read_to_string(e.path("daemon.err")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let follow = c.follow().expect("follow");
+    let (s, details) = c.status().expect("status");
+    let details: serde_json::Value = serde_json::from_str(&details).expect("json");
+    assert!(s.listening, "hands-free from the start");
+    assert_eq!(details["speech"], "piper", "{details}");
+    assert_eq!(details["microphone"], "listening", "{details}");
+    wait_mic(&e, &pulse, Some(1), 1, "one capture stream, running");
+    let recording = e.path("speaker.wav");
+    let recorder = pulse.record(&recording);
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_millis(500));
+
+    // A spoken request: heard, and the question spoken.
+    pulse.say(&request);
+    let heard = next(&follow, "Heard", |a| match a {
+        Announcement::Heard(t) => Some(t.to_lowercase()),
+        _ => None,
+    });
+    assert!(heard.contains("install fire"), "{heard}");
+    let (question, j) = replied(&follow, "reply");
+    assert_eq!(j["delivery"], "spoken", "{j}");
+    assert!(
+        question.contains("Say yes or no.") || question.contains("shall I install Firefox?"),
+        "{question}"
+    );
+    wait_until_spoken(&recording, 40);
+    pulse.say(&yes);
+    let (starting, _) = replied(&follow, "reply");
+    assert!(starting.contains("Firefox"), "{starting}");
+    assert_eq!(
+        c.status().expect("status").0.question,
+        "",
+        "the yes was taken: {starting}"
+    );
+    wait_until_spoken(&recording, 40);
+
+    // Locked while the rebuild runs: the microphone closes, the result is kept, nothing
+    // is spoken.
+    logind(
+        &system,
+        "/org/freedesktop/login1/session/auto",
+        "org.freedesktop.login1.Session.SetLockedHint",
+        "true",
+    );
+    let locked_at = t0.elapsed().as_secs_f64();
+    wait_mic(
+        &e,
+        &pulse,
+        Some(0),
+        0,
+        "the microphone is closed while locked",
+    );
+    let (done, j) = replied(&follow, "outcome");
+    assert!(done.starts_with("Done. Firefox is installed."), "{done}");
+    assert_eq!(j["delivery"], "kept", "{j}");
+    assert_eq!(c.status().expect("status").0.state, State::Paused);
+    std::thread::sleep(Duration::from_secs(1));
+    let unlocked_at = t0.elapsed().as_secs_f64();
+    logind(
+        &system,
+        "/org/freedesktop/login1/session/auto",
+        "org.freedesktop.login1.Session.SetLockedHint",
+        "false",
+    );
+    let (kept, j) = replied(&follow, "kept");
+    assert!(kept.starts_with("While you were away: Done."), "{kept}");
+    assert_eq!(j["delivery"], "spoken", "{j}");
+    wait_mic(
+        &e,
+        &pulse,
+        Some(1),
+        1,
+        "the microphone opens again on unlock",
+    );
+    wait_until_spoken(&recording, 40);
+
+    // Push-to-talk with hands-free off: speech without the key is not heard; with it, it is.
+    c.set_listening(false).expect("listening off");
+    wait_mic(&e, &pulse, None, 0, "not capturing while nobody listens");
+    pulse.say(&ptt);
+    std::thread::sleep(Duration::from_secs(2));
+    c.push_to_talk(true).expect("press");
+    wait_mic(&e, &pulse, Some(1), 1, "capturing while the key is down");
+    pulse.say(&ptt);
+    c.push_to_talk(false).expect("release");
+    let heard = next(&follow, "Heard", |a| match a {
+        Announcement::Heard(t) => Some(t.to_lowercase()),
+        _ => None,
+    });
+    assert!(heard.contains("generation"), "{heard}");
+    let (listed, _) = replied(&follow, "reply");
+    assert!(!listed.is_empty());
+    wait_mic(&e, &pulse, None, 0, "not capturing after the release");
+    wait_until_spoken(&recording, 40);
+
+    // Sleep closes the microphone; resume opens it.
+    sleep_signal(&system, true);
+    wait_mic(&e, &pulse, Some(0), 0, "closed before sleep");
+    sleep_signal(&system, false);
+    wait_mic(
+        &e,
+        &pulse,
+        None,
+        0,
+        "after resume, still not capturing (nobody listens)",
+    );
+    c.set_listening(true).expect("listening on");
+    wait_mic(
+        &e,
+        &pulse,
+        Some(1),
+        1,
+        "capturing again, hands-free, after resume",
+    );
+    pulse.stop(recorder);
+    drop(daemon);
+
+    // Nothing was spoken while the screen was locked; the kept result was spoken after.
+    let silent = peak(&recording, locked_at + 0.3, unlocked_at);
+    assert!(silent < 0.01, "speech while locked: peak {silent}");
+    assert!(seconds(&recording) > unlocked_at);
+    let said = transcribe_from(&e, &recording, unlocked_at, "kept.wav");
+    assert!(said.contains("while you were away"), "{said}");
+}
