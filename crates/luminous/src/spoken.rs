@@ -65,10 +65,21 @@ pub(crate) fn load_voice(m: &voice::ModelFiles) -> anyhow::Result<luminous_tts::
 pub(crate) fn say(to: Option<&Path>, rate: Option<f32>, text: &str) -> anyhow::Result<ExitCode> {
     let dirs = Dirs::discover()?;
     let r = settings::resolve(settings::load(&dirs)?, None, None, false);
-    let m = voice::ensure(&dirs, &r.voice, false, true)?;
-    let mut v = load_voice(&m)?;
-    speak(&mut v, text, rate.unwrap_or_else(|| saved_rate(&dirs)), to)?;
-    Ok(ExitCode::SUCCESS)
+    let rate = rate.unwrap_or_else(|| saved_rate(&dirs));
+    let spoken = voice::ensure(&dirs, &r.voice, false, true)
+        .and_then(|m| load_voice(&m))
+        .and_then(|mut v| speak(&mut v, text, rate, to));
+    match spoken {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        // Writing a file was asked for: that failing is the error.
+        Err(e) if to.is_some() => Err(e),
+        // Never lose what was to be said: print it, and say why.
+        Err(e) => {
+            println!("{text}");
+            eprintln!("Note: I could not speak this ({e}); it is printed instead.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// The longest recording `hear` reads; anything after is ignored (and said so).

@@ -323,6 +323,41 @@ fn requires_models_spoken_answers_only_a_clear_yes_runs() {
 }
 
 #[test]
+fn requires_models_without_a_speaker_say_and_hear_print_the_answer() {
+    let e = Env::new();
+    // No sound at all: no PulseAudio to reach, and ALSA without a default device.
+    std::fs::write(e.path("asound.conf"), "").expect("alsa");
+    let run = |args: &[&str]| {
+        luminous()
+            .env("XDG_DATA_HOME", e.path("data"))
+            .env("XDG_CONFIG_HOME", e.path("cfg"))
+            .env("HOME", e.dir.path())
+            .env("PULSE_SERVER", "unix:/nonexistent/pulse")
+            .env("ALSA_CONFIG_PATH", e.path("asound.conf"))
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&["say", "The", "rebuild", "finished."]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "The rebuild finished."
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("printed instead"));
+    let request = speech::spoken(
+        e.dir.path(),
+        "request",
+        "what version of nixos am i running",
+    );
+    let out = run(&["hear", "--dry-run", request.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{out:?}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("version"), "{printed}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("printed instead"));
+}
+
+#[test]
 fn requires_models_bad_audio_gets_a_clear_answer() {
     let e = Env::new();
     let p = |n: &str| e.path(n).to_str().expect("utf8").to_owned();

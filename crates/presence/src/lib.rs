@@ -17,6 +17,8 @@
 
 use serde::Serialize;
 
+pub mod milestones;
+
 /// What the desktop says about the user, as far as it says anything. A signal that is not
 /// there leaves its default (unlocked, active, not idle, awake).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -51,6 +53,9 @@ pub enum Kind {
     Answer,
     /// The result of a long operation, which may come while the user is away.
     Result,
+    /// A milestone of a long operation: said when a result would be, shown in quiet mode,
+    /// and dropped while the user is away (stale by their return; the result is kept).
+    Milestone,
 }
 
 /// What becomes of a reply.
@@ -63,6 +68,8 @@ pub enum Delivery {
     Text,
     /// Kept, and said when the user is back.
     Kept,
+    /// Neither said nor kept (a milestone while the user is away).
+    Dropped,
 }
 
 /// What the host should do after a change.
@@ -123,11 +130,12 @@ impl Presence {
     pub fn deliver(&mut self, kind: Kind, text: &str) -> Delivery {
         let now = match kind {
             Kind::Answer => self.may_answer(),
-            Kind::Result => self.may_tell(),
+            Kind::Result | Kind::Milestone => self.may_tell(),
         };
         match (now, self.quiet) {
             (true, true) => Delivery::Text,
             (true, false) => Delivery::Spoken,
+            (false, _) if kind == Kind::Milestone => Delivery::Dropped,
             (false, _) => {
                 self.kept.push(text.to_owned());
                 Delivery::Kept
@@ -330,6 +338,24 @@ mod tests {
             (
                 &[Desk(Change::Locked(false)), Desk(Change::Idle(false))],
                 &[],
+            ),
+            // Milestones: said to a user who is there, shown in quiet mode, dropped (not
+            // kept) while the user is away.
+            (
+                &[
+                    Reply(Kind::Milestone, "Now upgrading packages."),
+                    Quiet(true),
+                    Reply(Kind::Milestone, "Still upgrading packages."),
+                    Quiet(false),
+                    Desk(Change::Idle(true)),
+                    Reply(Kind::Milestone, "Still upgrading."),
+                    Desk(Change::Idle(false)),
+                ],
+                &[
+                    "Spoken: Now upgrading packages.",
+                    "Text: Still upgrading packages.",
+                    "Dropped: Still upgrading.",
+                ],
             ),
         ];
         for (steps, want) in table {

@@ -18,6 +18,7 @@ use luminous_desktop::watch::Signal;
 use luminous_desktop::{Call, Command, Server, State};
 use luminous_dialogue::{Outcome, Plan, Spoken};
 use luminous_nixexec::{Cancel, Progress};
+use luminous_presence::milestones::Milestones;
 use luminous_presence::{Delivery, Effect, Kind, Presence};
 
 use crate::engine::{Job, Session};
@@ -45,8 +46,10 @@ enum Event {
     Call(Call),
     /// A long operation ended.
     Done(Box<Job>, Outcome),
-    /// A milestone of one.
+    /// A line of its output worth showing.
     Progress(String),
+    /// Step `n` of `total` of it begins.
+    Step(usize, usize, String),
     /// The desktop says something about the user (locked, idle, asleep).
     Desktop(Signal),
     /// The listening thread reports.
@@ -65,7 +68,9 @@ enum Event {
 struct ToLoop(mpsc::Sender<Event>);
 
 impl Progress for ToLoop {
-    fn phase(&mut self, _: usize, _: usize, _: &str) {}
+    fn phase(&mut self, n: usize, total: usize, what: &str) {
+        let _ = self.0.send(Event::Step(n, total, what.to_owned()));
+    }
     fn line(&mut self, text: &str) {
         let _ = self.0.send(Event::Progress(text.to_owned()));
     }
@@ -75,6 +80,8 @@ impl Progress for ToLoop {
 struct Running {
     summary: String,
     cancel: Cancel,
+    /// What of its progress is said, and when.
+    milestones: Milestones,
 }
 
 struct Daemon {
@@ -184,6 +191,7 @@ pub(crate) fn run(args: &TurnArgs, setup: &Setup) -> anyhow::Result<ExitCode> {
             Ok(event) => d.handle(event),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
+        d.milestone(|m| m.tick(Instant::now()));
         if let Some(w) = watchdog
             && pinged.elapsed() >= w
         {
@@ -283,6 +291,9 @@ impl Daemon {
                 self.show_now();
                 self.deliver(Kind::Result, &text, json);
             }
+            Event::Step(n, total, what) => {
+                self.milestone(|m| m.step(Instant::now(), n, total, &what));
+            }
             Event::Progress(line) => {
                 if self.echo {
                     println!("{line}");
@@ -323,6 +334,15 @@ impl Daemon {
             Event::Refresh => self.show_now(),
             Event::Stop => {}
         }
+    }
+
+    /// Say a milestone of the operation under way, when `due` has one.
+    fn milestone(&mut self, due: impl FnOnce(&mut Milestones) -> Option<String>) {
+        let Some(text) = self.running.as_mut().and_then(|r| due(&mut r.milestones)) else {
+            return;
+        };
+        let json = serde_json::json!({"event": "milestone", "reply": text});
+        self.deliver(Kind::Milestone, &text, json);
     }
 
     /// A method without a result.
@@ -433,7 +453,7 @@ impl Daemon {
                     eprintln!("notification: {e}");
                 }
             }
-            Delivery::Kept => {}
+            Delivery::Kept | Delivery::Dropped => {}
         }
         self.announce(text, &json);
     }
@@ -524,6 +544,7 @@ fn start_job(
     *running = Some(Running {
         summary: plan.summary.clone(),
         cancel: job.cancel.clone(),
+        milestones: Milestones::new(Instant::now()),
     });
     let events = events.clone();
     std::thread::spawn(move || {
