@@ -21,3 +21,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+# xdg-desktop-portal: the real portal front end for the push-to-talk shortcut's test (with a
+# test backend); without the GTK backend it recommends.
+if ! dpkg -s xdg-desktop-portal >/dev/null 2>&1; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  [ ${#need_apt[@]} -gt 0 ] || $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends xdg-desktop-portal >/dev/null
+fi

@@ -47,6 +47,23 @@ pub struct FileConfig {
     /// What speaks: "auto" (the screen reader when one runs, else Piper; the default),
     /// "piper", or "speech-dispatcher".
     pub speech: Option<SpeechRoute>,
+    /// How the push-to-talk shortcut works: "hold" (talk while it is held; the default) or
+    /// "toggle" (press to start, press again to end, for users who cannot hold a key).
+    pub push_to_talk: Option<PushToTalk>,
+    /// The shortcut to suggest to the desktop, in the shortcuts specification's form
+    /// (default "CTRL+ALT+space"); the desktop may let the user choose another.
+    pub push_to_talk_key: Option<String>,
+}
+
+/// How the push-to-talk shortcut works.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PushToTalk {
+    /// Talk while the key is held.
+    #[default]
+    Hold,
+    /// One press starts, the next ends.
+    Toggle,
 }
 
 /// What speaks the replies.
@@ -122,6 +139,10 @@ pub struct VoiceFiles {
     pub follow_up: std::time::Duration,
     /// What speaks.
     pub speech: SpeechRoute,
+    /// How the push-to-talk shortcut works.
+    pub push_to_talk: PushToTalk,
+    /// The shortcut suggested to the desktop.
+    pub push_to_talk_key: String,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -201,6 +222,10 @@ pub fn resolve(
         earcons: file.earcons.unwrap_or(true),
         follow_up: std::time::Duration::from_secs(file.follow_up_seconds.unwrap_or(8).min(600)),
         speech: file.speech.unwrap_or_default(),
+        push_to_talk: file.push_to_talk.unwrap_or_default(),
+        push_to_talk_key: file
+            .push_to_talk_key
+            .unwrap_or_else(|| "CTRL+ALT+space".into()),
     };
     Resolved {
         settings,

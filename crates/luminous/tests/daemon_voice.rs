@@ -15,8 +15,10 @@ use std::time::{Duration, Instant};
 
 use common::Env;
 use common::speech::{self, peak, seconds, sox, wait_until_spoken};
+use luminous_desktop::shortcut::PUSH_TO_TALK;
 use luminous_desktop::{Announcement, Client, State};
 use luminous_test_support::dbus::{Bus, Mock, call};
+use luminous_test_support::portal::Portal;
 use luminous_test_support::pulse::Pulse;
 
 /// Where the service's standard error goes, for failure messages.
@@ -173,6 +175,8 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
         clip("ptt", "list generations"),
     );
     let _ = SAID.set(e.path("daemon.err"));
+    // The desktop's portal, with a GlobalShortcuts backend standing in for the compositor.
+    let portal = Portal::start(&system, &session);
     let mut pulse = Pulse::start();
     let mut cmd = e.cmd();
     for (k, v) in pulse.vars() {
@@ -280,15 +284,29 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     );
     wait_until_spoken(&recording, 40);
 
-    // Push-to-talk with hands-free off: speech without the key is not heard; with it, it is.
+    // Push-to-talk with hands-free off, on the desktop's shortcut through the portal:
+    // speech without the key is not heard; with it, it is.
+    let t = Instant::now();
+    let details = loop {
+        let (_, d) = c.status().expect("status");
+        let d: serde_json::Value = serde_json::from_str(&d).expect("json");
+        if d["push_to_talk_route"] == "portal" || t.elapsed() > Duration::from_secs(20) {
+            break d;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        details["push_to_talk"], "the desktop shortcut Ctrl+Alt+Space (hold to talk)",
+        "{details}"
+    );
     c.set_listening(false).expect("listening off");
     wait_mic(&e, &pulse, None, 0, "not capturing while nobody listens");
     pulse.say(&ptt);
     std::thread::sleep(Duration::from_secs(2));
-    c.push_to_talk(true).expect("press");
+    portal.press(PUSH_TO_TALK).expect("press");
     wait_mic(&e, &pulse, Some(1), 1, "capturing while the key is down");
     pulse.say(&ptt);
-    c.push_to_talk(false).expect("release");
+    portal.release(PUSH_TO_TALK).expect("release");
     let heard = next(&follow, "Heard", |a| match a {
         Announcement::Heard(t) => Some(t.to_lowercase()),
         _ => None,
@@ -298,6 +316,23 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     assert!(!listed.is_empty());
     wait_mic(&e, &pulse, None, 0, "not capturing after the release");
     wait_until_spoken(&recording, 40);
+    // The command line's push-to-talk (what sway binds) opens and closes it the same way.
+    c.push_to_talk(true).expect("press");
+    wait_mic(
+        &e,
+        &pulse,
+        Some(1),
+        1,
+        "capturing while luminous ptt press holds",
+    );
+    c.push_to_talk(false).expect("release");
+    wait_mic(
+        &e,
+        &pulse,
+        None,
+        0,
+        "not capturing after luminous ptt release",
+    );
 
     // Sleep closes the microphone; resume opens it.
     sleep_signal(&system, true);

@@ -84,8 +84,11 @@ impl Milestones {
 mod tests {
     use super::*;
 
+    /// Step `n` of `total`, named.
+    type StepOf<'a> = (usize, usize, &'a str);
+
     /// What is said over a run of events: (seconds, Some(step) or None for a tick).
-    fn run(events: &[(u64, Option<(usize, usize, &str)>)]) -> Vec<(u64, String)> {
+    fn run(events: &[(u64, Option<StepOf<'_>>)]) -> Vec<(u64, String)> {
         let t0 = Instant::now();
         let mut m = Milestones::new(t0);
         let mut out = Vec::new();

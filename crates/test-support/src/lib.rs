@@ -1,13 +1,15 @@
 //! Dev-only test harnesses: an isolated Nix (its own store, state and config in a temp dir),
 //! private D-Bus buses ([`dbus`]),
 //! a nixpkgs-shaped package set at full size ([`nixpkgs`]), and a private PulseAudio with a
-//! virtual microphone and speaker ([`pulse`]), and a recording speech-dispatcher ([`ssip`]).
+//! virtual microphone and speaker ([`pulse`]), the real desktop portal with a test
+//! GlobalShortcuts backend ([`portal`]), and a recording speech-dispatcher ([`ssip`]).
 //!
 //! Tests that need Nix say so in their name (`requires_nix_...`) and run in CI, which installs
 //! Debian's `nix-bin`. Nothing here touches `/nix` or the network.
 
 pub mod dbus;
 pub mod nixpkgs;
+pub mod portal;
 pub mod pulse;
 pub mod ssip;
 

@@ -60,6 +60,10 @@ enum Event {
     Enter,
     /// Something shown in `status` changed (a screen reader started or stopped).
     Refresh,
+    /// The desktop bound the push-to-talk shortcut (its trigger), or could not (why).
+    ShortcutBound(Result<String, String>),
+    /// The desktop's push-to-talk shortcut went down (true) or up.
+    Shortcut(bool),
     /// SIGTERM or SIGINT.
     Stop,
 }
@@ -150,6 +154,9 @@ pub(crate) fn run(args: &TurnArgs, setup: &Setup) -> anyhow::Result<ExitCode> {
     if let Some(flag) = voice.reader_flag() {
         watch_screen_reader(&rt, &events, flag);
     }
+    if setup.serve && voice.wants_shortcut() {
+        bind_shortcut(&rt, &events, s.resolved.voice.push_to_talk_key.clone());
+    }
     let mut presence = Presence::new();
     presence.set_quiet(s.dialogue.prefs.quiet || !voice.can_speak());
     let mut d = Daemon {
@@ -221,6 +228,19 @@ fn serve(rt: &tokio::runtime::Runtime, events: &mpsc::Sender<Event>) -> anyhow::
     };
     forward(rt, events, incoming, Event::Call);
     Ok(server)
+}
+
+/// Bind push-to-talk through the desktop portal, and pass its presses to the loop.
+fn bind_shortcut(rt: &tokio::runtime::Runtime, events: &mpsc::Sender<Event>, key: String) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let bound = events.clone();
+    rt.spawn(async move {
+        let r = luminous_desktop::shortcut::push_to_talk(&key, tx).await;
+        let _ = bound.send(Event::ShortcutBound(
+            r.map(|b| b.trigger).map_err(|e| e.to_string()),
+        ));
+    });
+    forward(rt, events, rx, Event::Shortcut);
 }
 
 /// Keep `flag` saying whether a screen reader runs, and show it in `status`.
@@ -332,6 +352,15 @@ impl Daemon {
                 }
             }
             Event::Refresh => self.show_now(),
+            Event::ShortcutBound(bound) => {
+                self.voice.shortcut_bound(bound);
+                self.show_now();
+            }
+            Event::Shortcut(down) => {
+                if let Err(why) = self.voice.shortcut(down) {
+                    self.notice(&why);
+                }
+            }
             Event::Stop => {}
         }
     }

@@ -41,6 +41,11 @@ pub(super) struct Voice {
     mouth: Option<Arc<dyn Mouth>>,
     /// A screen reader runs: set by the desktop's watcher, read by the mouth.
     reader: Option<Arc<AtomicBool>>,
+    /// The desktop's push-to-talk shortcut, once bound: how it is triggered; or why there
+    /// is none.
+    shortcut: Option<Result<String, String>>,
+    /// The shortcut toggles instead of being held.
+    toggle_key: bool,
     /// Why there is no listening, or no speech.
     no_ears: Option<String>,
     no_mouth: Option<String>,
@@ -63,6 +68,8 @@ impl Voice {
             listening: None,
             mouth: None,
             reader: None,
+            shortcut: None,
+            toggle_key: false,
             no_ears: Some(why.clone()),
             no_mouth: Some(why),
             mic: None,
@@ -111,6 +118,7 @@ impl Voice {
             Some(files.wake_phrase.trim().to_owned()).filter(|w| !wanted.always && !w.is_empty());
         v.earcons = wanted.earcons.unwrap_or(files.earcons);
         v.hands_free = wanted.hands_free.unwrap_or(files.hands_free);
+        v.toggle_key = files.push_to_talk == crate::settings::PushToTalk::Toggle;
         v.debug = std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1");
         let piper_files = (
             m.voice.clone(),
@@ -263,6 +271,25 @@ impl Voice {
         self.control(Control::Toggle)
     }
 
+    /// Whether the desktop's shortcut is wanted (there is something to talk to).
+    pub(super) fn wants_shortcut(&self) -> bool {
+        self.listening.is_some()
+    }
+
+    /// The desktop bound the shortcut (its trigger), or could not (why).
+    pub(super) fn shortcut_bound(&mut self, bound: Result<String, String>) {
+        self.shortcut = Some(bound);
+    }
+
+    /// The desktop's shortcut went down (true) or up: held, or toggling.
+    pub(super) fn shortcut(&self, down: bool) -> Result<(), String> {
+        match (self.toggle_key, down) {
+            (false, _) => self.push_to_talk(down),
+            (true, true) => self.toggle(),
+            (true, false) => Ok(()),
+        }
+    }
+
     /// Quiet mode: voice input only through push-to-talk; hands-free comes back after.
     pub(super) fn quiet(&mut self, on: bool) {
         if on {
@@ -335,15 +362,27 @@ impl Voice {
                 .into(),
             );
             o.insert("speech".into(), speech.into());
-            o.insert(
-                "push_to_talk".into(),
-                if self.listening.is_some() {
-                    "luminous ptt (bind it to a key)"
-                } else {
-                    "none"
+            let mode = if self.toggle_key {
+                "press to start, press again to end"
+            } else {
+                "hold to talk"
+            };
+            let (ptt, route) = match (&self.listening, &self.shortcut) {
+                (None, _) => ("none".to_owned(), "none"),
+                (Some(_), Some(Ok(trigger))) if !trigger.is_empty() => {
+                    (format!("the desktop shortcut {trigger} ({mode})"), "portal")
                 }
-                .into(),
-            );
+                (Some(_), Some(Ok(_))) => (
+                    format!("the desktop shortcut, once you choose its key ({mode})"),
+                    "portal",
+                ),
+                (Some(_), _) => ("luminous ptt (bind it to a key)".to_owned(), "command"),
+            };
+            o.insert("push_to_talk".into(), ptt.into());
+            o.insert("push_to_talk_route".into(), route.into());
+            if let Some(Err(why)) = &self.shortcut {
+                o.insert("shortcut_missing".into(), why.clone().into());
+            }
             o.insert("wake_phrase".into(), self.wake.clone().into());
         }
     }
