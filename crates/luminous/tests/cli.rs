@@ -369,22 +369,42 @@ fn settings_file_is_read_and_mistakes_are_plain() {
 }
 
 #[test]
-fn requires_nix_flake_and_module_parse() {
+fn requires_nix_every_nix_file_parses() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for f in [
+    let mut files = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // test_data holds broken configurations on purpose (the explainer's corpus).
+            if p.is_dir() && !name.starts_with('.') && name != "target" && name != "test_data" {
+                dirs.push(p);
+            } else if name.ends_with(".nix") {
+                files.push(p);
+            }
+        }
+    }
+    for must in [
         "flake.nix",
         "nixos-module/default.nix",
-        "tests/data/configuration.nix",
+        "nixos-module/package.nix",
+        "nixos-module/models.nix",
+        "nixos-module/vm-test.nix",
     ] {
+        assert!(files.contains(&root.join(must)), "{must} is missing");
+    }
+    for f in &files {
         let out = Command::new("nix-instantiate")
             .arg("--parse")
-            .arg(root.join(f))
+            .arg(f)
             .env("NIX_STATE_DIR", std::env::temp_dir())
             .output()
             .expect("nix-instantiate runs (apt-get install nix-bin)");
         assert!(
             out.status.success(),
-            "{f}: {}",
+            "{}: {}",
+            f.display(),
             String::from_utf8_lossy(&out.stderr)
         );
     }
