@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::process::Command;
-
 fn lib() -> String {
     std::env::var("LUMINOUS_NIXPKGS_LIB").expect(
         "set LUMINOUS_NIXPKGS_LIB to nixpkgs' lib folder (a checkout of nixpkgs or nixpkgs.lib)",
