@@ -25,6 +25,13 @@ for crate in luminous-intent luminous-nixcfg luminous-dialogue luminous-presence
     fi
   done
 done
+echo "== only the desktop crate knows D-Bus (and the portal and SSIP clients)"
+for manifest in Cargo.toml crates/*/Cargo.toml; do
+  [ "$manifest" = crates/desktop/Cargo.toml ] && continue
+  if sed -n '/^\[dependencies\]/,/^\[/p' "$manifest" | grep -Eq '^(zbus|ashpd|ssip-client-async)\b'; then
+    echo "$manifest depends on a D-Bus crate: only crates/desktop may (docs/ARCHITECTURE.md, invariant 7)"; exit 1
+  fi
+done
 echo "== tests"
 if command -v cargo-nextest >/dev/null; then
   cargo nextest run --workspace --locked --no-fail-fast

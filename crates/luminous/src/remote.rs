@@ -234,3 +234,23 @@ pub(crate) fn ptt(press: Option<bool>) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `luminous quiet on|off`: for the running assistant, else for the next session.
+pub(crate) fn quiet(on: bool) -> anyhow::Result<ExitCode> {
+    if let Some(c) = luminous_desktop::Client::connect() {
+        c.set_quiet(on)?;
+    } else {
+        let dirs = crate::settings::Dirs::discover()?;
+        luminous_store::Store::open(&dirs.store())?
+            .set_preference("quiet", if on { "on" } else { "off" })?;
+    }
+    println!(
+        "{}",
+        if on {
+            "Quiet mode is on. I will answer in text only."
+        } else {
+            "Quiet mode is off. I will speak again."
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
