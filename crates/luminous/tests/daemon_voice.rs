@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -362,4 +362,74 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     assert!(seconds(&recording) > unlocked_at);
     let said = transcribe_from(&e, &recording, unlocked_at, "kept.wav");
     assert!(said.contains("while you were away"), "{said}");
+}
+
+#[test]
+fn requires_audio_the_service_outlives_its_sound_server_and_still_stops() {
+    let system = Bus::system();
+    let session = Bus::session();
+    let e = Env::new();
+    std::fs::create_dir_all(e.path("cfg/luminous")).expect("cfg");
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        format!(
+            "{}config = \"{}\"\n",
+            speech::model_settings(),
+            e.path("configuration.nix").display()
+        ),
+    )
+    .expect("settings");
+    let mut pulse = Pulse::start();
+    let mut cmd = e.cmd();
+    for (k, v) in pulse.vars() {
+        cmd.env(k, v);
+    }
+    let mut daemon = Daemon(
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &system.address)
+            .arg("daemon")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(e.path("daemon.err")).expect("err"))
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("daemon"),
+    );
+    let t = Instant::now();
+    let c = loop {
+        if let Some(c) = Client::at_address(&session.address)
+            && c.status().is_ok_and(|(s, _)| s.state == State::Listening)
+        {
+            break c;
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "not listening");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    pulse.crash();
+    // The microphone is reported lost; requests are still answered.
+    let t = Instant::now();
+    loop {
+        let (_, d) = c.status().expect("status");
+        let d: serde_json::Value = serde_json::from_str(&d).expect("json");
+        if d["microphone"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("lost") || m.starts_with("none"))
+        {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "never lost: {d}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (reply, _) = c.ask("what can you do").expect("still answers");
+    assert!(!reply.is_empty());
+    // SIGTERM still ends it.
+    let pid = daemon.0.id();
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let t = Instant::now();
+    while daemon.0.try_wait().ok().flatten().is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "the service did not stop after its sound server died"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -137,6 +137,15 @@ impl Pulse {
         id
     }
 
+    /// The sound server dies (SIGKILL), as it does when it crashes; its clients are left
+    /// with a dead connection.
+    pub fn crash(&mut self) {
+        if let Some(server) = self.children.first_mut() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+
     /// Stop a process started here (SIGINT, so a recorder finishes its file).
     pub fn stop(&mut self, id: u32) {
         let _ = Command::new("kill")
