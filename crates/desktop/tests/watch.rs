@@ -23,21 +23,7 @@ fn next(
 fn logind_screensaver_and_idle_monitor_feed_the_policy() {
     let system = Bus::system();
     let session = Bus::session();
-    let _logind = Mock::start(
-        &system,
-        &session,
-        &system.address,
-        LOGIN,
-        &["--template", "logind"],
-    );
-    call(
-        &system.address,
-        LOGIN,
-        "/org/freedesktop/login1",
-        "org.freedesktop.DBus.Mock.AddSession",
-        &["auto", "seat0", "1000", "ana", "true"],
-    )
-    .expect("session added");
+    let _logind = luminous_test_support::dbus::logind(&system, &session);
     let _saver = Mock::start(
         &system,
         &session,

@@ -25,12 +25,7 @@ impl Daemon {
     /// Start it with a stand-in nixos-rebuild that takes `rebuild_seconds`.
     fn start(rebuild_seconds: u32) -> Daemon {
         let env = Env::new();
-        std::fs::create_dir_all(env.path("cfg/luminous")).expect("cfg");
-        std::fs::write(
-            env.path("cfg/luminous/config.toml"),
-            format!("config = \"{}\"\n", env.path("configuration.nix").display()),
-        )
-        .expect("settings");
+        env.settings("");
         // A rebuild that starts a child of its own (as nixos-rebuild starts nix), both
         // leaving their PIDs behind.
         let path = env.stand_in_rebuild(0, "building the system configuration...\n");
@@ -387,31 +382,12 @@ fn replied<T>(
 
 #[test]
 fn a_result_that_comes_while_the_screen_is_locked_is_kept_and_told_on_return() {
-    use luminous_test_support::dbus::{Mock, call};
+    use luminous_test_support::dbus::call;
     let system = Bus::system();
     let session = Bus::session();
-    let _logind = Mock::start(
-        &system,
-        &session,
-        &system.address,
-        "org.freedesktop.login1",
-        &["--template", "logind"],
-    );
-    call(
-        &system.address,
-        "org.freedesktop.login1",
-        "/org/freedesktop/login1",
-        "org.freedesktop.DBus.Mock.AddSession",
-        &["auto", "seat0", "1000", "ana", "true"],
-    )
-    .expect("session");
+    let _logind = luminous_test_support::dbus::logind(&system, &session);
     let env = Env::new();
-    std::fs::create_dir_all(env.path("cfg/luminous")).expect("cfg");
-    std::fs::write(
-        env.path("cfg/luminous/config.toml"),
-        format!("config = \"{}\"\n", env.path("configuration.nix").display()),
-    )
-    .expect("settings");
+    env.settings("");
     let path = env.stand_in_rebuild(0, "building the system configuration...\n");
     std::fs::write(
         env.path("bin/nixos-rebuild"),

@@ -25,12 +25,7 @@ struct Daemon {
 impl Daemon {
     fn start(session: &Bus, system: &Bus, extra: &[(&str, &str)]) -> Daemon {
         let env = Env::new();
-        std::fs::create_dir_all(env.path("cfg/luminous")).expect("cfg");
-        std::fs::write(
-            env.path("cfg/luminous/config.toml"),
-            format!("config = \"{}\"\n", env.path("configuration.nix").display()),
-        )
-        .expect("settings");
+        env.settings("");
         let path = env.stand_in_rebuild(0, "building the system configuration...\n");
         let err = std::fs::File::create(env.path("daemon.err")).expect("log");
         let mut cmd = env.cmd();

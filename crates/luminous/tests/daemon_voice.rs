@@ -17,7 +17,7 @@ use common::Env;
 use common::speech::{self, peak, seconds, sox, wait_until_spoken};
 use luminous_desktop::shortcut::PUSH_TO_TALK;
 use luminous_desktop::{Announcement, Client, State};
-use luminous_test_support::dbus::{Bus, Mock, call};
+use luminous_test_support::dbus::{Bus, call};
 use luminous_test_support::portal::Portal;
 use luminous_test_support::pulse::Pulse;
 
@@ -122,6 +122,24 @@ fn transcribe_from(e: &Env, wav: &Path, from: f64, name: &str) -> String {
     j["transcript"].as_str().unwrap_or_default().to_lowercase()
 }
 
+/// The service on `session`, once it listens (its models loaded, the microphone open).
+fn listening_client(session: &Bus, e: &Env) -> Client {
+    let t = Instant::now();
+    loop {
+        if let Some(c) = Client::at_address(&session.address)
+            && c.status().is_ok_and(|(s, _)| s.state == State::Listening)
+        {
+            return c;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the service did not come up listening: {}",
+            std::fs::read_to_string(e.path("daemon.err")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 struct Daemon(Child);
 
 impl Drop for Daemon {
@@ -135,33 +153,10 @@ impl Drop for Daemon {
 fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() {
     let system = Bus::system();
     let session = Bus::session();
-    let _logind = Mock::start(
-        &system,
-        &session,
-        &system.address,
-        "org.freedesktop.login1",
-        &["--template", "logind"],
-    );
-    call(
-        &system.address,
-        "org.freedesktop.login1",
-        "/org/freedesktop/login1",
-        "org.freedesktop.DBus.Mock.AddSession",
-        &["auto", "seat0", "1000", "ana", "true"],
-    )
-    .expect("session");
+    let _logind = luminous_test_support::dbus::logind(&system, &session);
     let e = Env::new();
-    std::fs::create_dir_all(e.path("cfg/luminous")).expect("cfg");
-    std::fs::write(
-        e.path("cfg/luminous/config.toml"),
-        format!(
-            // Every utterance a request: the wake phrase has its own test (tests/voice.rs).
-            "{}config = \"{}\"\nwake_phrase = \"\"\n",
-            speech::model_settings(),
-            e.path("configuration.nix").display()
-        ),
-    )
-    .expect("settings");
+    // Every utterance a request: the wake phrase has its own test (tests/voice.rs).
+    e.settings(&format!("{}wake_phrase = \"\"\n", speech::model_settings()));
     let path = e.stand_in_rebuild(0, "");
     std::fs::write(
         e.path("bin/nixos-rebuild"),
@@ -194,20 +189,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
             .spawn()
             .expect("daemon"),
     );
-    let t = Instant::now();
-    let c = loop {
-        if let Some(c) = Client::at_address(&session.address)
-            && c.status().is_ok_and(|(s, _)| s.state == State::Listening)
-        {
-            break c;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "the service did not come up listening: {}",
-            std::fs::read_to_string(e.path("daemon.err")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let c = listening_client(&session, &e);
     let follow = c.follow().expect("follow");
     let (s, details) = c.status().expect("status");
     let details: serde_json::Value = serde_json::from_str(&details).expect("json");
@@ -369,16 +351,7 @@ fn requires_audio_the_service_outlives_its_sound_server_and_still_stops() {
     let system = Bus::system();
     let session = Bus::session();
     let e = Env::new();
-    std::fs::create_dir_all(e.path("cfg/luminous")).expect("cfg");
-    std::fs::write(
-        e.path("cfg/luminous/config.toml"),
-        format!(
-            "{}config = \"{}\"\n",
-            speech::model_settings(),
-            e.path("configuration.nix").display()
-        ),
-    )
-    .expect("settings");
+    e.settings(&speech::model_settings());
     let mut pulse = Pulse::start();
     let mut cmd = e.cmd();
     for (k, v) in pulse.vars() {
@@ -394,16 +367,7 @@ fn requires_audio_the_service_outlives_its_sound_server_and_still_stops() {
             .spawn()
             .expect("daemon"),
     );
-    let t = Instant::now();
-    let c = loop {
-        if let Some(c) = Client::at_address(&session.address)
-            && c.status().is_ok_and(|(s, _)| s.state == State::Listening)
-        {
-            break c;
-        }
-        assert!(t.elapsed() < Duration::from_secs(60), "not listening");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let c = listening_client(&session, &e);
     pulse.crash();
     // The microphone is reported lost; requests are still answered.
     let t = Instant::now();

@@ -114,6 +114,27 @@ impl Drop for Mock {
     }
 }
 
+/// python-dbusmock's logind on `system`, with the session `auto` (seat0, uid 1000, active):
+/// `session/auto` serves `LockedHint`, `IdleHint` and `Active`.
+pub fn logind(system: &Bus, session: &Bus) -> Mock {
+    let mock = Mock::start(
+        system,
+        session,
+        &system.address,
+        "org.freedesktop.login1",
+        &["--template", "logind"],
+    );
+    call(
+        &system.address,
+        "org.freedesktop.login1",
+        "/org/freedesktop/login1",
+        "org.freedesktop.DBus.Mock.AddSession",
+        &["auto", "seat0", "1000", "ana", "true"],
+    )
+    .expect("logind session added");
+    mock
+}
+
 /// Whether `name` has an owner on the bus at `address`.
 pub fn has_owner(address: &str, name: &str) -> bool {
     call(

@@ -23,6 +23,18 @@ impl Env {
     pub fn path(&self, p: &str) -> PathBuf {
         self.dir.path().join(p)
     }
+    /// Write the settings file: this env's configuration, then `extra` lines.
+    pub fn settings(&self, extra: &str) {
+        std::fs::create_dir_all(self.path("cfg/luminous")).expect("cfg");
+        std::fs::write(
+            self.path("cfg/luminous/config.toml"),
+            format!(
+                "{extra}config = \"{}\"\n",
+                self.path("configuration.nix").display()
+            ),
+        )
+        .expect("settings");
+    }
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_luminous"));
         c.env("XDG_DATA_HOME", self.path("data"))
