@@ -19,6 +19,18 @@ fn next(
         .expect("the watcher is alive")
 }
 
+/// logind's list of inhibitors, as gdbus prints it.
+fn list_inhibitors(system: &Bus) -> String {
+    call(
+        &system.address,
+        LOGIN,
+        "/org/freedesktop/login1",
+        "org.freedesktop.login1.Manager.ListInhibitors",
+        &[],
+    )
+    .expect("list")
+}
+
 #[test]
 fn logind_screensaver_and_idle_monitor_feed_the_policy() {
     let system = Bus::system();
@@ -99,14 +111,7 @@ fn logind_screensaver_and_idle_monitor_feed_the_policy() {
         assert!(first.contains(&want), "{first:?}");
     }
     // Our delay inhibitor is held while awake.
-    let inhibitors = call(
-        &system.address,
-        LOGIN,
-        "/org/freedesktop/login1",
-        "org.freedesktop.login1.Manager.ListInhibitors",
-        &[],
-    )
-    .expect("list");
+    let inhibitors = list_inhibitors(&system);
     assert!(
         inhibitors.contains("Luminous") && inhibitors.contains("delay"),
         "{inhibitors}"
@@ -159,14 +164,7 @@ fn logind_screensaver_and_idle_monitor_feed_the_policy() {
     assert_eq!(sleep.change, Change::Sleep(true));
     drop(sleep.done);
     std::thread::sleep(Duration::from_millis(500));
-    let inhibitors = call(
-        &system.address,
-        LOGIN,
-        "/org/freedesktop/login1",
-        "org.freedesktop.login1.Manager.ListInhibitors",
-        &[],
-    )
-    .expect("list");
+    let inhibitors = list_inhibitors(&system);
     assert!(
         !inhibitors.contains("Luminous"),
         "released before sleep: {inhibitors}"

@@ -74,6 +74,14 @@ impl Drop for Daemon {
     }
 }
 
+/// A recording speech-dispatcher, and a daemon pointed at it.
+fn with_speechd(session: &Bus, system: &Bus) -> (Recorder, Daemon) {
+    let speechd = Recorder::start();
+    let address = format!("unix_socket:{}", speechd.socket().display());
+    let d = Daemon::start(session, system, &[("SPEECHD_ADDRESS", &address)]);
+    (speechd, d)
+}
+
 /// What the mock at `dest`/`path` was called with (python-dbusmock's `GetCalls`).
 fn calls(bus: &Bus, dest: &str, path: &str) -> String {
     call(
@@ -145,9 +153,7 @@ fn with_a_screen_reader_results_go_through_speech_dispatcher_at_text_priority() 
     let system = Bus::system();
     let session = Bus::session();
     let _reader = screen_reader_on(&system, &session);
-    let speechd = Recorder::start();
-    let address = format!("unix_socket:{}", speechd.socket().display());
-    let d = Daemon::start(&session, &system, &[("SPEECHD_ADDRESS", &address)]);
+    let (speechd, d) = with_speechd(&session, &system);
     let details = d.details();
     assert!(
         details["speech"]
@@ -193,9 +199,7 @@ fn with_orca_on_the_bus_results_go_to_its_present_message() {
         &["", "PresentMessage", "s", "b", "ret = True"],
     )
     .expect("method");
-    let speechd = Recorder::start();
-    let address = format!("unix_socket:{}", speechd.socket().display());
-    let d = Daemon::start(&session, &system, &[("SPEECHD_ADDRESS", &address)]);
+    let (speechd, d) = with_speechd(&session, &system);
     let (text, j) = d.install();
     assert_eq!(j["delivery"], "spoken", "{j}");
     let t = Instant::now();
@@ -220,9 +224,7 @@ fn with_orca_on_the_bus_results_go_to_its_present_message() {
 fn without_a_screen_reader_or_models_results_are_text_and_say_why() {
     let system = Bus::system();
     let session = Bus::session();
-    let speechd = Recorder::start();
-    let address = format!("unix_socket:{}", speechd.socket().display());
-    let d = Daemon::start(&session, &system, &[("SPEECHD_ADDRESS", &address)]);
+    let (speechd, d) = with_speechd(&session, &system);
     let details = d.details();
     assert!(
         details["speech"]
