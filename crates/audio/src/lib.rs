@@ -4,6 +4,7 @@
 //! The segmenter works on sample slices (no devices), so it is tested on real recordings.
 
 pub mod earcon;
+pub mod echo;
 pub mod mic;
 pub mod play;
 pub mod segment;

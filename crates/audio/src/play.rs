@@ -29,6 +29,8 @@ struct Output {
     config: cpal::StreamConfig,
     format: cpal::SampleFormat,
     broken: Arc<AtomicBool>,
+    /// Where what is played goes for echo cancellation.
+    reference: Option<Arc<crate::echo::Reference>>,
 }
 
 /// One device stream and the player feeding it.
@@ -76,12 +78,28 @@ where
     T: SizedSample + FromSample<f32> + Send + 'static,
 {
     let broken = Arc::clone(&out.broken);
+    let reference = out.reference.clone();
+    let (rate, channels) = (out.config.sample_rate, usize::from(out.config.channels));
+    // What was played, for the echo canceller (the first channel; no allocation here).
+    let mut mono = [0f32; 512];
     out.device
         .build_output_stream::<T, _, _>(
             out.config,
             move |data: &mut [T], _| {
-                for d in data.iter_mut() {
-                    *d = T::from_sample(source.next().unwrap_or(0.0));
+                let now = Instant::now();
+                for block in data.chunks_mut(mono.len() * channels.max(1)) {
+                    let mut n = 0;
+                    for (i, d) in block.iter_mut().enumerate() {
+                        let v = source.next().unwrap_or(0.0);
+                        if i % channels.max(1) == 0 {
+                            mono[n] = v;
+                            n += 1;
+                        }
+                        *d = T::from_sample(v);
+                    }
+                    if let Some(r) = &reference {
+                        r.played(rate, 1, mono[..n].iter().copied(), now);
+                    }
                 }
             },
             move |e| report(&broken, e),
@@ -118,6 +136,11 @@ impl Output {
 impl Speaker {
     /// Open the default speaker.
     pub fn open() -> Result<Speaker, NoSpeaker> {
+        Speaker::open_with(None)
+    }
+
+    /// Open the default speaker, telling `reference` what it plays (for echo cancellation).
+    pub fn open_with(reference: Option<Arc<crate::echo::Reference>>) -> Result<Speaker, NoSpeaker> {
         let device = cpal::default_host()
             .default_output_device()
             .ok_or_else(|| NoSpeaker("the system reports none".into()))?;
@@ -133,6 +156,7 @@ impl Speaker {
             config,
             format,
             broken: Arc::new(AtomicBool::new(false)),
+            reference,
         };
         let live = output.start(true).map_err(NoSpeaker)?;
         Ok(Speaker {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
+use luminous_audio::echo::{Canceller, Reference};
 use luminous_audio::mic::{Captured, Sink};
 use luminous_audio::wav::To16k;
 
@@ -149,6 +150,7 @@ impl Listening {
         stt: Box<dyn Transcribe + Send>,
         mics: Box<dyn Microphones>,
         mouth: Option<Arc<dyn Mouth>>,
+        echo: Option<Arc<Reference>>,
         report: impl Fn(Report) + Send + 'static,
     ) -> (Listening, Mic) {
         // Audio chunks are 20 to 130 ms: over a minute of them while whisper works.
@@ -173,6 +175,7 @@ impl Listening {
                     debug: std::env::var_os("LUMINOUS_DEBUG").is_some_and(|v| v == "1"),
                     last_sound: Instant::now(),
                     conv: None,
+                    echo: echo.map(Canceller::new),
                     speaking: false,
                     shown: None,
                 };
@@ -242,6 +245,8 @@ struct Loop {
     debug: bool,
     last_sound: Instant,
     conv: Option<To16k>,
+    /// Takes the assistant's own voice out of what the microphone hears.
+    echo: Option<Canceller>,
     speaking: bool,
     shown: Option<Mic>,
 }
@@ -268,6 +273,11 @@ impl Loop {
                     let mut buf = Vec::new();
                     if let Some(conv) = self.conv.as_mut() {
                         conv.push(&chunk, &mut buf);
+                    }
+                    if let Some(echo) = self.echo.as_mut() {
+                        let mut clean = Vec::with_capacity(buf.len() + 160);
+                        echo.process(&buf, now, &mut clean);
+                        buf = clean;
                     }
                     self.ears.audio(&buf, now, talking, self.stt.as_mut())
                 }

@@ -53,6 +53,9 @@ pub struct FileConfig {
     /// The shortcut to suggest to the desktop, in the shortcuts specification's form
     /// (default "CTRL+ALT+space"); the desktop may let the user choose another.
     pub push_to_talk_key: Option<String>,
+    /// Take Luminous's own voice out of what the microphone hears (default true); off where
+    /// the sound system cancels echo already.
+    pub echo_cancellation: Option<bool>,
 }
 
 /// How the push-to-talk shortcut works.
@@ -143,6 +146,8 @@ pub struct VoiceFiles {
     pub push_to_talk: PushToTalk,
     /// The shortcut suggested to the desktop.
     pub push_to_talk_key: String,
+    /// Echo cancellation inside Luminous.
+    pub echo_cancellation: bool,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -226,6 +231,7 @@ pub fn resolve(
         push_to_talk_key: file
             .push_to_talk_key
             .unwrap_or_else(|| "CTRL+ALT+space".into()),
+        echo_cancellation: file.echo_cancellation.unwrap_or(true),
     };
     Resolved {
         settings,

@@ -126,6 +126,11 @@ impl Voice {
             m.onnxruntime.clone(),
         );
         let notices = events.clone();
+        // What the speaker plays is taken out of what the microphone hears (setting
+        // echo_cancellation, on by default; off where the sound system cancels it already).
+        let echo = files
+            .echo_cancellation
+            .then(luminous_audio::echo::Reference::new);
         match Piper::start(
             move || {
                 let (onnx, config, runtime) = piper_files;
@@ -134,6 +139,7 @@ impl Voice {
             move |text| {
                 let _ = notices.send(Event::Notice(text));
             },
+            echo.clone(),
         ) {
             Ok(p) => v.mouth = Some(Arc::new(p)),
             Err(e) => v.no_mouth = Some(e),
@@ -162,6 +168,7 @@ impl Voice {
             Box::new(stt),
             Box::<Cpal>::default(),
             v.mouth.clone(),
+            echo,
             move |r| {
                 let _ = reports.send(Event::Hearing(r));
             },

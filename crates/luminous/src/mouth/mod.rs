@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use luminous_audio::earcon::{self, Earcon};
+use luminous_audio::echo::Reference;
 use luminous_audio::play::Speaker;
 
 /// A way of saying things. Calls return at once; speech goes on behind them.
@@ -39,6 +40,8 @@ struct Line {
 /// Shared between the callers and the Piper thread.
 struct Shared {
     speaker: Mutex<Arc<Speaker>>,
+    /// Told what the speaker plays (echo cancellation).
+    reference: Option<Arc<Reference>>,
     /// Bumped by every stop: lines of an older generation are not said.
     generation: AtomicU64,
     /// Lines given and not yet synthesised whole.
@@ -67,13 +70,16 @@ impl std::fmt::Debug for Piper {
 impl Piper {
     /// Open the speaker and start the Piper thread, which loads the voice with `load`.
     /// `notice` hears of trouble later (the speaker failed for good), in words for the user.
+    /// What the speaker plays goes to `reference`, for echo cancellation.
     pub fn start(
         load: impl FnOnce() -> Result<luminous_tts::Voice, String> + Send + 'static,
         notice: impl Fn(String) + Send + 'static,
+        reference: Option<Arc<Reference>>,
     ) -> Result<Piper, String> {
-        let speaker = Speaker::open().map_err(|e| e.to_string())?;
+        let speaker = Speaker::open_with(reference.clone()).map_err(|e| e.to_string())?;
         let shared = Arc::new(Shared {
             speaker: Mutex::new(Arc::new(speaker)),
+            reference,
             generation: AtomicU64::new(0),
             pending: AtomicUsize::new(0),
         });
@@ -122,7 +128,7 @@ fn speak_line(
     if speaker.broken() {
         // A device that failed (an underrun it did not recover from, a headset unplugged):
         // open the default one again.
-        match Speaker::open() {
+        match Speaker::open_with(shared.reference.clone()) {
             Ok(fresh) => {
                 speaker = Arc::new(fresh);
                 *shared.speaker.lock().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&speaker);

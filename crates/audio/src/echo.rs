@@ -1,0 +1,266 @@
+//! Echo cancellation inside Luminous, for speakers without headphones: what the speaker
+//! plays is the reference ([`Reference`], filled from the output callback), and the
+//! microphone's sound has it taken out ([`Canceller`]: WebRTC's AEC3, in pure Rust through
+//! sonora) before voice activity detection. The delay between playing and hearing is
+//! estimated and tracked by AEC3 itself. While nothing has been played for a while the
+//! microphone's sound passes untouched, so listening to silence costs nothing more.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sonora::config::EchoCanceller;
+use sonora::{AudioProcessing, Config, StreamConfig};
+
+use crate::wav::To16k;
+
+/// 10 ms at 16 kHz: AEC3's frame.
+const FRAME: usize = 160;
+
+/// The reference keeps at most this much of what was played (at the device's rate).
+const KEEP: Duration = Duration::from_secs(2);
+
+/// Cancelling goes on this long after the last sound played: the room's reverberation
+/// and the sound system's latencies.
+const TAIL: Duration = Duration::from_millis(1500);
+
+/// Louder than this, a played sample counts as sound.
+const SOUND: f32 = 1e-4;
+
+/// What the speaker has played lately.
+#[derive(Debug, Default)]
+struct Played {
+    rate: u32,
+    samples: VecDeque<f32>,
+    last_sound: Option<Instant>,
+}
+
+/// What the speaker plays, shared between the speaker's output callback and the canceller.
+#[derive(Debug, Default)]
+pub struct Reference {
+    played: Mutex<Played>,
+}
+
+impl Reference {
+    /// An empty reference.
+    pub fn new() -> Arc<Reference> {
+        Arc::new(Reference::default())
+    }
+
+    /// From the output callback: the first channel of `interleaved` (with `channels`
+    /// channels, at `rate`) was handed to the device at `now`. Never blocks: when the
+    /// canceller holds the lock this once, the samples are skipped.
+    pub fn played(
+        &self,
+        rate: u32,
+        channels: usize,
+        interleaved: impl Iterator<Item = f32>,
+        now: Instant,
+    ) {
+        let Ok(mut p) = self.played.try_lock() else {
+            return;
+        };
+        if p.rate != rate {
+            p.rate = rate;
+            p.samples.clear();
+        }
+        let mut loud = false;
+        for s in interleaved.step_by(channels.max(1)) {
+            loud |= s.abs() > SOUND;
+            p.samples.push_back(s);
+        }
+        let most = (rate as f32 * KEEP.as_secs_f32()) as usize;
+        let excess = p.samples.len().saturating_sub(most);
+        p.samples.drain(..excess);
+        if loud {
+            p.last_sound = Some(now);
+        }
+    }
+
+    /// Everything played since the last call, its rate, and when it last had sound.
+    fn take(&self) -> (u32, Vec<f32>, Option<Instant>) {
+        let mut p = self.played.lock().unwrap_or_else(|e| e.into_inner());
+        let samples = p.samples.drain(..).collect();
+        (p.rate, samples, p.last_sound)
+    }
+}
+
+/// Takes the speaker's sound out of the microphone's.
+pub struct Canceller {
+    apm: AudioProcessing,
+    reference: Arc<Reference>,
+    /// The reference's resampler, for its rate.
+    conv: Option<(u32, To16k)>,
+    /// Reference at 16 kHz, not yet given to AEC3.
+    render: Vec<f32>,
+    /// Microphone samples at 16 kHz short of a whole frame.
+    capture: Vec<f32>,
+    /// Cancelling (something was played lately).
+    active: bool,
+}
+
+impl std::fmt::Debug for Canceller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Canceller")
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Canceller {
+    /// A canceller taking what `reference` says was played out of the microphone.
+    pub fn new(reference: Arc<Reference>) -> Canceller {
+        let stream = StreamConfig::new(crate::RATE, 1);
+        let apm = AudioProcessing::builder()
+            .config(Config {
+                echo_canceller: Some(EchoCanceller::default()),
+                ..Default::default()
+            })
+            .capture_config(stream)
+            .render_config(stream)
+            .build();
+        Canceller {
+            apm,
+            reference,
+            conv: None,
+            render: Vec::new(),
+            capture: Vec::new(),
+            active: false,
+        }
+    }
+
+    /// Cancelling now.
+    pub fn active(&self) -> bool {
+        self.active
+    }
+
+    /// `input` (16 kHz mono, as just captured) without the speaker's sound, appended to
+    /// `out`. While cancelling, output trails input by less than 10 ms.
+    pub fn process(&mut self, input: &[f32], now: Instant, out: &mut Vec<f32>) {
+        let (rate, played, last_sound) = self.reference.take();
+        let recent = last_sound.is_some_and(|t| now.saturating_duration_since(t) < TAIL);
+        if !recent {
+            if self.active {
+                // Back to passing through: what waits for a whole frame goes first.
+                out.append(&mut self.capture);
+                self.render.clear();
+                self.active = false;
+            }
+            return out.extend_from_slice(input);
+        }
+        self.active = true;
+        if !played.is_empty() {
+            if self.conv.as_ref().is_none_or(|(r, _)| *r != rate)
+                && let Ok(c) = To16k::new(rate)
+            {
+                self.conv = Some((rate, c));
+            }
+            if let Some((_, conv)) = self.conv.as_mut() {
+                conv.push(&played, &mut self.render);
+            }
+        }
+        // What was played comes first: AEC3 looks for it in what is captured after.
+        let mut chunks = self.render.chunks_exact(FRAME);
+        let mut scratch = [0f32; FRAME];
+        for frame in chunks.by_ref() {
+            let _ = self.apm.process_render_f32(&[frame], &mut [&mut scratch]);
+        }
+        let rest = chunks.remainder().len();
+        self.render.drain(..self.render.len() - rest);
+        self.capture.extend_from_slice(input);
+        let whole = self.capture.len() / FRAME * FRAME;
+        let mut cleaned = [0f32; FRAME];
+        for frame in self.capture[..whole].chunks_exact(FRAME) {
+            let _ = self.apm.set_stream_delay_ms(0);
+            match self.apm.process_capture_f32(&[frame], &mut [&mut cleaned]) {
+                Ok(()) => out.extend_from_slice(&cleaned),
+                Err(_) => out.extend_from_slice(frame),
+            }
+        }
+        self.capture.drain(..whole);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth;
+
+    fn rms(x: &[f32]) -> f32 {
+        (x.iter().map(|v| v * v).sum::<f32>() / x.len().max(1) as f32).sqrt()
+    }
+
+    /// Speech-like far-end sound: pink noise in syllables (a spectrum as rich as speech).
+    fn far_end(seconds: f32) -> Vec<f32> {
+        synth::pink_noise(seconds, 0.3, 5)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v * (i as f32 / 16_000.0 * 4.0 * std::f32::consts::TAU)
+                    .sin()
+                    .abs()
+            })
+            .collect()
+    }
+
+    /// The speaker plays; the microphone hears it 80 ms later at half the level, with a
+    /// reflection, and from 6 s on the user talks too.
+    #[test]
+    fn the_speakers_sound_is_taken_out_and_the_users_kept() {
+        let reference = Reference::new();
+        let mut c = Canceller::new(Arc::clone(&reference));
+        let far = far_end(8.0);
+        let near = synth::speechy(2.0, 0.6);
+        let delay = 1280;
+        let start = Instant::now();
+        let mut out = Vec::new();
+        let mut captured_all = Vec::new();
+        // 20 ms chunks, as a device delivers them: played, then captured.
+        for (k, played) in far.chunks(320).enumerate() {
+            let now = start + Duration::from_millis(20 * k as u64);
+            reference.played(16_000, 1, played.iter().copied(), now);
+            let mut captured = vec![0f32; 320];
+            for (j, s) in captured.iter_mut().enumerate() {
+                let i = k * 320 + j;
+                if let Some(f) = i.checked_sub(delay).and_then(|i| far.get(i)) {
+                    *s += 0.5 * f;
+                }
+                if let Some(f) = i.checked_sub(delay + 480).and_then(|i| far.get(i)) {
+                    *s += 0.15 * f;
+                }
+                if i >= 96_000
+                    && let Some(n) = near.get(i - 96_000)
+                {
+                    *s += n;
+                }
+            }
+            captured_all.extend_from_slice(&captured);
+            c.process(&captured, now, &mut out);
+        }
+        assert!(c.active());
+        assert!(out.len() + FRAME > captured_all.len());
+        // Echo alone, after the filter has converged (2 to 5 s).
+        let (a, b) = (32_000, 80_000);
+        let before = rms(&captured_all[a..b]);
+        let after = rms(&out[a..b]);
+        let erle = 20.0 * (before / after.max(1e-9)).log10();
+        assert!(erle > 15.0, "echo reduced by only {erle:.1} dB");
+        // The user over the echo (6 to 8 s): most of their voice is still there.
+        let talk = rms(&out[96_000..126_000]);
+        let alone = rms(&near[..30_000]);
+        assert!(
+            talk > 0.4 * alone,
+            "the user's voice went too: {talk} against {alone}"
+        );
+    }
+
+    #[test]
+    fn with_nothing_played_the_microphone_passes_untouched() {
+        let mut c = Canceller::new(Reference::new());
+        let sound = synth::speechy(1.0, 0.5);
+        let mut out = Vec::new();
+        c.process(&sound, Instant::now(), &mut out);
+        assert_eq!(out, sound);
+        assert!(!c.active());
+    }
+}
