@@ -461,12 +461,38 @@ fn requires_models_bad_audio_gets_a_clear_answer() {
 }
 
 /// `luminous listen ARGS` on the private sound server; output in NAME.out and NAME.err.
+/// A running `listen`, stopped by PID when dropped (a failed assertion must not leave it
+/// running after its sound server is gone).
+struct Listen(std::process::Child);
+
+impl std::ops::Deref for Listen {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Listen {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Listen {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn listen(
     e: &Env,
     pulse: &luminous_test_support::pulse::Pulse,
     args: &[&str],
     name: &str,
-) -> std::process::Child {
+) -> Listen {
     let mut cmd = luminous();
     cmd.env("XDG_DATA_HOME", e.path("data"))
         .env("XDG_CONFIG_HOME", e.path("cfg"))
@@ -481,6 +507,7 @@ fn listen(
         .stdout(std::fs::File::create(e.path(&format!("{name}.out"))).expect("out"))
         .stderr(std::fs::File::create(e.path(&format!("{name}.err"))).expect("err"))
         .spawn()
+        .map(Listen)
         .expect("listen starts")
 }
 
