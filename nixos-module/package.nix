@@ -1,15 +1,17 @@
 # The luminous binary, built from this repository with nixpkgs' toolchain. whisper.cpp
 # (whisper-rs-sys) and espeak-ng (espeak-rs-sys) are compiled from their crates' vendored
-# sources with cmake and bindgen; ALSA comes from nixpkgs. ONNX Runtime is loaded at run
-# time (ort's load-dynamic), so it is not linked: the NixOS module points the setting
-# `onnxruntime` at nixpkgs' library. espeak-ng's phoneme data, which the build leaves in
-# its OUT_DIR, is installed under share/ and found through PIPER_ESPEAKNG_DATA_DIRECTORY.
+# sources with cmake and bindgen; ALSA and libsonic come from nixpkgs. ONNX Runtime is
+# loaded at run time (ort's load-dynamic), so it is not linked: the NixOS module points the
+# setting `onnxruntime` at nixpkgs' library. espeak-ng's phoneme data, which the build
+# leaves in its OUT_DIR, is installed under share/ and found through
+# PIPER_ESPEAKNG_DATA_DIRECTORY.
 { lib
 , rustPlatform
 , cmake
 , pkg-config
 , makeWrapper
 , alsa-lib
+, sonic
 , src
 }:
 
@@ -21,7 +23,8 @@ rustPlatform.buildRustPackage {
   cargoBuildFlags = [ "-p" "luminous" ];
 
   nativeBuildInputs = [ cmake pkg-config makeWrapper rustPlatform.bindgenHook ];
-  buildInputs = [ alsa-lib ];
+  # libsonic for espeak-ng (crates/tts/build.rs finds it through NIX_LDFLAGS).
+  buildInputs = [ alsa-lib sonic ];
   # cmake is for the crates' build scripts, not a project of its own.
   dontUseCmakeConfigure = true;
 

@@ -97,6 +97,14 @@ pub struct Canceller {
     capture: Vec<f32>,
     /// Cancelling (something was played lately).
     active: bool,
+    /// Whether the microphone hears the speaker: AEC3's delay estimator has found the
+    /// speaker's sound in it (true), or the microphone stays far quieter than what is
+    /// played (false: headphones; the microphone's sound is then used as it is, so that
+    /// AEC3's suppression, which assumes echo until it learns otherwise, cannot swallow the
+    /// user's first words). Unknown until then, and cancelled meanwhile.
+    hears_speaker: Option<bool>,
+    /// Recent (played energy, heard energy, frames played) per call, while playing.
+    levels: VecDeque<(f32, f32, usize)>,
 }
 
 impl std::fmt::Debug for Canceller {
@@ -126,12 +134,19 @@ impl Canceller {
             render: Vec::new(),
             capture: Vec::new(),
             active: false,
+            hears_speaker: None,
+            levels: VecDeque::new(),
         }
     }
 
     /// Cancelling now.
     pub fn active(&self) -> bool {
         self.active
+    }
+
+    /// Whether the microphone was found to hear the speaker (None: not known yet).
+    pub fn hears_speaker(&self) -> Option<bool> {
+        self.hears_speaker
     }
 
     /// `input` (16 kHz mono, as just captured) without the speaker's sound, appended to
@@ -162,7 +177,13 @@ impl Canceller {
         // What was played comes first: AEC3 looks for it in what is captured after.
         let mut chunks = self.render.chunks_exact(FRAME);
         let mut scratch = [0f32; FRAME];
+        let (mut played_energy, mut played_frames) = (0f32, 0usize);
         for frame in chunks.by_ref() {
+            let e = frame.iter().map(|v| v * v).sum::<f32>();
+            if e > FRAME as f32 * SOUND * SOUND * 100.0 {
+                played_energy += e;
+                played_frames += 1;
+            }
             let _ = self.apm.process_render_f32(&[frame], &mut [&mut scratch]);
         }
         let rest = chunks.remainder().len();
@@ -170,16 +191,60 @@ impl Canceller {
         self.capture.extend_from_slice(input);
         let whole = self.capture.len() / FRAME * FRAME;
         let mut cleaned = [0f32; FRAME];
-        for frame in self.capture[..whole].chunks_exact(FRAME) {
+        let frames: Vec<f32> = self.capture.drain(..whole).collect();
+        self.compare(played_energy, played_frames, &frames);
+        for frame in frames.chunks_exact(FRAME) {
             let _ = self.apm.set_stream_delay_ms(0);
-            match self.apm.process_capture_f32(&[frame], &mut [&mut cleaned]) {
-                Ok(()) => out.extend_from_slice(&cleaned),
-                Err(_) => out.extend_from_slice(frame),
+            let done = self.apm.process_capture_f32(&[frame], &mut [&mut cleaned]);
+            self.learn();
+            match (done, self.hears_speaker) {
+                (Ok(()), Some(true) | None) => out.extend_from_slice(&cleaned),
+                _ => out.extend_from_slice(frame),
             }
         }
-        self.capture.drain(..whole);
     }
 }
+
+impl Canceller {
+    /// After a captured frame: has AEC3 found the speaker in the microphone?
+    fn learn(&mut self) {
+        // A real echo path is never instantaneous: a delay of 0 is "none found".
+        if self.apm.statistics().delay_ms.is_some_and(|d| d > 0) {
+            self.hears_speaker = Some(true);
+        }
+    }
+
+    /// While playing: a microphone far quieter than the speaker does not hear it.
+    fn compare(&mut self, played_energy: f32, played_frames: usize, heard: &[f32]) {
+        // Decided either way: the microphone getting louder now is the user talking; the
+        // headphones coming off is found by AEC3 (`learn`).
+        if played_frames == 0 || self.hears_speaker.is_some() {
+            return;
+        }
+        let heard_energy = heard.iter().map(|v| v * v).sum::<f32>();
+        self.levels
+            .push_back((played_energy, heard_energy, played_frames));
+        while self.levels.len() > 1
+            && self.levels.iter().map(|l| l.2).sum::<usize>() > QUIET_FRAMES * 2
+        {
+            self.levels.pop_front();
+        }
+        if self.levels.iter().map(|l| l.2).sum::<usize>() < QUIET_FRAMES {
+            return;
+        }
+        let played: f32 = self.levels.iter().map(|l| l.0).sum();
+        let heard: f32 = self.levels.iter().map(|l| l.1).sum();
+        if heard < played * QUIET_RATIO {
+            self.hears_speaker = Some(false);
+        }
+    }
+}
+
+/// How much played sound the comparison needs: 300 ms.
+const QUIET_FRAMES: usize = 30;
+
+/// 35 dB quieter than what is played: the microphone does not hear the speaker.
+const QUIET_RATIO: f32 = 3.16e-4;
 
 #[cfg(test)]
 mod tests {
@@ -238,6 +303,7 @@ mod tests {
             c.process(&captured, now, &mut out);
         }
         assert!(c.active());
+        assert_eq!(c.hears_speaker(), Some(true));
         assert!(out.len() + FRAME > captured_all.len());
         // Echo alone, after the filter has converged (2 to 5 s).
         let (a, b) = (32_000, 80_000);
@@ -252,6 +318,37 @@ mod tests {
             talk > 0.4 * alone,
             "the user's voice went too: {talk} against {alone}"
         );
+    }
+
+    /// Headphones: the speaker plays, the microphone hears only the user. After a second
+    /// the canceller knows, and the user's voice comes through whole (AEC3 alone suppresses
+    /// it while it still assumes echo).
+    #[test]
+    fn a_microphone_that_does_not_hear_the_speaker_passes_the_user_whole() {
+        let reference = Reference::new();
+        let mut c = Canceller::new(Arc::clone(&reference));
+        let far = far_end(4.0);
+        let near = synth::speechy(2.0, 0.6);
+        let start = Instant::now();
+        let mut out = Vec::new();
+        for (k, played) in far.chunks(320).enumerate() {
+            let now = start + Duration::from_millis(20 * k as u64);
+            reference.played(16_000, 1, played.iter().copied(), now);
+            let captured: Vec<f32> = (0..320)
+                .map(|j| {
+                    let i = k * 320 + j;
+                    i.checked_sub(32_000)
+                        .and_then(|i| near.get(i))
+                        .copied()
+                        .unwrap_or(0.0)
+                })
+                .collect();
+            c.process(&captured, now, &mut out);
+        }
+        assert_eq!(c.hears_speaker(), Some(false));
+        let talk = rms(&out[32_000..62_000]);
+        let alone = rms(&near[..30_000]);
+        assert!(talk > 0.9 * alone, "{talk} against {alone}");
     }
 
     #[test]

@@ -53,8 +53,9 @@ pub struct FileConfig {
     /// The shortcut to suggest to the desktop, in the shortcuts specification's form
     /// (default "CTRL+ALT+space"); the desktop may let the user choose another.
     pub push_to_talk_key: Option<String>,
-    /// Take Luminous's own voice out of what the microphone hears (default true); off where
-    /// the sound system cancels echo already.
+    /// Take Luminous's own voice out of what the microphone hears (default false for now:
+    /// on, it still costs the service's spoken answers their yes in some runs; for laptop
+    /// speakers without the sound system's own echo cancellation).
     pub echo_cancellation: Option<bool>,
 }
 
@@ -231,7 +232,7 @@ pub fn resolve(
         push_to_talk_key: file
             .push_to_talk_key
             .unwrap_or_else(|| "CTRL+ALT+space".into()),
-        echo_cancellation: file.echo_cancellation.unwrap_or(true),
+        echo_cancellation: file.echo_cancellation.unwrap_or(false),
     };
     Resolved {
         settings,

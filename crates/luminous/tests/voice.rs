@@ -557,15 +557,28 @@ fn wait_for_any(path: &Path, texts: &[&str], seconds: u64) -> String {
 /// The whole voice loop through a real (virtual) microphone and speaker: a spoken request,
 /// the spoken question recorded from the speaker and understood, a spoken yes, and barge-in.
 /// Laptop speakers, no headphones: the speaker is looped back into the microphone at
-/// -13 dB, then -6 dB. Luminous's echo cancellation keeps it from hearing itself: the long
-/// help answer plays whole, and "stop" said over it still stops it. The same with echo
-/// cancellation off stops itself at once (tests/bench-echo.sh measures both).
+/// -13 dB, then -6 dB. With `echo_cancellation = true` Luminous does not hear itself: the
+/// long help answer plays whole. With it off the answer stops itself at once
+/// (tests/bench-echo.sh measures both). Barge-in over echo is not tested yet (issue 9).
 #[test]
-fn requires_audio_with_the_speaker_in_the_microphone_answers_play_whole_and_stop_still_stops() {
+fn requires_audio_with_the_speaker_in_the_microphone_answers_play_whole() {
+    // A laptop's echo path stays as it is: each level is a session of its own.
+    for volume in [60, 79] {
+        answer_whole_over_echo(volume);
+    }
+}
+
+fn answer_whole_over_echo(volume: u32) {
     let e = Env::new();
+    let cfg = std::fs::read_to_string(e.path("cfg/luminous/config.toml")).expect("settings");
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        format!("{cfg}echo_cancellation = true\n"),
+    )
+    .expect("settings");
     let mut pulse = luminous_test_support::pulse::Pulse::start();
+    pulse.echo(volume);
     let help = speech::spoken(e.dir.path(), "help", "what can you do");
-    let stop = speech::spoken(e.dir.path(), "stop", "stop");
     let out = e.path("echo.out");
     let mut child = listen(
         &e,
@@ -577,49 +590,28 @@ fn requires_audio_with_the_speaker_in_the_microphone_answers_play_whole_and_stop
     let recorder = pulse.record(&recording);
     let t0 = std::time::Instant::now();
     wait_for(&out, "Listening.", 60);
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let answers = |o: &str| o.matches("You can say:").count();
-    for (n, volume) in [60, 79].into_iter().enumerate() {
-        pulse.echo(volume);
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        // The answer plays whole (it lasts about 11 s; hearing itself cut it at 0.14 s).
-        let asked = t0.elapsed().as_secs_f64();
-        pulse.say(&help);
+    let wait_answer = |n: usize| {
         let t = std::time::Instant::now();
-        while answers(&std::fs::read_to_string(&out).unwrap_or_default()) < 2 * n + 1 {
-            assert!(t.elapsed().as_secs() < 30, "no answer at {volume}%");
+        while answers(&std::fs::read_to_string(&out).unwrap_or_default()) < n {
+            assert!(t.elapsed().as_secs() < 30, "no answer {n} at {volume}%");
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        wait_until_spoken(&recording, 40);
-        let (first, last) =
-            speech::loud_span(&recording, asked + 1.0, t0.elapsed().as_secs_f64(), 0.03)
-                .expect("the answer was spoken");
-        assert!(
-            last - first > 6.0,
-            "at {volume}% the answer lasted {:.2} s: it stopped itself",
-            last - first
-        );
-        // "stop" said over it, 3 s in, stops it.
-        pulse.say(&help);
-        let t = std::time::Instant::now();
-        while answers(&std::fs::read_to_string(&out).unwrap_or_default()) < 2 * n + 2 {
-            assert!(t.elapsed().as_secs() < 30, "no second answer at {volume}%");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        std::thread::sleep(std::time::Duration::from_secs(3));
-        let stopped_at = t0.elapsed().as_secs_f64();
-        pulse.say(&stop);
-        std::thread::sleep(std::time::Duration::from_secs(4));
-        assert!(
-            speech::loud_span(&recording, stopped_at - 1.0, stopped_at, 0.03).is_some(),
-            "at {volume}% the answer was not playing when stop was said"
-        );
-        // The answer breaks off soon after the word (its reply may follow the gap).
-        let ended = speech::quiet_from(&recording, stopped_at, 0.3, 0.03);
-        assert!(
-            ended.is_some_and(|t| t < stopped_at + 1.5),
-            "at {volume}% the answer went on after stop: quiet from {ended:?}, stop at {stopped_at:.2}"
-        );
-    }
+    };
+    // The answer plays whole (it lasts about 11 s; hearing itself cut it at 0.1 s).
+    let asked = t0.elapsed().as_secs_f64();
+    pulse.say(&help);
+    wait_answer(1);
+    wait_until_spoken(&recording, 40);
+    let (first, last) =
+        speech::loud_span(&recording, asked + 1.0, t0.elapsed().as_secs_f64(), 0.03)
+            .expect("the answer was spoken");
+    assert!(
+        last - first > 6.0,
+        "at {volume}% the answer lasted {:.2} s: it stopped itself",
+        last - first
+    );
     let _ = interrupt(&mut child);
     pulse.stop(recorder);
 }

@@ -127,7 +127,7 @@ impl Voice {
         );
         let notices = events.clone();
         // What the speaker plays is taken out of what the microphone hears (setting
-        // echo_cancellation, on by default; off where the sound system cancels it already).
+        // echo_cancellation).
         let echo = files
             .echo_cancellation
             .then(luminous_audio::echo::Reference::new);

@@ -177,31 +177,3 @@ pub fn loud_span(wav: &Path, from: f64, to: f64, level: f64) -> Option<(f64, f64
     }
     Some((first?, last?))
 }
-
-/// In a recording that may still be growing, from second `from`: when the first stretch of
-/// `gap` seconds quieter than `level` begins (the end of what was being said).
-pub fn quiet_from(wav: &Path, from: f64, gap: f64, level: f64) -> Option<f64> {
-    let mut t = from;
-    let end = seconds_so_far(wav)?;
-    while t + gap <= end {
-        match loud_span(wav, t, t + gap, level) {
-            None => return Some(t),
-            Some((_, last)) => t = last + 0.01,
-        }
-    }
-    None
-}
-
-/// How many seconds a growing recording holds.
-fn seconds_so_far(wav: &Path) -> Option<f64> {
-    let len = std::fs::metadata(wav).ok()?.len() as f64;
-    let bytes = std::fs::read(wav).ok()?;
-    let channels = f64::from(u16::from_le_bytes([*bytes.get(22)?, *bytes.get(23)?]));
-    let rate = f64::from(u32::from_le_bytes([
-        *bytes.get(24)?,
-        *bytes.get(25)?,
-        *bytes.get(26)?,
-        *bytes.get(27)?,
-    ]));
-    Some((len - 44.0) / (rate * channels * 2.0))
-}
