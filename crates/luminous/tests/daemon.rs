@@ -465,3 +465,42 @@ fn a_result_that_comes_while_the_screen_is_locked_is_kept_and_told_on_return() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A long operation says a few milestones, never a flood: nothing in its first seconds, the
+/// next step named once the start is half a minute ago. (The policy's timing is
+/// table-tested in crates/presence; this is the daemon passing the executor's steps to it.)
+#[test]
+fn a_long_update_names_its_next_step_after_half_a_minute() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = Daemon::start(0);
+    // Updating the channels takes 32 s.
+    let channel = d.env.path("bin/nix-channel");
+    std::fs::write(&channel, "#!/bin/sh\nsleep 32\necho updated\n").expect("stand-in");
+    std::fs::set_permissions(&channel, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let c = d.client().expect("client");
+    let follow = c.follow().expect("follow");
+    let (question, _) = c.ask("update the system").expect("ask");
+    assert!(question.contains("Update the system"), "{question}");
+    c.ask("yes").expect("yes");
+    let started = Instant::now();
+    let mut milestones = Vec::new();
+    let outcome = loop {
+        match follow.recv_timeout(Duration::from_secs(60)) {
+            Ok(Announcement::Replied(text, json)) => {
+                let j: serde_json::Value = serde_json::from_str(&json).expect("json");
+                match j["event"].as_str() {
+                    Some("milestone") => milestones.push((started.elapsed(), text)),
+                    Some("outcome") => break text,
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("no outcome: {e}"),
+        }
+    };
+    assert!(outcome.starts_with("Done."), "{outcome}");
+    assert_eq!(milestones.len(), 1, "{milestones:?}");
+    let (at, text) = &milestones[0];
+    assert_eq!(text, "Now rebuilding the system, step 2 of 2.");
+    assert!(*at >= Duration::from_secs(30), "said after {at:?}");
+}
