@@ -150,30 +150,3 @@ pub fn seconds(wav: &Path) -> f64 {
         .parse()
         .unwrap_or(0.0)
 }
-
-/// In a recording that may still be growing (parecord's 16-bit WAV), the first and last
-/// moments (seconds) between `from` and `to` louder than `level` (0 to 1).
-pub fn loud_span(wav: &Path, from: f64, to: f64, level: f64) -> Option<(f64, f64)> {
-    let bytes = std::fs::read(wav).ok()?;
-    let channels = usize::from(u16::from_le_bytes([*bytes.get(22)?, *bytes.get(23)?]));
-    let rate = u32::from_le_bytes([
-        *bytes.get(24)?,
-        *bytes.get(25)?,
-        *bytes.get(26)?,
-        *bytes.get(27)?,
-    ]) as f64;
-    let frame = 2 * channels.max(1);
-    let at = |t: f64| 44 + (t.max(0.0) * rate) as usize * frame;
-    let (start, end) = (at(from), at(to).min(bytes.len()));
-    let threshold = (level * 32768.0) as u16;
-    let mut first = None;
-    let mut last = None;
-    for (k, b) in bytes.get(start..end)?.chunks_exact(frame).enumerate() {
-        if i16::from_le_bytes([b[0], b[1]]).unsigned_abs() > threshold {
-            let t = from + k as f64 / rate;
-            first.get_or_insert(t);
-            last = Some(t);
-        }
-    }
-    Some((first?, last?))
-}
