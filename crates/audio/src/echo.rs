@@ -47,16 +47,10 @@ impl Reference {
         Arc::new(Reference::default())
     }
 
-    /// From the output callback: the first channel of `interleaved` (with `channels`
-    /// channels, at `rate`) was handed to the device at `now`. Never blocks: when the
-    /// canceller holds the lock this once, the samples are skipped.
-    pub fn played(
-        &self,
-        rate: u32,
-        channels: usize,
-        interleaved: impl Iterator<Item = f32>,
-        now: Instant,
-    ) {
+    /// From the output callback: mono `samples` at `rate` were handed to the device at
+    /// `now`. Never blocks: when the canceller holds the lock this once, the samples are
+    /// skipped.
+    pub fn played(&self, rate: u32, samples: &[f32], now: Instant) {
         let Ok(mut p) = self.played.try_lock() else {
             return;
         };
@@ -64,11 +58,8 @@ impl Reference {
             p.rate = rate;
             p.samples.clear();
         }
-        let mut loud = false;
-        for s in interleaved.step_by(channels.max(1)) {
-            loud |= s.abs() > SOUND;
-            p.samples.push_back(s);
-        }
+        p.samples.extend(samples);
+        let loud = samples.iter().any(|s| s.abs() > SOUND);
         let most = (rate as f32 * KEEP.as_secs_f32()) as usize;
         let excess = p.samples.len().saturating_sub(most);
         p.samples.drain(..excess);
@@ -283,7 +274,7 @@ mod tests {
         // 20 ms chunks, as a device delivers them: played, then captured.
         for (k, played) in far.chunks(320).enumerate() {
             let now = start + Duration::from_millis(20 * k as u64);
-            reference.played(16_000, 1, played.iter().copied(), now);
+            reference.played(16_000, played, now);
             let mut captured = vec![0f32; 320];
             for (j, s) in captured.iter_mut().enumerate() {
                 let i = k * 320 + j;
@@ -333,7 +324,7 @@ mod tests {
         let mut out = Vec::new();
         for (k, played) in far.chunks(320).enumerate() {
             let now = start + Duration::from_millis(20 * k as u64);
-            reference.played(16_000, 1, played.iter().copied(), now);
+            reference.played(16_000, played, now);
             let captured: Vec<f32> = (0..320)
                 .map(|j| {
                     let i = k * 320 + j;

@@ -98,7 +98,7 @@ where
                         *d = T::from_sample(v);
                     }
                     if let Some(r) = &reference {
-                        r.played(rate, 1, mono[..n].iter().copied(), now);
+                        r.played(rate, &mono[..n], now);
                     }
                 }
             },

@@ -391,20 +391,16 @@ impl Loop {
             self.show(Mic::Closed);
             return;
         }
-        // A device that cannot pause is opened only while wanted.
-        if self.mic.is_none()
-            && (want || self.can_pause)
-            && self.retry_at.is_none_or(|t| Instant::now() >= t)
-        {
-            self.open();
-        }
+        // A device that cannot pause is open only while wanted.
         if !want && !self.can_pause {
             self.mic = None;
+            self.show(Mic::Paused);
+            return;
+        }
+        if self.mic.is_none() && self.retry_at.is_none_or(|t| Instant::now() >= t) {
+            self.open();
         }
         let Some(m) = self.mic.as_mut() else {
-            if !want && !self.can_pause {
-                self.show(Mic::Paused);
-            }
             return;
         };
         let outcome = match (want, m.running) {

@@ -237,7 +237,7 @@ pub(crate) fn ptt(press: Option<bool>) -> anyhow::Result<ExitCode> {
 
 /// `luminous quiet on|off`: for the running assistant, else for the next session.
 pub(crate) fn quiet(on: bool) -> anyhow::Result<ExitCode> {
-    if let Some(c) = luminous_desktop::Client::connect() {
+    if let Some(c) = Client::connect() {
         c.set_quiet(on)?;
     } else {
         let dirs = crate::settings::Dirs::discover()?;
