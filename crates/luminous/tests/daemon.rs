@@ -57,14 +57,7 @@ impl Daemon {
             child,
             path,
         };
-        let t = Instant::now();
-        while d.client().is_none() {
-            assert!(
-                t.elapsed() < Duration::from_secs(30),
-                "the daemon did not come up"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        common::bus::started_client(&d.bus.address);
         d
     }
 
@@ -404,14 +397,7 @@ fn a_result_that_comes_while_the_screen_is_locked_is_kept_and_told_on_return() {
         .stderr(Stdio::null())
         .spawn()
         .expect("daemon");
-    let t = Instant::now();
-    let c = loop {
-        if let Some(c) = Client::at_address(&session.address) {
-            break c;
-        }
-        assert!(t.elapsed() < Duration::from_secs(30), "no daemon");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let c = common::bus::started_client(&session.address);
     let follow = c.follow().expect("follow");
     let (_, details) = c.status().expect("status");
     let details: serde_json::Value = serde_json::from_str(&details).expect("json");

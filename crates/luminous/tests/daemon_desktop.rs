@@ -41,14 +41,7 @@ impl Daemon {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("daemon");
-        let t = Instant::now();
-        let client = loop {
-            if let Some(c) = Client::at_address(&session.address) {
-                break c;
-            }
-            assert!(t.elapsed() < Duration::from_secs(30), "no daemon");
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let client = common::bus::started_client(&session.address);
         Daemon { child, client, env }
     }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use luminous_desktop::Announcement;
+use luminous_desktop::{Announcement, Client};
 
 /// The announcements until `pick` finds what it wants (or 40 s pass); on failure, what was
 /// seen and the daemon's log at `log`.
@@ -44,4 +44,23 @@ pub fn replied(
         }
         _ => None,
     })
+}
+
+/// The daemon on the bus at `address`, once it is past its start: it claims its name
+/// before its loop runs, and until then `status` says only that it is starting.
+pub fn started_client(address: &str) -> Client {
+    let t = Instant::now();
+    loop {
+        if let Some(c) = Client::at_address(address)
+            && c.status()
+                .is_ok_and(|(_, details)| !details.contains("\"starting\""))
+        {
+            return c;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the daemon did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
