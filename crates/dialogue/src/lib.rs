@@ -640,6 +640,10 @@ impl Dialogue {
                 self.prefs.verbosity = Verbosity::Brief;
                 "All right, I will keep it short."
             }
+            ("verbosity", "normal") => {
+                self.prefs.verbosity = Verbosity::Normal;
+                "All right, back to the usual amount of detail."
+            }
             ("verbosity", _) => {
                 self.prefs.verbosity = Verbosity::Detailed;
                 "All right, I will give more detail."

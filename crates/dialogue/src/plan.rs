@@ -61,6 +61,10 @@ pub struct Plan {
     pub intent: IntentKind,
     /// One sentence for people.
     pub summary: String,
+    /// The same, as short as it can be said ("Install Firefox"), for the brief confirmation;
+    /// empty when the summary is short already.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub short: String,
     /// The steps, in order; the first failure stops the rest.
     pub steps: Vec<Step>,
     /// How much could go wrong.

@@ -82,6 +82,7 @@ fn planned(
     Planned::Plan(Plan {
         intent,
         summary,
+        short: String::new(),
         steps,
         risk,
         changes_system: intent.changes_system(),
@@ -89,6 +90,14 @@ fn planned(
         notes: vec![],
         undoes: None,
     })
+}
+
+/// `planned` with the short form of its summary, for the brief confirmation.
+fn shortened(planned: Planned, short: String) -> Planned {
+    match planned {
+        Planned::Plan(plan) => Planned::Plan(Plan { short, ..plan }),
+        other => other,
+    }
 }
 
 fn edit_error(e: &EditError) -> String {
@@ -171,7 +180,8 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
                 packages.iter().map(|p| if s.nixpkgs.is_some() { p.clone() } else { format!("nixpkgs.{p}") }).collect();
             args.extend(prefixed.iter().map(String::as_str));
             let argv = nix_env(ctx, &args);
-            planned(c.intent, format!("Install {} for you", names()), vec![run(&argv, false, "installing")], Risk::Medium, packages.clone())
+            let p = planned(c.intent, format!("Install {} for you", names()), vec![run(&argv, false, "installing")], Risk::Medium, packages.clone());
+            shortened(p, format!("Install {}", names()))
         }
         IntentKind::InstallPackage => {
             let files = match config(ctx) {
@@ -192,13 +202,14 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
                     }
                     let added: Vec<String> = ch.changed.iter().map(|p| name_of(p, ctx.index)).collect();
                     let steps = rebuild_steps(ch.edits.into_iter().map(edit_step).collect());
-                    planned(
+                    let p = planned(
                         c.intent,
                         format!("Install {} for the whole system{text_note}", words::list(&added)),
                         steps,
                         Risk::Medium,
                         ch.changed,
-                    )
+                    );
+                    shortened(p, format!("Install {}", words::list(&added)))
                 }
             }
         }
@@ -208,7 +219,8 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             let mut args = vec!["-e"];
             args.extend(pnames.iter().map(String::as_str));
             let argv = nix_env(ctx, &args);
-            planned(c.intent, format!("Remove {} from your profile", names()), vec![run(&argv, false, "removing")], Risk::High, packages.clone())
+            let p = planned(c.intent, format!("Remove {} from your profile", names()), vec![run(&argv, false, "removing")], Risk::High, packages.clone());
+            shortened(p, format!("Remove {}", names()))
         }
         IntentKind::RemovePackage => {
             let files = match config(ctx) {
@@ -246,7 +258,8 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
                 Ok(ch) => {
                     let removed: Vec<String> = ch.changed.iter().map(|p| name_of(p, ctx.index)).collect();
                     let steps = rebuild_steps(ch.edits.into_iter().map(edit_step).collect());
-                    planned(c.intent, format!("Remove {} from the system", words::list(&removed)), steps, Risk::High, ch.changed)
+                    let p = planned(c.intent, format!("Remove {} from the system", words::list(&removed)), steps, Risk::High, ch.changed);
+                    shortened(p, format!("Remove {}", words::list(&removed)))
                 }
             }
         }
@@ -321,6 +334,7 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             Planned::Plan(Plan {
                 intent: c.intent,
                 summary: summary.into(),
+                short: String::new(),
                 steps: vec![run(&argv, !dry, purpose)],
                 risk: if dry { Risk::None } else { Risk::Medium },
                 changes_system: !dry,
@@ -383,6 +397,7 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             Planned::Plan(Plan {
                 intent: c.intent,
                 summary: format!("Start {name} in a temporary shell, without installing it"),
+                short: String::new(),
                 steps: vec![
                     Step::Run { argv: build, root: false, purpose: format!("fetching {name}"), terminal: false },
                     Step::Run { argv: shell, root: false, purpose: format!("starting {name}"), terminal: true },
@@ -466,6 +481,7 @@ pub(crate) fn undo(change: &Change, ctx: &Context<'_>, files_only: bool) -> Resu
         } else {
             format!("Undo your last change: {what}")
         },
+        short: String::new(),
         steps: vec![],
         risk: Risk::Medium,
         changes_system: true,

@@ -310,20 +310,37 @@ pub(crate) fn confirm_question(plan: &Plan) -> String {
     format!("{}? Please say yes or no.", plan.summary)
 }
 
+/// The confirmation of a plan. Brief and normal: the action, short ("Install Firefox and
+/// rebuild?"), what must be known before a yes (a risk, a note, an edit that waits for the
+/// next rebuild), and the answer wanted, in about two seconds of speech; detailed (and "tell
+/// me more" while asked): the whole summary, the files, how long it takes and the commands.
 pub(crate) fn confirm_text(plan: &Plan, v: Verbosity) -> String {
-    let mut parts = vec![format!("{}?", plan.summary)];
+    let edits = plan.steps.iter().any(|s| matches!(s, Step::Edit { .. }));
+    let mut parts = if v == Verbosity::Detailed {
+        vec![format!("{}?", plan.summary)]
+    } else {
+        let short = if plan.short.is_empty() {
+            &plan.summary
+        } else {
+            &plan.short
+        };
+        let rebuild = if edits && plan.rebuilds() {
+            " and rebuild"
+        } else {
+            ""
+        };
+        vec![format!("{short}{rebuild}?")]
+    };
     let warn = risk_warning(plan);
     if !warn.is_empty() {
         parts.push(warn.to_owned());
     }
     parts.extend(plan.notes.iter().cloned());
-    if v != Verbosity::Brief {
+    if v == Verbosity::Detailed {
         let w = what_happens(plan);
         if !w.is_empty() {
             parts.push(w);
         }
-    }
-    if v == Verbosity::Detailed {
         for s in &plan.steps {
             if let Step::Run { argv, root, .. } = s {
                 parts.push(format!(
@@ -333,8 +350,13 @@ pub(crate) fn confirm_text(plan: &Plan, v: Verbosity) -> String {
                 ));
             }
         }
+        parts.push("Say yes or no.".into());
+    } else {
+        if edits && !plan.rebuilds() {
+            parts.push("It takes effect at the next rebuild.".into());
+        }
+        parts.push("Yes or no?".into());
     }
-    parts.push("Say yes or no.".into());
     parts.join(" ")
 }
 

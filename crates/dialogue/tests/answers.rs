@@ -173,9 +173,7 @@ fn a_second_unclear_answer_cancels() {
     d.turn("hold on", &ctx);
     let t = d.turn("install firefox", &ctx);
     assert!(
-        t.reply
-            .text
-            .starts_with("Install Firefox for the whole system? I will change"),
+        t.reply.text == "Install Firefox and rebuild? Yes or no?",
         "{:?}",
         t.reply
     );
@@ -312,4 +310,43 @@ fn a_one_option_question_takes_the_same_rule() {
             t.reply
         );
     }
+}
+
+#[test]
+fn a_confirmation_is_brief_and_tell_me_more_gives_the_details() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let ctx = Context::new(&index, Ok(&files), &settings);
+    let mut d = Dialogue::new(Preferences::default());
+    let t = d.turn("install firefox", &ctx);
+    assert_eq!(t.reply.text, "Install Firefox and rebuild? Yes or no?");
+    for more in ["tell me more", "what will that do?"] {
+        let t = d.turn(more, &ctx);
+        assert!(matches!(t.action, Action::Confirm { .. }), "{more}");
+        assert_eq!(
+            t.reply.text,
+            "Install Firefox for the whole system? I will change configuration.nix and rebuild, \
+             which can take a few minutes. Command: nixos-rebuild switch, as administrator. Say yes or no.",
+            "{more}"
+        );
+    }
+    assert!(matches!(d.turn("yes", &ctx).action, Action::Execute { .. }));
+    // Detailed by choice, then back to normal.
+    let t = d.turn("give me more detail", &ctx);
+    assert_eq!(t.reply.text, "All right, I will give more detail.");
+    let t = d.turn("install firefox", &ctx);
+    assert!(
+        t.reply.text.contains("configuration.nix"),
+        "{}",
+        t.reply.text
+    );
+    d.turn("no", &ctx);
+    let t = d.turn("back to normal detail please", &ctx);
+    assert_eq!(
+        t.reply.text,
+        "All right, back to the usual amount of detail."
+    );
+    let t = d.turn("install firefox", &ctx);
+    assert_eq!(t.reply.text, "Install Firefox and rebuild? Yes or no?");
 }

@@ -111,17 +111,17 @@ fn install_confirm_yes() {
     check(
         &["install firefox", "yes"],
         expect![[r#"
-        > install firefox
-        Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Install Firefox for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    firefox]
-          [run as root: nixos-rebuild switch]
-        > yes
-        Install Firefox for the whole system: starting.
-          [execute: Install Firefox for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    firefox]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > install firefox
+            Install Firefox and rebuild? Yes or no?
+              [confirm: Install Firefox for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    firefox]
+              [run as root: nixos-rebuild switch]
+            > yes
+            Install Firefox for the whole system: starting.
+              [execute: Install Firefox for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    firefox]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
 }
 
@@ -130,14 +130,14 @@ fn install_typo_says_what_it_understood() {
     check(
         &["install fierfox", "no"],
         expect![[r#"
-        > install fierfox
-        I understood Firefox. Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Install Firefox for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    firefox]
-          [run as root: nixos-rebuild switch]
-        > no
-        All right, I did not change anything.
-    "#]],
+            > install fierfox
+            I understood Firefox. Install Firefox and rebuild? Yes or no?
+              [confirm: Install Firefox for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    firefox]
+              [run as root: nixos-rebuild switch]
+            > no
+            All right, I did not change anything.
+        "#]],
     );
 }
 
@@ -158,14 +158,14 @@ fn remove_and_injection() {
         &["get rid of vlc", "nope", "install firefox and rm -rf /"],
         expect![[r#"
             > get rid of vlc
-            Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+            Remove VLC and rebuild? Yes or no?
               [confirm: Remove VLC from the system (High)]
               [edit /etc/nixos/configuration.nix: -    vlc]
               [run as root: nixos-rebuild switch]
             > nope
             All right, I did not change anything.
             > install firefox and rm -rf /
-            I left out "rm -rf /": it is not a package name. Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+            I left out "rm -rf /": it is not a package name. Install Firefox and rebuild? Yes or no?
               [confirm: Install Firefox for the whole system (Medium)]
               [edit /etc/nixos/configuration.nix: +    firefox]
               [run as root: nixos-rebuild switch]
@@ -179,15 +179,15 @@ fn clarification_by_number_and_by_name() {
     check(
         &["gatsby chromium", "yes"],
         expect![[r#"
-        > gatsby chromium
-        Did you want to install Chromium? Say yes or no.
-          [choose among 1]
-        > yes
-        Install Chromium for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Install Chromium for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    chromium]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > gatsby chromium
+            Did you want to install Chromium? Say yes or no.
+              [choose among 1]
+            > yes
+            Install Chromium and rebuild? Yes or no?
+              [confirm: Install Chromium for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    chromium]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
     // One near match is a yes/no question, not a list of one.
     check(
@@ -208,20 +208,20 @@ fn clarification_by_number_and_by_name() {
     check(
         &["install a music player", "the second one", "yes"],
         expect![[r#"
-        > install a music player
-        Did you mean 1, Rhythmbox, 2, Strawberry, or 3, Elisa? Say the number.
-          [choose among 3]
-        > the second one
-        Install Strawberry for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Install Strawberry for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    strawberry]
-          [run as root: nixos-rebuild switch]
-        > yes
-        Install Strawberry for the whole system: starting.
-          [execute: Install Strawberry for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    strawberry]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > install a music player
+            Did you mean 1, Rhythmbox, 2, Strawberry, or 3, Elisa? Say the number.
+              [choose among 3]
+            > the second one
+            Install Strawberry and rebuild? Yes or no?
+              [confirm: Install Strawberry for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    strawberry]
+              [run as root: nixos-rebuild switch]
+            > yes
+            Install Strawberry for the whole system: starting.
+              [execute: Install Strawberry for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    strawberry]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
     check(
         &["find me a video player", "vlc"],
@@ -240,21 +240,21 @@ fn unknown_package_counterfactual() {
     check(
         &["install qqqfirefoxx", "yes"],
         expect![[r#"
-        > install qqqfirefoxx
-        There is no package called qqqfirefoxx. It would work with Firefox: shall I install Firefox?
-          [choose among 1]
-        > yes
-        Install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Install Firefox for the whole system (Medium)]
-          [edit /etc/nixos/configuration.nix: +    firefox]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > install qqqfirefoxx
+            There is no package called qqqfirefoxx. It would work with Firefox: shall I install Firefox?
+              [choose among 1]
+            > yes
+            Install Firefox and rebuild? Yes or no?
+              [confirm: Install Firefox for the whole system (Medium)]
+              [edit /etc/nixos/configuration.nix: +    firefox]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
     check(
         &["remove vlcc", "yes"],
         expect![[r#"
             > remove vlcc
-            I understood VLC. Remove VLC from the system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+            I understood VLC. Remove VLC and rebuild? Yes or no?
               [confirm: Remove VLC from the system (High)]
               [edit /etc/nixos/configuration.nix: -    vlc]
               [run as root: nixos-rebuild switch]
@@ -272,33 +272,33 @@ fn services_and_risk() {
     check(
         &["enable bluetooth", "yes"],
         expect![[r#"
-        > enable bluetooth
-        Turn on Bluetooth? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Turn on Bluetooth (Medium)]
-          [edit /etc/nixos/configuration.nix: +  hardware.bluetooth.enable = true;]
-          [run as root: nixos-rebuild switch]
-        > yes
-        Turn on Bluetooth: starting.
-          [execute: Turn on Bluetooth (Medium)]
-          [edit /etc/nixos/configuration.nix: +  hardware.bluetooth.enable = true;]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > enable bluetooth
+            Turn on Bluetooth and rebuild? Yes or no?
+              [confirm: Turn on Bluetooth (Medium)]
+              [edit /etc/nixos/configuration.nix: +  hardware.bluetooth.enable = true;]
+              [run as root: nixos-rebuild switch]
+            > yes
+            Turn on Bluetooth: starting.
+              [execute: Turn on Bluetooth (Medium)]
+              [edit /etc/nixos/configuration.nix: +  hardware.bluetooth.enable = true;]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
     check(
         &["turn off the firewall"],
         expect![[r#"
-        > turn off the firewall
-        Turn off the firewall? Careful: this can cut off network or remote access. I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
-          [confirm: Turn off the firewall (High)]
-          [edit /etc/nixos/configuration.nix: +  networking.firewall.enable = false;]
-          [run as root: nixos-rebuild switch]
-    "#]],
+            > turn off the firewall
+            Turn off the firewall and rebuild? Careful: this can cut off network or remote access. Yes or no?
+              [confirm: Turn off the firewall (High)]
+              [edit /etc/nixos/configuration.nix: +  networking.firewall.enable = false;]
+              [run as root: nixos-rebuild switch]
+        "#]],
     );
     check(
         &["disable ssh", "cancel", "repeat"],
         expect![[r#"
             > disable ssh
-            Turn off the SSH server? Careful: this can cut off network or remote access. I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+            Turn off the SSH server and rebuild? Careful: this can cut off network or remote access. Yes or no?
               [confirm: Turn off the SSH server (High)]
               [edit /etc/nixos/configuration.nix: -  services.openssh.enable = true; | +  services.openssh.enable = false;]
               [run as root: nixos-rebuild switch]
@@ -324,17 +324,17 @@ fn system_operations() {
     check(
         &["clean up old generations"],
         expect![[r#"
-        > clean up old generations
-        Delete generations older than 14 days and unused packages? You will not be able to roll back to the deleted generations. Say yes or no.
-          [confirm: Delete generations older than 14 days and unused packages (High)]
-          [run as root: nix-collect-garbage --delete-older-than 14d]
-    "#]],
+            > clean up old generations
+            Delete generations older than 14 days and unused packages? You will not be able to roll back to the deleted generations. Yes or no?
+              [confirm: Delete generations older than 14 days and unused packages (High)]
+              [run as root: nix-collect-garbage --delete-older-than 14d]
+        "#]],
     );
     check(
         &["update the system", "yes"],
         expect![[r#"
             > update the system
-            Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+            Update the system? Yes or no?
               [confirm: Update the system (High)]
               [run as root: nix-channel --update]
               [run as root: nixos-rebuild switch]
@@ -426,7 +426,7 @@ fn no_configuration_and_profile_mode() {
     };
     expect![[r#"
         > install htop
-        Install htop for you? Say yes or no.
+        Install htop? Yes or no?
           [confirm: Install htop for you (Medium)]
           [run: nix-env -f /tmp/pkgs.nix -iA htop]
         > yes
@@ -434,7 +434,7 @@ fn no_configuration_and_profile_mode() {
           [execute: Install htop for you (Medium)]
           [run: nix-env -f /tmp/pkgs.nix -iA htop]
         > roll back
-        Go back to your previous profile generation? Say yes or no.
+        Go back to your previous profile generation? Yes or no?
           [confirm: Go back to your previous profile generation (High)]
           [run: nix-env --rollback]
         > yes
@@ -454,17 +454,18 @@ fn no_rebuild_and_flakes() {
     };
     expect![[r#"
         > install htop
-        Install htop for the whole system? I will change configuration.nix. The change takes effect at the next rebuild. Say yes or no.
+        Install htop? It takes effect at the next rebuild. Yes or no?
           [confirm: Install htop for the whole system (Medium)]
           [edit /etc/nixos/configuration.nix: +    htop]
-    "#]].assert_eq(&transcript(Ok(CONFIG), s, &["install htop"]));
+    "#]]
+    .assert_eq(&transcript(Ok(CONFIG), s, &["install htop"]));
     let s = Settings {
         flake: Some("/etc/nixos".into()),
         ..Settings::default()
     };
     expect![[r#"
         > update everything
-        Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+        Update the system? Yes or no?
           [confirm: Update the system (High)]
           [run: nix --extra-experimental-features nix-command flakes flake update --flake /etc/nixos]
           [run as root: nixos-rebuild switch --flake /etc/nixos]
@@ -578,11 +579,11 @@ fn rebuild_modes() {
         ],
         expect![[r#"
             > rebuild for the next boot
-            Build the configuration and make it the default from the next boot? This rebuilds the system, which can take a few minutes. Say yes or no.
+            Build the configuration and make it the default from the next boot? Yes or no?
               [confirm: Build the configuration and make it the default from the next boot (Medium)]
               [run as root: nixos-rebuild boot]
             > try the new configuration
-            I dropped the earlier question; nothing was changed. Switch to the configuration now, without making it the boot default? This rebuilds the system, which can take a few minutes. Say yes or no.
+            I dropped the earlier question; nothing was changed. Switch to the configuration now, without making it the boot default? Yes or no?
               [confirm: Switch to the configuration now, without making it the boot default (Medium)]
               [run as root: nixos-rebuild test]
             > would my configuration build
@@ -620,7 +621,8 @@ fn undo_and_the_rollback_offer() {
     ctx.last_change = Some(&change);
     let mut d = Dialogue::new(Preferences::default());
     let t = d.turn("undo that", &ctx);
-    expect!["Undo your last change: install Firefox for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no."].assert_eq(&t.reply.text);
+    expect!["Undo your last change: install Firefox for the whole system and rebuild? Yes or no?"]
+        .assert_eq(&t.reply.text);
     let t = d.turn("yes", &ctx);
     let Action::Execute { plan } = t.action else {
         panic!("{:?}", t.reply)
@@ -729,7 +731,7 @@ fn rebuilds_name_the_configuration_and_the_host() {
     };
     expect![[r#"
         > install htop
-        Install htop for the whole system? I will change configuration.nix and rebuild, which can take a few minutes. Say yes or no.
+        Install htop and rebuild? Yes or no?
           [confirm: Install htop for the whole system (Medium)]
           [edit /etc/nixos/configuration.nix: +    htop]
           [run as root: nixos-rebuild switch -I nixos-config=/home/ana/nixos/configuration.nix]
@@ -738,10 +740,14 @@ fn rebuilds_name_the_configuration_and_the_host() {
           [execute: Check that the configuration builds, without changing anything (None)]
           [run: nixos-rebuild dry-build -I nixos-config=/home/ana/nixos/configuration.nix]
     "#]]
-    .assert_eq(&transcript(Ok(CONFIG), elsewhere, &["install htop", "would my configuration build"]));
+    .assert_eq(&transcript(
+        Ok(CONFIG),
+        elsewhere,
+        &["install htop", "would my configuration build"],
+    ));
     expect![[r#"
         > update the system
-        Update the system? This rebuilds the system, which can take a few minutes. Say yes or no.
+        Update the system? Yes or no?
           [confirm: Update the system (High)]
           [run as root: nix --extra-experimental-features nix-command flakes flake update --flake /etc/nixos]
           [run as root: nixos-rebuild switch --flake /etc/nixos#laptop]

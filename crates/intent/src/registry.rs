@@ -538,12 +538,16 @@ pub const REGISTRY: &[IntentSpec] = &[
                 &[("name", "verbosity"), ("value", "brief")],
             ),
             f(
-                "(more) (detail|details|verbose|information) *",
+                "(give me|i want|i would like|i'd like|with)? (more) (detail|details|verbose|information) *",
                 &[("name", "verbosity"), ("value", "detailed")],
             ),
             f(
                 "(be|talk|speak) (more)? (verbose|detailed|chatty) *",
                 &[("name", "verbosity"), ("value", "detailed")],
+            ),
+            f(
+                "* (normal|usual|default|regular) (detail|details|verbosity|amount of detail|length) *",
+                &[("name", "verbosity"), ("value", "normal")],
             ),
             f(
                 "(be quiet|quiet mode|silent mode|text only|text mode|stop talking|mute|shut up|do not speak|no voice|no speech)",
@@ -563,6 +567,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("please speak faster", "name=speech_rate,value=faster"),
             ("make it talk faster", "name=speech_rate,value=faster"),
             ("be more brief", "name=verbosity,value=brief"),
+            ("back to normal detail", "name=verbosity,value=normal"),
             ("quiet mode", "name=quiet,value=on"),
         ],
     },

@@ -19,7 +19,7 @@ fn ask_json_contract_for_an_install() {
     assert!(
         v["reply"]
             .as_str()
-            .is_some_and(|r| r.starts_with("Install Firefox for the whole system?"))
+            .is_some_and(|r| r == "Install Firefox and rebuild? Yes or no?")
     );
     // The configuration edited is the one built: it is not /etc/nixos's.
     assert_eq!(
@@ -288,7 +288,7 @@ fn chat_is_plain_lines_and_confirms() {
         "{t}"
     );
     assert!(
-        lines[2].starts_with("Install Strawberry for the whole system?"),
+        lines[2] == "Install Strawberry? It takes effect at the next rebuild. Yes or no?",
         "{t}"
     );
     assert_eq!(lines[2], lines[3], "repeat says the same again");

@@ -131,9 +131,7 @@ fn one_conversation_across_chat_the_command_line_and_dbus() {
     }
     let (status, _) = c.status().expect("status");
     assert!(
-        status
-            .question
-            .starts_with("Install Firefox for the whole system?"),
+        status.question.starts_with("Install Firefox and rebuild?"),
         "{status:?}"
     );
     drop(stdin);
@@ -165,7 +163,7 @@ fn one_conversation_across_chat_the_command_line_and_dbus() {
 
     // D-Bus Ask is the same object as ask --json; Cancel drops the pending question.
     let (reply, json) = c.ask("remove vim").expect("ask");
-    assert!(reply.starts_with("Remove Vim from the system?"), "{reply}");
+    assert_eq!(reply, "Remove Vim and rebuild? Yes or no?");
     let j: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(
         (j["intent"].as_str(), j["needs_confirmation"].as_bool()),

@@ -212,7 +212,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     let (question, j) = replied(&follow, "reply");
     assert_eq!(j["delivery"], "spoken", "{j}");
     assert!(
-        question.contains("Say yes or no.") || question.contains("shall I install Firefox?"),
+        question.contains("Yes or no?") || question.contains("shall I install Firefox?"),
         "{question}"
     );
     wait_until_spoken(&recording, 40);

@@ -77,9 +77,12 @@ fn a_conditional_import_of_a_missing_file_is_skipped() {
     let v = e.ask_json(&["--config", entry], "install firefox");
     assert_eq!(v["needs_confirmation"], true, "{v}");
     let reply = v["reply"].as_str().unwrap_or_default();
-    assert!(
-        reply.starts_with("Install Firefox for the whole system? I will change packages.nix"),
-        "{reply}"
+    assert_eq!(reply, "Install Firefox and rebuild? Yes or no?");
+    // The file it edits is the one imported, named in the plan (and in the details).
+    assert_eq!(
+        v["plan"]["steps"][0]["file"],
+        e.path("etc-nixos/packages.nix").to_str().expect("utf8"),
+        "{v}"
     );
     assert!(!reply.contains("extras"), "{reply}");
     let v = e.ask_json(
@@ -210,7 +213,7 @@ fn undo_reverts_the_last_change_and_rollback_offers_to_bring_the_files_in_line()
     assert_eq!(v["intent"], "undo_change");
     assert!(
         v["reply"].as_str().is_some_and(|r| r.starts_with(
-            "Undo your last change: install Firefox for the whole system? I will change configuration.nix and rebuild"
+            "Undo your last change: install Firefox for the whole system and rebuild? Yes or no?"
         )),
         "{v}"
     );

@@ -116,7 +116,7 @@ impl Voice {
                 .create(&sentence, false, None, Some(length_scale), None, None)
                 .map_err(|e| TtsError::Synthesis(e.to_string()))?;
             self.sample_rate = sr;
-            if !chunk(&samples) {
+            if !chunk(trimmed(&samples, sr)) {
                 break;
             }
         }
@@ -144,6 +144,26 @@ fn read_sample_rate(config: &Path) -> Option<u32> {
         .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
+}
+
+/// Below this a sample is silence (-40 dBFS).
+const QUIET: f32 = 0.01;
+
+/// A sentence without the silence Piper puts around it beyond a natural pause: 20 ms kept
+/// before the first sound (so the reply starts at once) and 100 ms after the last (the pause
+/// between sentences).
+pub fn trimmed(samples: &[f32], rate: u32) -> &[f32] {
+    let Some(first) = samples.iter().position(|s| s.abs() > QUIET) else {
+        return &[];
+    };
+    let last = samples
+        .iter()
+        .rposition(|s| s.abs() > QUIET)
+        .unwrap_or(first);
+    let ms = |n: u32| (rate as usize * n as usize) / 1000;
+    let start = first.saturating_sub(ms(20));
+    let end = (last + 1 + ms(100)).min(samples.len());
+    &samples[start..end]
 }
 
 /// Text as it should be read aloud: file names and options say their dots and dashes
@@ -208,6 +228,21 @@ mod tests {
         assert_eq!(sentences("  ... "), Vec::<String>::new());
         let long = "I found 5 packages for music player, and the first one, which is Rhythmbox, plays music from your library, then";
         assert!(sentences(long).len() >= 2);
+    }
+
+    #[test]
+    fn silence_around_a_sentence_is_cut_to_a_pause() {
+        let rate = 1000;
+        let mut s = vec![0.0; 300];
+        s.extend([0.5, -0.2, 0.3]);
+        s.extend(vec![0.001; 400]);
+        let t = trimmed(&s, rate);
+        // 20 samples (20 ms) before the sound, the sound, 100 after it.
+        assert_eq!(t.len(), 20 + 3 + 100);
+        assert_eq!(t[20], 0.5);
+        assert!(trimmed(&[0.0; 50], rate).is_empty());
+        // Nothing to cut: the sentence is kept whole.
+        assert_eq!(trimmed(&[0.5, 0.5], rate), &[0.5, 0.5]);
     }
 
     #[test]
