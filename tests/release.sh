@@ -25,6 +25,23 @@ spoken() {
   rm -f "$1.raw.wav"
 }
 
+# `speak_table TABLE DIR`: each line of TABLE (voice|words a minute|text|intent|slot; lines
+# starting with # are comments) said by espeak-ng as DIR/NNN.wav, 16 kHz mono with 0.2 s before
+# and 0.3 s after, beside DIR/NNN.txt (text, intent and slot, tab-separated), for
+# tests/spoken.py.
+speak_table() {
+  mkdir -p "$2"
+  local n=0 voice rate text intent slot
+  while IFS='|' read -r voice rate text intent slot; do
+    case "$voice" in '' | '#'*) continue ;; esac
+    espeak-ng -v "$voice" -s "$rate" -w "$2/raw.wav" "$text"
+    sox -V1 "$2/raw.wav" -r 16000 -c 1 -b 16 "$2/$(printf %03d "$n").wav" pad 0.2 0.3
+    printf '%s\t%s\t%s\n' "$text" "$intent" "$slot" >"$2/$(printf %03d "$n").txt"
+    n=$((n + 1))
+  done <"$1"
+  rm -f "$2/raw.wav"
+}
+
 # `private_pulse DIR`: a private PulseAudio in DIR with a virtual microphone (`mic_sink`, its
 # monitor remapped as the default source `virtual_mic`) and speaker (`speaker_sink`, the
 # default sink), each kept rendering by a silent stream (idle null sinks render in 2 s

