@@ -20,21 +20,7 @@ full="${LUMINOUS_FULL_INDEX:-../shared/data/nixpkgs-packages.jsonl.gz}"
 if [ -f "$full" ]; then index=(--index "$(realpath "$full")"); echo "Index: $full"; else echo "Index: the curated one (set LUMINOUS_FULL_INDEX for all of nixpkgs)"; fi
 speak_table tests/data/heldout.tsv "$work/clean"
 
-# Noise, 60 s each at 16 kHz.
-n="$work/noise"; mkdir -p "$n"
-sox -n -r 16000 -c 1 -b 16 "$n/pink.wav" synth 60 pinknoise
-sox -n -r 16000 -c 1 -b 16 "$n/brown.wav" synth 60 brownnoise lowpass 600
-sox -n -r 16000 -c 1 -b 16 "$n/hum.wav" synth 60 sine 120 sine 240 remix 1,2
-sox -m -v 1 "$n/brown.wav" -v 0.25 "$n/hum.wav" "$n/fan.wav"
-text=/usr/share/common-licenses/GPL-3
-voices=(en-us en-gb en+m2 en-us+f3 en-029 en-us+m6)
-for i in "${!voices[@]}"; do
-  # Each voice from a different place in the text, so no two say the same words together.
-  sed -n "$((40 + i * 90)),$((120 + i * 90))p" "$text" | espeak-ng -v "${voices[$i]}" -s 170 -w "$n/talk$i.raw.wav"
-  sox -V1 "$n/talk$i.raw.wav" -r 16000 -c 1 -b 16 "$n/talk$i.wav" trim 0 60 pad 0 60 trim 0 60
-done
-sox -V1 -m "$n"/talk?.wav "$n/babble.raw.wav"
-sox -V1 "$n/babble.raw.wav" -b 16 "$n/babble.wav" lowpass 2500 reverb 60 norm -3
+n="$work/noise"; make_noise "$n"
 
 run() { # run LABEL DIR
   "$luminous" bench voice --json --config tests/data/configuration.nix "${index[@]}" "$2" >"$work/out.json"

@@ -42,6 +42,27 @@ speak_table() {
   rm -f "$2/raw.wav"
 }
 
+# `make_noise DIR`: a minute each of pink noise (DIR/pink.wav), a fan (brown noise and a 120 Hz
+# hum with its harmonic, DIR/fan.wav) and distant babble (six espeak-ng voices reading at
+# once, muffled and reverberant, DIR/babble.wav), 16 kHz mono.
+make_noise() {
+  mkdir -p "$1"
+  local text voices i
+  sox -n -r 16000 -c 1 -b 16 "$1/pink.wav" synth 60 pinknoise
+  sox -n -r 16000 -c 1 -b 16 "$1/brown.wav" synth 60 brownnoise lowpass 600
+  sox -n -r 16000 -c 1 -b 16 "$1/hum.wav" synth 60 sine 120 sine 240 remix 1,2
+  sox -m -v 1 "$1/brown.wav" -v 0.25 "$1/hum.wav" "$1/fan.wav"
+  text=/usr/share/common-licenses/GPL-3
+  voices=(en-us en-gb en+m2 en-us+f3 en-029 en-us+m6)
+  for i in "${!voices[@]}"; do
+    # Each voice from a different place in the text, so no two say the same words together.
+    sed -n "$((40 + i * 90)),$((120 + i * 90))p" "$text" | espeak-ng -v "${voices[$i]}" -s 170 -w "$1/talk$i.raw.wav"
+    sox -V1 "$1/talk$i.raw.wav" -r 16000 -c 1 -b 16 "$1/talk$i.wav" trim 0 60 pad 0 60 trim 0 60
+  done
+  sox -V1 -m "$1"/talk?.wav "$1/babble.raw.wav"
+  sox -V1 "$1/babble.raw.wav" -b 16 "$1/babble.wav" lowpass 2500 reverb 60 norm -3
+}
+
 # `private_pulse DIR`: a private PulseAudio in DIR with a virtual microphone (`mic_sink`, its
 # monitor remapped as the default source `virtual_mic`) and speaker (`speaker_sink`, the
 # default sink), each kept rendering by a silent stream (idle null sinks render in 2 s

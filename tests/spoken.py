@@ -2,6 +2,7 @@
 
   score OUT.json CLIPS [LABEL]    how many requests `luminous bench voice` got right
   mix CLIPS NOISE.wav SNR OUT     each clip with a stretch of NOISE at SNR dB into OUT
+  scale CLIPS NOISE.wav SNR OUT   NOISE at SNR dB below the clips' mean speech level, into OUT
 
 A request is right when it was understood as its intent with its main slot, or asked about as
 exactly that in one yes/no question. The speech level is that of its active part (frames within
@@ -81,5 +82,17 @@ def mix(clips, noise_wav, snr, out):
         (out / txt.name).write_text(txt.read_text())
 
 
+def scale(clips, noise_wav, snr, out):
+    """NOISE at the level it has at SNR dB below the mean speech level of CLIPS, into OUT."""
+    levels = []
+    for clip in sorted(Path(clips).glob("*.wav")):
+        rate, speech = read(clip)
+        levels.append(speech_level(speech, rate))
+    target = sum(levels) / max(len(levels), 1) / 10 ** (float(snr) / 20)
+    rate, noise = read(noise_wav)
+    gain = target / max(rms(noise), 1e-9)
+    write(out, rate, array.array("h", (max(-32768, min(32767, int(gain * n))) for n in noise)))
+
+
 if __name__ == "__main__":
-    {"score": score, "mix": mix}[sys.argv[1]](*sys.argv[2:])
+    {"score": score, "mix": mix, "scale": scale}[sys.argv[1]](*sys.argv[2:])

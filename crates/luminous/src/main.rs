@@ -18,6 +18,7 @@ mod spoken;
 mod text;
 mod turn;
 mod voice;
+mod wake_bench;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -246,6 +247,34 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Hands-free listening given recordings one at a time: which woke it (the wake phrase
+    /// heard) and which did not.
+    Wake {
+        /// The wake phrase (default: your setting).
+        #[arg(long)]
+        phrase: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// WAV recordings, or folders of them.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Hands-free listening given minutes of a noise recording (looped): false starts
+    /// (utterances the voice activity detector opened) and false accepts (requests taken).
+    Noise {
+        /// Minutes of sound.
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        /// The wake phrase (default: your setting).
+        #[arg(long)]
+        phrase: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// A WAV recording of noise.
+        noise: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -379,12 +408,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => soak::service(requests, seconds, json),
         Command::Bench {
             what: BenchWhat::Ears { minutes, json },
+        } => soak::ears(bench_ears()?.0, minutes, json),
+        Command::Bench {
+            what: BenchWhat::Wake { phrase, json, files },
         } => {
-            let (s, dirs) = turn::session(&TurnArgs::default(), "voice")?;
-            let m = voice::ensure(&dirs, &s.resolved.voice, true, false)?;
-            let stt =
-                luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-            soak::ears(stt, minutes, json)
+            let (stt, wake) = bench_ears()?;
+            wake_bench::wake(stt, phrase.as_deref().unwrap_or(&wake), &files, json)
+        }
+        Command::Bench {
+            what:
+                BenchWhat::Noise {
+                    minutes,
+                    phrase,
+                    json,
+                    noise,
+                },
+        } => {
+            let (stt, wake) = bench_ears()?;
+            wake_bench::noise(stt, phrase.as_deref().unwrap_or(&wake), &noise, minutes, json)
         }
         Command::Listen {
             push_to_talk,
@@ -417,4 +458,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             target,
         } => apply_edit(&config, &expect_sha256, &from, &target),
     }
+}
+
+/// Whisper loaded as the settings say, and the wake phrase, for the benchmarks of the ears.
+fn bench_ears() -> anyhow::Result<(luminous_stt::Transcriber, String)> {
+    let (s, dirs) = turn::session(&TurnArgs::default(), "voice")?;
+    let m = voice::ensure(&dirs, &s.resolved.voice, true, false)?;
+    let stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    Ok((stt, s.resolved.voice.wake_phrase.clone()))
 }
