@@ -408,12 +408,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => soak::service(requests, seconds, json),
         Command::Bench {
             what: BenchWhat::Ears { minutes, json },
-        } => soak::ears(bench_ears()?.0, minutes, json),
+        } => soak::ears(bench_ears(None)?.0, minutes, json),
         Command::Bench {
-            what: BenchWhat::Wake { phrase, json, files },
+            what:
+                BenchWhat::Wake {
+                    phrase,
+                    json,
+                    files,
+                },
         } => {
-            let (stt, wake) = bench_ears()?;
-            wake_bench::wake(stt, phrase.as_deref().unwrap_or(&wake), &files, json)
+            let (stt, wake) = bench_ears(phrase)?;
+            wake_bench::wake(stt, &wake, &files, json)
         }
         Command::Bench {
             what:
@@ -424,8 +429,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     noise,
                 },
         } => {
-            let (stt, wake) = bench_ears()?;
-            wake_bench::noise(stt, phrase.as_deref().unwrap_or(&wake), &noise, minutes, json)
+            let (stt, wake) = bench_ears(phrase)?;
+            wake_bench::noise(stt, &wake, &noise, minutes, json)
         }
         Command::Listen {
             push_to_talk,
@@ -460,10 +465,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Whisper loaded as the settings say, and the wake phrase, for the benchmarks of the ears.
-fn bench_ears() -> anyhow::Result<(luminous_stt::Transcriber, String)> {
+/// Whisper loaded as the settings say, and the wake phrase (`phrase`, else the setting), for
+/// the benchmarks of the ears.
+fn bench_ears(phrase: Option<String>) -> anyhow::Result<(luminous_stt::Transcriber, String)> {
     let (s, dirs) = turn::session(&TurnArgs::default(), "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, false)?;
-    let stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-    Ok((stt, s.resolved.voice.wake_phrase.clone()))
+    let wake = phrase.unwrap_or_else(|| s.resolved.voice.wake_phrase.clone());
+    let stt =
+        luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::with_wake(Some(&wake)))?;
+    Ok((stt, wake))
 }

@@ -56,7 +56,10 @@ fn wavs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             out.push(p.clone());
         }
     }
-    anyhow::ensure!(!out.is_empty(), "there are no WAV recordings in what was named");
+    anyhow::ensure!(
+        !out.is_empty(),
+        "there are no WAV recordings in what was named"
+    );
     Ok(out)
 }
 
@@ -95,7 +98,9 @@ pub(crate) fn wake(
             }
         }
         woke += usize::from(request.is_some());
-        let name = f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = f
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         if !json {
             println!(
                 "{name}: {} (heard: {})",

@@ -57,6 +57,27 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// The defaults, with the wake phrase first in the prompt ("Hey Nix. Install, ..."), so
+    /// whisper spells it as it is rather than as a word it knows better.
+    pub fn with_wake(phrase: Option<&str>) -> Options {
+        let mut o = Options::default();
+        if let Some(p) = phrase.map(str::trim).filter(|p| !p.is_empty()) {
+            let titled: Vec<String> = p
+                .split_whitespace()
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next().map_or_else(String::new, |f| {
+                        f.to_uppercase().chain(c).collect::<String>()
+                    })
+                })
+                .collect();
+            o.prompt = format!("{}. {}", titled.join(" "), o.prompt);
+        }
+        o
+    }
+}
+
 /// What people say to Luminous, so whisper leans towards it: vocabulary, never whole
 /// requests (no one phrasing is favoured, and no benchmark's sentences): the verbs of the
 /// intents, the most popular programs of the curated package list (popularity 8 and 9), the
@@ -339,6 +360,16 @@ mod tests {
             "Install Firefox. Yes."
         );
         assert_eq!(collapse_repeats("Roll back"), "Roll back");
+    }
+
+    #[test]
+    fn the_wake_phrase_leads_the_prompt() {
+        assert_eq!(
+            Options::with_wake(Some("hey nix")).prompt,
+            format!("Hey Nix. {DEFAULT_PROMPT}")
+        );
+        assert_eq!(Options::with_wake(None).prompt, DEFAULT_PROMPT);
+        assert_eq!(Options::with_wake(Some("  ")).prompt, DEFAULT_PROMPT);
     }
 
     #[test]
