@@ -256,6 +256,22 @@ impl Spoken {
     }
 }
 
+impl Spoken {
+    /// Whether the yes was heard as a word speech recognition also writes for a spoken "nah"
+    /// ("Yeah", at 0.1 to 0.5 with espeak-ng voices): such a yes must be as sure as one to a
+    /// high-risk plan.
+    pub fn yes_sounds_like_no(&self) -> bool {
+        self.words.iter().any(|(w, _)| {
+            matches!(
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+                    .as_str(),
+                "yeah" | "yea" | "ya" | "yah"
+            )
+        })
+    }
+}
+
 /// A spoken yes to a high-risk plan heard with less certainty than this is asked again.
 pub const SURE_YES: f32 = 0.6;
 
@@ -407,7 +423,9 @@ impl Dialogue {
             State::Confirming(plan) => {
                 if said == Answer::Yes {
                     as_answer(interp);
-                    let needed = if plan.risk == Risk::High {
+                    let needed = if plan.risk == Risk::High
+                        || spoken.is_some_and(Spoken::yes_sounds_like_no)
+                    {
                         SURE_YES
                     } else {
                         CLEAR_YES

@@ -228,6 +228,16 @@ fn high_risk_questions_name_the_action_and_an_uncertain_spoken_yes_is_asked_agai
     assert!(matches!(t.action, Action::Execute { .. }), "{:?}", t.reply);
     let (_, t) = answer("install firefox", "yeah", Some(heard(0.27)));
     assert!(matches!(t.action, Action::Confirm { .. }), "{:?}", t.reply);
+    // "Yeah" is also what "nah" becomes: it must be heard as surely as a high-risk yes.
+    let yeah = |p: f32| Spoken {
+        confidence: p,
+        overlapped: false,
+        words: vec![("Yeah.".into(), p)],
+    };
+    let (_, t) = answer("install firefox", "yeah", Some(yeah(0.5)));
+    assert!(matches!(t.action, Action::Confirm { .. }), "{:?}", t.reply);
+    let (_, t) = answer("install firefox", "yeah", Some(yeah(0.9)));
+    assert!(matches!(t.action, Action::Execute { .. }), "{:?}", t.reply);
     // Typed text is as certain as it gets.
     let (_, t) = answer("remove vlc", "yes", None);
     assert!(matches!(t.action, Action::Execute { .. }));

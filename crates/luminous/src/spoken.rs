@@ -169,6 +169,11 @@ pub(crate) fn hear(
         obj["transcript"] = serde_json::Value::String(transcript.text.clone());
         obj["speech_confidence"] =
             serde_json::json!((f64::from(transcript.confidence) * 1000.0).round() / 1000.0);
+        obj["words"] = transcript
+            .words
+            .iter()
+            .map(|(w, p)| serde_json::json!([w, (f64::from(*p) * 1000.0).round() / 1000.0]))
+            .collect();
         obj["timings"] = serde_json::json!({
             "read_ms": read_ms,
             "vad_ms": vad_ms,
