@@ -20,14 +20,13 @@ full="${LUMINOUS_FULL_INDEX:-../shared/data/nixpkgs-packages.jsonl.gz}"
 if [ -f "$full" ]; then index=(--index "$(realpath "$full")"); echo "Index: $full"; else echo "Index: the curated one (set LUMINOUS_FULL_INDEX for all of nixpkgs)"; fi
 speak_table tests/data/heldout.tsv "$work/clean"
 
-n="$work/noise"; make_noise "$n"
-
 run() { # run LABEL DIR
   "$luminous" bench voice --json --config tests/data/configuration.nix "${index[@]}" "$2" >"$work/out.json"
   python3 tests/spoken.py score "$work/out.json" "$2" "$1: "
 }
 run "clean" "$work/clean"
 [ "${HELDOUT_CLEAN:-}" = 1 ] && exit 0
+n="$work/noise"; make_noise "$n"
 for noise in pink fan babble; do
   for snr in 10 5; do
     python3 tests/spoken.py mix "$work/clean" "$n/$noise.wav" "$snr" "$work/$noise$snr"

@@ -254,9 +254,7 @@ impl Spoken {
             .reduce(f32::min)
             .unwrap_or(self.confidence)
     }
-}
 
-impl Spoken {
     /// Whether the yes was heard as a word speech recognition also writes for a spoken "nah"
     /// ("Yeah", at 0.1 to 0.5 with espeak-ng voices): such a yes must be as sure as one to a
     /// high-risk plan.

@@ -408,7 +408,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => soak::service(requests, seconds, json),
         Command::Bench {
             what: BenchWhat::Ears { minutes, json },
-        } => soak::ears(bench_ears(None)?.0, minutes, json),
+        } => {
+            let (stt, wake) = bench_ears(None)?;
+            soak::ears(stt, &wake, minutes, json)
+        }
         Command::Bench {
             what:
                 BenchWhat::Wake {

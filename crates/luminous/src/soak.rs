@@ -175,22 +175,16 @@ pub(crate) fn service(requests: usize, seconds: u64, json: bool) -> anyhow::Resu
 /// `luminous bench ears`: `minutes` of room sound through the real ears and whisper.
 pub(crate) fn ears(
     stt: luminous_stt::Transcriber,
+    wake: &str,
     minutes: u32,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    use crate::ears::{Ears, Heard, Options};
+    use crate::ears::Heard;
+    use crate::wake_bench::{ears, feed};
     use luminous_audio::synth::{hum, pink_noise, speechy};
     let mut stt = stt;
     let start = Instant::now();
-    let mut ears = Ears::new(
-        Options {
-            wake: Some("hey nix".into()),
-            follow_up: Duration::from_secs(8),
-        },
-        true,
-        Box::new(|_| false),
-        start,
-    );
+    let mut ears = ears(wake, start);
     let pid = std::process::id();
     let mut curve = vec![(0u32, footprint(pid))];
     let (mut utterances, mut requests) = (0usize, 0usize);
@@ -210,17 +204,16 @@ pub(crate) fn ears(
                 *s += v;
             }
         }
-        for chunk in sound.chunks(1024) {
-            clock += Duration::from_secs_f32(chunk.len() as f32 / 16_000.0);
-            for h in ears.audio(chunk, clock, false, &mut stt) {
-                match h {
-                    Heard::Ignored(_) => utterances += 1,
-                    Heard::Request(_) => {
-                        utterances += 1;
-                        requests += 1;
-                    }
-                    _ => {}
+        let (heard, now) = feed(&mut ears, &sound, clock, &mut stt);
+        clock = now;
+        for h in heard {
+            match h {
+                Heard::Ignored(_) => utterances += 1,
+                Heard::Request(_) => {
+                    utterances += 1;
+                    requests += 1;
                 }
+                _ => {}
             }
         }
         curve.push((minute + 1, footprint(pid)));

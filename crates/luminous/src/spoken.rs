@@ -245,15 +245,8 @@ fn median(v: &mut [u64]) -> u64 {
     v.get(v.len() / 2).copied().unwrap_or(0)
 }
 
-pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCode> {
-    let (mut s, dirs) = session(args, "voice")?;
-    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
-    let t = std::time::Instant::now();
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
-    let stt_load_ms = t.elapsed().as_millis() as u64;
-    let t = std::time::Instant::now();
-    let mut tts = load_voice(&m)?;
-    let tts_load_ms = t.elapsed().as_millis() as u64;
+/// The WAV recordings in the folder `dir`, in name order; none is an error.
+pub(crate) fn wav_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the folder {}", dir.display()))?
         .filter_map(Result::ok)
@@ -264,6 +257,19 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
     if files.is_empty() {
         anyhow::bail!("there are no WAV files in {}", dir.display());
     }
+    Ok(files)
+}
+
+pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Result<ExitCode> {
+    let (mut s, dirs) = session(args, "voice")?;
+    let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
+    let t = std::time::Instant::now();
+    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let stt_load_ms = t.elapsed().as_millis() as u64;
+    let t = std::time::Instant::now();
+    let mut tts = load_voice(&m)?;
+    let tts_load_ms = t.elapsed().as_millis() as u64;
+    let files = wav_files(dir)?;
     let (mut vad, mut sttv, mut intent, mut first, mut total, mut audio) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut rows = Vec::new();

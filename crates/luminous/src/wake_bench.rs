@@ -14,7 +14,8 @@ use crate::ears::{Ears, Heard, Options};
 
 const RATE: usize = 16_000;
 
-fn ears(wake: &str, now: Instant) -> Ears {
+/// Ears for hands-free listening that wait for `wake`.
+pub(crate) fn ears(wake: &str, now: Instant) -> Ears {
     Ears::new(
         Options {
             wake: Some(wake.to_owned()),
@@ -27,7 +28,7 @@ fn ears(wake: &str, now: Instant) -> Ears {
 }
 
 /// Feed `sound` in 64 ms chunks from `clock`; returns what was heard and the clock after.
-fn feed(
+pub(crate) fn feed(
     e: &mut Ears,
     sound: &[f32],
     mut clock: Instant,
@@ -45,13 +46,7 @@ fn wavs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("cannot read the folder {}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "wav"))
-                .collect();
-            found.sort();
-            out.extend(found);
+            out.extend(crate::spoken::wav_files(p)?);
         } else {
             out.push(p.clone());
         }

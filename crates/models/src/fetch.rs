@@ -76,9 +76,10 @@ pub enum FetchError {
 
 /// `parts` appended in order into `out`, each removed once copied (the parts are as large as
 /// the result: this frees the disk as it goes).
-fn join(parts: &[&PathBuf], out: &Path) -> Result<(), FetchError> {
+fn join<P: AsRef<Path>>(parts: &[P], out: &Path) -> Result<(), FetchError> {
     let mut w = std::fs::File::create(out).map_err(io(out))?;
     for p in parts {
+        let p = p.as_ref();
         let mut r = std::fs::File::open(p).map_err(io(p))?;
         std::io::copy(&mut r, &mut w).map_err(io(out))?;
         let _ = std::fs::remove_file(p);
@@ -298,7 +299,7 @@ impl Fetcher {
             }
             (Some("concatenate"), Some(file)) => {
                 let out = staging.join(file);
-                join(&parts.iter().collect::<Vec<_>>(), &out)?;
+                join(&parts, &out)?;
                 self.install(&out, &outputs[0].0, outputs[0].1.as_deref())
             }
             (None, Some(_)) if parts.len() == 1 => {
