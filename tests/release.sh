@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 voice_models() {
   export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
-  "$luminous" models fetch whisper-tiny.en onnxruntime en_US-joe-medium >/dev/null
+  "$luminous" models fetch whisper-tiny.en onnxruntime silero-vad en_US-joe-medium >/dev/null
 }
 
 # `spoken OUT.wav TEXT`: TEXT said by espeak-ng (American English, 165 words a minute) as a

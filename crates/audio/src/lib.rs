@@ -6,8 +6,10 @@
 pub mod earcon;
 pub mod echo;
 pub mod mic;
+pub mod onnx;
 pub mod play;
 pub mod segment;
+pub mod silero;
 pub mod synth;
 pub mod wav;
 

@@ -1,11 +1,62 @@
-//! Cutting a 16 kHz stream into utterances with webrtc-vad.
+//! Cutting a 16 kHz stream into utterances with a voice activity detector (Silero VAD, or
+//! webrtc-vad when Silero is not loaded).
 //!
 //! Speech starts when most of a short window of frames is voiced (so a click or a cough is
 //! not an utterance), and the utterance keeps a pre-roll of the audio before that point (so
 //! the first syllable is not lost). It ends after a hangover of silence tuned for commands,
-//! or at a maximum length. webrtc-vad is weak in noise, so frames must also be loud enough.
+//! or at a maximum length. A frame is voiced when the detector's speech probability passes
+//! a threshold, a lower one inside an utterance (hysteresis), and it is loud enough; frames
+//! in long quiet stretches are not given to the detector at all, so silence costs nothing.
 
 use webrtc_vad::{SampleRate, Vad, VadMode};
+
+/// Tells speech from other sound, one 30 ms frame at a time.
+pub trait Detector {
+    /// The probability (0 to 1) that `frame`, the next [`FRAME`] samples of the stream, is
+    /// speech.
+    fn speech(&mut self, frame: &[f32]) -> f32;
+    /// Forget the stream so far (a new stream, or one after a long quiet gap).
+    fn reset(&mut self);
+}
+
+/// WebRTC's VAD in its aggressive mode: an answer of 0 or 1, cheap, weak in noise.
+pub struct WebRtc(Vad);
+
+impl std::fmt::Debug for WebRtc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebRtc")
+    }
+}
+
+impl Default for WebRtc {
+    fn default() -> Self {
+        WebRtc(Vad::new_with_rate_and_mode(
+            SampleRate::Rate16kHz,
+            VadMode::Aggressive,
+        ))
+    }
+}
+
+impl Detector for WebRtc {
+    fn speech(&mut self, frame: &[f32]) -> f32 {
+        let pcm: Vec<i16> = frame
+            .iter()
+            .map(|s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
+            .collect();
+        if self.0.is_voice_segment(&pcm).unwrap_or(false) {
+            1.0
+        } else {
+            0.0
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = WebRtc::default();
+    }
+}
+
+/// Quiet frames in a row after which the detector is no longer run (and is reset).
+const QUIET_GAP: usize = 10;
 
 /// 30 ms at 16 kHz.
 pub const FRAME: usize = 480;
@@ -27,6 +78,10 @@ pub struct Config {
     pub max_frames: usize,
     /// Frames quieter than this RMS (0 to 1) count as unvoiced whatever the VAD says.
     pub min_rms: f32,
+    /// The speech probability at which a frame outside an utterance is voiced.
+    pub threshold: f32,
+    /// The speech probability at which a frame inside an utterance is still voiced.
+    pub release: f32,
 }
 
 impl Default for Config {
@@ -39,6 +94,8 @@ impl Default for Config {
             min_voiced: 7,   // 210 ms of speech at least
             max_frames: 500, // 15 s
             min_rms: 0.004,  // about -48 dBFS
+            threshold: 0.5,  // Silero's own defaults
+            release: 0.35,
         }
     }
 }
@@ -58,8 +115,9 @@ pub struct Utterance {
 
 /// The segmenter's state.
 pub struct Segmenter {
-    vad: Vad,
+    detector: Box<dyn Detector>,
     config: Config,
+    quiet_run: usize,
     pending: Vec<f32>,
     history: std::collections::VecDeque<(Vec<f32>, bool)>,
     current: Option<Current>,
@@ -71,6 +129,7 @@ impl std::fmt::Debug for Segmenter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Segmenter")
             .field("config", &self.config)
+            .field("quiet_run", &self.quiet_run)
             .field("in_speech", &self.current.is_some())
             .finish_non_exhaustive()
     }
@@ -90,11 +149,17 @@ fn rms(frame: &[f32]) -> f32 {
 }
 
 impl Segmenter {
-    /// A segmenter with `config`.
+    /// A segmenter with `config` and WebRTC's VAD.
     pub fn new(config: Config) -> Segmenter {
+        Segmenter::with_detector(config, Box::new(WebRtc::default()))
+    }
+
+    /// A segmenter with `config` and `detector`.
+    pub fn with_detector(config: Config, detector: Box<dyn Detector>) -> Segmenter {
         Segmenter {
-            vad: Vad::new_with_rate_and_mode(SampleRate::Rate16kHz, VadMode::Aggressive),
+            detector,
             config,
+            quiet_run: 0,
             pending: Vec::new(),
             history: Default::default(),
             current: None,
@@ -108,15 +173,36 @@ impl Segmenter {
         self.current.is_some()
     }
 
+    /// Start again on a new stream: what was being said is dropped, the detector is reset.
+    pub fn reset(&mut self) {
+        self.detector.reset();
+        self.pending.clear();
+        self.history.clear();
+        self.current = None;
+        self.voiced_run = 0;
+        self.quiet_run = 0;
+    }
+
     fn voiced(&mut self, frame: &[f32]) -> bool {
         if rms(frame) < self.config.min_rms {
+            // A short quiet stretch (a pause between words) still goes to the detector, so
+            // its view of the stream stays whole; a long one does not, and it starts afresh.
+            self.quiet_run += 1;
+            if self.quiet_run <= QUIET_GAP {
+                self.detector.speech(frame);
+            } else if self.quiet_run == QUIET_GAP + 1 {
+                self.detector.reset();
+            }
             return false;
         }
-        let pcm: Vec<i16> = frame
-            .iter()
-            .map(|s| (s.clamp(-1.0, 1.0) * 32767.0) as i16)
-            .collect();
-        self.vad.is_voice_segment(&pcm).unwrap_or(false)
+        self.quiet_run = 0;
+        let p = self.detector.speech(frame);
+        let bar = if self.current.is_some() {
+            self.config.release
+        } else {
+            self.config.threshold
+        };
+        p >= bar
     }
 
     /// Feed samples; returns utterances that ended within them.
@@ -278,6 +364,77 @@ mod tests {
                 .map(|u| (u.start_ms, u.end_ms, u.cut))
                 .collect::<Vec<_>>()
         );
+    }
+
+    /// What a scripted detector says, frame by frame; its calls and its resets.
+    type Script = std::rc::Rc<std::cell::RefCell<(Vec<f32>, usize, usize)>>;
+
+    /// A detector that says what it is told and counts its calls.
+    struct Scripted {
+        says: Script,
+    }
+
+    impl Detector for Scripted {
+        fn speech(&mut self, _frame: &[f32]) -> f32 {
+            let mut s = self.says.borrow_mut();
+            let n = s.1;
+            s.1 += 1;
+            s.0.get(n).copied().unwrap_or(0.0)
+        }
+        fn reset(&mut self) {
+            self.says.borrow_mut().2 += 1;
+        }
+    }
+
+    fn scripted(p: Vec<f32>) -> (Segmenter, Script) {
+        let says = std::rc::Rc::new(std::cell::RefCell::new((p, 0, 0)));
+        let seg = Segmenter::with_detector(
+            Config::default(),
+            Box::new(Scripted {
+                says: std::rc::Rc::clone(&says),
+            }),
+        );
+        (seg, says)
+    }
+
+    #[test]
+    fn inside_an_utterance_a_lower_probability_keeps_it_open() {
+        // 0.4 is below the threshold that starts speech but above the one that keeps it:
+        // after a confident start, a stretch at 0.4 is still speech; from the start, it is
+        // not.
+        let loud = speechy(3.0);
+        let mut p = vec![0.9; 8];
+        p.extend(vec![0.4; 40]);
+        p.extend(vec![0.1; 30]);
+        let (mut seg, _) = scripted(p);
+        let mut u = seg.push(&loud);
+        u.extend(seg.finish());
+        assert_eq!(u.len(), 1, "one utterance");
+        assert!(
+            u[0].end_ms >= 47 * 30,
+            "held through the 0.4 stretch: {}",
+            u[0].end_ms
+        );
+
+        let (mut seg, _) = scripted(vec![0.4; 100]);
+        let mut u = seg.push(&loud);
+        u.extend(seg.finish());
+        assert!(u.is_empty(), "0.4 alone never starts speech");
+    }
+
+    #[test]
+    fn long_silence_is_not_given_to_the_detector_and_resets_it() {
+        let (mut seg, says) = scripted(vec![]);
+        seg.push(&vec![0.0; FRAME * 100]);
+        let (_, calls, resets) = *says.borrow();
+        assert_eq!(
+            calls, QUIET_GAP,
+            "only the first quiet frames reach the detector"
+        );
+        assert_eq!(resets, 1, "and then it starts afresh");
+        // Sound again: the detector is asked about every frame.
+        seg.push(&speechy(0.3)[..FRAME * 5]);
+        assert_eq!(says.borrow().1, QUIET_GAP + 5);
     }
 
     #[test]

@@ -20,7 +20,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use luminous_audio::segment::{Config, Segmenter, Utterance};
+use luminous_audio::segment::{Config, Detector, Segmenter, Utterance};
 use luminous_dialogue::Spoken;
 use luminous_stt::Transcript;
 
@@ -182,17 +182,19 @@ impl std::fmt::Debug for Ears {
 
 impl Ears {
     /// Ears with `opts`; hands-free listening on or off. `whole` says whether words are
-    /// already a whole request (semantic endpointing; see `luminous_intent::is_whole_request`).
+    /// already a whole request (semantic endpointing; see `luminous_intent::is_whole_request`);
+    /// `detector` tells speech from other sound.
     pub fn new(
         opts: Options,
         listening: bool,
         whole: Box<dyn Fn(&str) -> bool + Send>,
+        detector: Box<dyn Detector>,
         now: Instant,
     ) -> Ears {
         Ears {
             opts,
             whole,
-            seg: Segmenter::new(Config::default()),
+            seg: Segmenter::with_detector(Config::default(), detector),
             talk: TalkSpans::default(),
             early: None,
             listening,
@@ -231,7 +233,7 @@ impl Ears {
     }
 
     fn drop_partial(&mut self) -> Vec<Heard> {
-        self.seg = Segmenter::new(Config::default());
+        self.seg.reset();
         self.talk = TalkSpans::default();
         self.early = None;
         self.speech_changed(false)

@@ -409,8 +409,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Ears { minutes, json },
         } => {
-            let (stt, wake) = bench_ears(None)?;
-            soak::ears(stt, &wake, minutes, json)
+            let (stt, m, wake) = bench_ears(None)?;
+            soak::ears(stt, &m, &wake, minutes, json)
         }
         Command::Bench {
             what:
@@ -420,8 +420,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     files,
                 },
         } => {
-            let (stt, wake) = bench_ears(phrase)?;
-            wake_bench::wake(stt, &wake, &files, json)
+            let (stt, m, wake) = bench_ears(phrase)?;
+            wake_bench::wake(stt, &m, &wake, &files, json)
         }
         Command::Bench {
             what:
@@ -432,8 +432,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     noise,
                 },
         } => {
-            let (stt, wake) = bench_ears(phrase)?;
-            wake_bench::noise(stt, &wake, &noise, minutes, json)
+            let (stt, m, wake) = bench_ears(phrase)?;
+            wake_bench::noise(stt, &m, &wake, &noise, minutes, json)
         }
         Command::Listen {
             push_to_talk,
@@ -470,11 +470,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Whisper loaded as the settings say, and the wake phrase (`phrase`, else the setting), for
 /// the benchmarks of the ears.
-fn bench_ears(phrase: Option<String>) -> anyhow::Result<(luminous_stt::Transcriber, String)> {
+fn bench_ears(
+    phrase: Option<String>,
+) -> anyhow::Result<(luminous_stt::Transcriber, voice::ModelFiles, String)> {
     let (s, dirs) = turn::session(&TurnArgs::default(), "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, false)?;
     let wake = phrase.unwrap_or_else(|| s.resolved.voice.wake_phrase.clone());
     let stt =
         luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::with_wake(Some(&wake)))?;
-    Ok((stt, wake))
+    Ok((stt, m, wake))
 }

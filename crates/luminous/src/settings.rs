@@ -57,6 +57,22 @@ pub struct FileConfig {
     /// on, it still costs the service's spoken answers their yes in some runs; for laptop
     /// speakers without the sound system's own echo cancellation).
     pub echo_cancellation: Option<bool>,
+    /// What tells speech from other sound: "silero" (the default; holds up in noise) or
+    /// "webrtc" (lighter, weak in noise).
+    pub voice_activity: Option<VoiceActivity>,
+    /// A Silero VAD model (ONNX) to use instead of the fetched one.
+    pub voice_activity_model: Option<String>,
+}
+
+/// What tells speech from other sound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VoiceActivity {
+    /// Silero VAD, on ONNX Runtime.
+    #[default]
+    Silero,
+    /// WebRTC's VAD.
+    Webrtc,
 }
 
 /// How the push-to-talk shortcut works.
@@ -149,6 +165,10 @@ pub struct VoiceFiles {
     pub push_to_talk_key: String,
     /// Echo cancellation inside Luminous.
     pub echo_cancellation: bool,
+    /// What tells speech from other sound.
+    pub voice_activity: VoiceActivity,
+    /// Silero VAD model.
+    pub voice_activity_model: Option<PathBuf>,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -233,6 +253,8 @@ pub fn resolve(
             .push_to_talk_key
             .unwrap_or_else(|| "CTRL+ALT+space".into()),
         echo_cancellation: file.echo_cancellation.unwrap_or(false),
+        voice_activity: file.voice_activity.unwrap_or_default(),
+        voice_activity_model: file.voice_activity_model.map(PathBuf::from),
     };
     Resolved {
         settings,

@@ -175,6 +175,7 @@ pub(crate) fn service(requests: usize, seconds: u64, json: bool) -> anyhow::Resu
 /// `luminous bench ears`: `minutes` of room sound through the real ears and whisper.
 pub(crate) fn ears(
     stt: luminous_stt::Transcriber,
+    m: &crate::voice::ModelFiles,
     wake: &str,
     minutes: u32,
     json: bool,
@@ -184,7 +185,7 @@ pub(crate) fn ears(
     use luminous_audio::synth::{hum, pink_noise, speechy};
     let mut stt = stt;
     let start = Instant::now();
-    let mut ears = ears(wake, start);
+    let mut ears = ears(wake, m, start)?;
     let pid = std::process::id();
     let mut curve = vec![(0u32, footprint(pid))];
     let (mut utterances, mut requests) = (0usize, 0usize);

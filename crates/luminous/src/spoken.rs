@@ -96,6 +96,7 @@ pub(crate) fn hear(
     let m = voice::ensure(&dirs, &s.resolved.voice, true, !quiet)?;
     let load_start = std::time::Instant::now();
     let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let mut seg = segmenter(&m)?;
     let mut tts = if quiet { None } else { Some(load_voice(&m)?) };
     let load_ms = load_start.elapsed().as_millis() as u64;
     let mut exit = ExitCode::SUCCESS;
@@ -108,7 +109,7 @@ pub(crate) fn hear(
             transcript,
             vad_us,
             stt_us,
-        } = hear_first(&mut stt, &samples)?;
+        } = hear_first(&mut stt, &mut seg, &samples)?;
         let (vad_ms, stt_ms) = (vad_us / 1000, stt_us / 1000);
         let t = std::time::Instant::now();
         let (mut obj, mut reply) = if transcript.text.is_empty() {
@@ -207,6 +208,14 @@ fn numbered(path: &Path, n: usize, of: usize) -> PathBuf {
     path.with_file_name(format!("{stem}-{}{ext}", n + 1))
 }
 
+/// The segmenter with the detector the settings choose.
+fn segmenter(m: &voice::ModelFiles) -> anyhow::Result<luminous_audio::segment::Segmenter> {
+    Ok(luminous_audio::segment::Segmenter::with_detector(
+        luminous_audio::segment::Config::default(),
+        voice::detector(m)?,
+    ))
+}
+
 /// The first utterance of a recording and what whisper made of it, with the time each took.
 struct Heard {
     utterance: Option<luminous_audio::segment::Utterance>,
@@ -215,12 +224,16 @@ struct Heard {
     stt_us: u64,
 }
 
-fn hear_first(stt: &mut luminous_stt::Transcriber, samples: &[f32]) -> anyhow::Result<Heard> {
+fn hear_first(
+    stt: &mut luminous_stt::Transcriber,
+    seg: &mut luminous_audio::segment::Segmenter,
+    samples: &[f32],
+) -> anyhow::Result<Heard> {
     let t = std::time::Instant::now();
-    let utterance =
-        luminous_audio::segment::utterances(samples, luminous_audio::segment::Config::default())
-            .into_iter()
-            .next();
+    seg.reset();
+    let mut found = seg.push(samples);
+    found.extend(seg.finish());
+    let utterance = found.into_iter().next();
     let vad_us = t.elapsed().as_micros() as u64;
     let t = std::time::Instant::now();
     let transcript = match &utterance {
@@ -265,6 +278,7 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
     let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
     let t = std::time::Instant::now();
     let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let mut seg = segmenter(&m)?;
     let stt_load_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();
     let mut tts = load_voice(&m)?;
@@ -288,7 +302,7 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
             transcript,
             vad_us,
             stt_us,
-        } = hear_first(&mut stt, &samples)?;
+        } = hear_first(&mut stt, &mut seg, &samples)?;
         let text = transcript.text;
         let t = std::time::Instant::now();
         // A fresh conversation per file: each recording is its own first turn.

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use luminous_models::fetch::Event;
 use luminous_models::{Component, Fetcher};
 
-use crate::settings::{Dirs, VoiceFiles};
+use crate::settings::{Dirs, VoiceActivity, VoiceFiles};
 
 /// The files the voice pipeline loads.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct ModelFiles {
     pub voice_config: PathBuf,
     /// ONNX Runtime.
     pub onnxruntime: PathBuf,
+    /// Silero VAD, when it is the voice activity detector.
+    pub silero_vad: Option<PathBuf>,
 }
 
 /// The fetcher for this user.
@@ -65,6 +67,23 @@ pub fn files(dirs: &Dirs, files: &VoiceFiles) -> anyhow::Result<ModelFiles> {
             .onnxruntime
             .clone()
             .map_or_else(|| default("onnxruntime"), Ok)?,
+        silero_vad: match files.voice_activity {
+            VoiceActivity::Silero => Some(
+                files
+                    .voice_activity_model
+                    .clone()
+                    .map_or_else(|| default("silero-vad"), Ok)?,
+            ),
+            VoiceActivity::Webrtc => None,
+        },
+    })
+}
+
+/// The voice activity detector the settings choose, loaded.
+pub fn detector(m: &ModelFiles) -> anyhow::Result<Box<dyn luminous_audio::segment::Detector>> {
+    Ok(match &m.silero_vad {
+        Some(model) => Box::new(luminous_audio::silero::Silero::load(model, &m.onnxruntime)?),
+        None => Box::new(luminous_audio::segment::WebRtc::default()),
     })
 }
 
@@ -178,10 +197,15 @@ pub fn ensure(
     };
     if need_stt {
         check(&files.whisper_model, "whisper-tiny.en", &m.whisper)?;
+        if let Some(vad) = &m.silero_vad {
+            check(&files.voice_activity_model, "silero-vad", vad)?;
+        }
+    }
+    if need_tts || (need_stt && m.silero_vad.is_some()) {
+        check(&files.onnxruntime, "onnxruntime", &m.onnxruntime)?;
     }
     if need_tts {
         check(&files.voice, "en_US-joe-medium", &m.voice)?;
-        check(&files.onnxruntime, "onnxruntime", &m.onnxruntime)?;
     }
     if !wanted.is_empty() {
         eprintln!(
@@ -232,6 +256,7 @@ pub fn list(dirs: &Dirs, files: &VoiceFiles, verify: bool) -> anyhow::Result<Vec
         ("whisper_model", &files.whisper_model),
         ("voice", &files.voice),
         ("onnxruntime", &files.onnxruntime),
+        ("voice_activity_model", &files.voice_activity_model),
     ];
     for (key, p) in chosen {
         if let Some(p) = p {

@@ -11,20 +11,22 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::ears::{Ears, Heard, Options};
+use crate::voice::ModelFiles;
 
 const RATE: usize = 16_000;
 
-/// Ears for hands-free listening that wait for `wake`.
-pub(crate) fn ears(wake: &str, now: Instant) -> Ears {
-    Ears::new(
+/// Ears for hands-free listening that wait for `wake`, with the detector `m` names.
+pub(crate) fn ears(wake: &str, m: &ModelFiles, now: Instant) -> anyhow::Result<Ears> {
+    Ok(Ears::new(
         Options {
             wake: Some(wake.to_owned()),
             follow_up: Duration::from_secs(8),
         },
         true,
         Box::new(|_| false),
+        crate::voice::detector(m)?,
         now,
-    )
+    ))
 }
 
 /// Feed `sound` in 64 ms chunks from `clock`; returns what was heard and the clock after.
@@ -67,6 +69,7 @@ fn read(path: &Path) -> anyhow::Result<Vec<f32>> {
 /// `luminous bench wake`: each recording, then a second and a half of silence, to fresh ears.
 pub(crate) fn wake(
     mut stt: luminous_stt::Transcriber,
+    m: &ModelFiles,
     phrase: &str,
     paths: &[PathBuf],
     json: bool,
@@ -78,7 +81,7 @@ pub(crate) fn wake(
         let mut sound = read(f)?;
         sound.extend(std::iter::repeat_n(0.0, RATE * 3 / 2));
         let start = Instant::now();
-        let mut e = ears(phrase, start);
+        let mut e = ears(phrase, m, start)?;
         let (heard, _) = feed(&mut e, &sound, start, &mut stt);
         let mut transcripts = Vec::new();
         let mut request = None;
@@ -128,6 +131,7 @@ pub(crate) fn wake(
 /// `luminous bench noise`: `minutes` of `noise` (looped) to ears waiting for the wake phrase.
 pub(crate) fn noise(
     mut stt: luminous_stt::Transcriber,
+    m: &ModelFiles,
     phrase: &str,
     noise: &Path,
     minutes: u32,
@@ -140,7 +144,7 @@ pub(crate) fn noise(
         noise.display()
     );
     let start = Instant::now();
-    let mut e = ears(phrase, start);
+    let mut e = ears(phrase, m, start)?;
     let mut clock = start;
     let (mut starts, mut accepts) = (0usize, Vec::new());
     let total = RATE * 60 * minutes as usize;

@@ -160,6 +160,7 @@ mod tests {
                 "whisper-tiny.en",
                 "whisper-base",
                 "onnxruntime",
+                "silero-vad",
                 "gemma-3-270m",
                 "en_US-joe-medium"
             ]

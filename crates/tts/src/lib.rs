@@ -3,7 +3,6 @@
 //! listener can stop it between sentences (barge-in).
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 /// Why speech could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -37,27 +36,14 @@ pub enum TtsError {
     Synthesis(String),
 }
 
-static RUNTIME: OnceLock<Result<(), String>> = OnceLock::new();
-
 /// Load ONNX Runtime from `lib`, once per process.
 pub fn init_runtime(lib: &Path) -> Result<(), TtsError> {
-    // ort blocks forever when the library is missing (rc.12): check first.
-    if !lib.is_file() {
-        return Err(TtsError::Missing {
+    luminous_audio::onnx::init_runtime(lib).map_err(|e| match e {
+        luminous_audio::onnx::RuntimeError::Missing(path) => TtsError::Missing {
             what: "ONNX Runtime",
-            path: lib.display().to_string(),
-        });
-    }
-    let r = RUNTIME.get_or_init(|| match ort::init_from(lib) {
-        Ok(builder) => {
-            builder.with_name("luminous").commit();
-            Ok(())
-        }
-        Err(e) => Err(e.to_string()),
-    });
-    r.clone().map_err(|why| TtsError::Runtime {
-        path: lib.display().to_string(),
-        why,
+            path,
+        },
+        luminous_audio::onnx::RuntimeError::Load { path, why } => TtsError::Runtime { path, why },
     })
 }
 

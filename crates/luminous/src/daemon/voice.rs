@@ -157,11 +157,23 @@ impl Voice {
             follow_up: wanted.follow_up.unwrap_or(files.follow_up),
         };
         let hands_free = v.hands_free;
+        let vad_files = m.clone();
+        let vad_notices = events.clone();
         let ears = move || {
+            // Silero, as the settings say (loaded on the listening thread, where the ears
+            // live); should it be missing (not fetched since an upgrade) or broken, WebRTC's
+            // detector listens instead and the user is told once.
+            let detector = crate::voice::detector(&vad_files).unwrap_or_else(|e| {
+                let _ = vad_notices.send(Event::Notice(format!(
+                    "Listening with the simpler voice detector, which is weak in noise: {e:#}"
+                )));
+                Box::new(luminous_audio::segment::WebRtc::default())
+            });
             Ears::new(
                 opts,
                 hands_free,
                 Box::new(move |text| luminous_intent::is_whole_request(text, &index)),
+                detector,
                 std::time::Instant::now(),
             )
         };

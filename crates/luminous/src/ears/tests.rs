@@ -115,7 +115,13 @@ impl Rig {
         let known = SCRIPT.iter().map(|w| (gain(w) * base, *w)).collect();
         let now = Instant::now();
         Rig {
-            ears: Ears::new(opts, listening, Box::new(whole), now),
+            ears: Ears::new(
+                opts,
+                listening,
+                Box::new(whole),
+                Box::new(luminous_audio::segment::WebRtc::default()),
+                now,
+            ),
             stt: Words {
                 known,
                 calls: 0,

@@ -8,10 +8,11 @@ use std::process::Command;
 pub fn model_settings() -> String {
     let m = models();
     format!(
-        "whisper_model = \"{}\"\nvoice = \"{}\"\nonnxruntime = \"{}\"\n",
+        "whisper_model = \"{}\"\nvoice = \"{}\"\nonnxruntime = \"{}\"\nvoice_activity_model = \"{}\"\n",
         m.join("models/ggml-tiny.en.bin").display(),
         m.join("voices/en_US-joe-medium.onnx").display(),
         m.join("models/libonnxruntime.so.1.32.0").display(),
+        m.join("models/silero_vad.onnx").display(),
     )
 }
 
@@ -29,6 +30,7 @@ pub fn models() -> PathBuf {
             "fetch",
             "whisper-tiny.en",
             "onnxruntime",
+            "silero-vad",
             "en_US-joe-medium",
         ])
         .output()
