@@ -33,7 +33,7 @@ fn compiled() -> &'static [Compiled] {
 }
 
 /// Every literal word of every template: the vocabulary that repair corrects towards.
-fn vocabulary() -> &'static [String] {
+pub(crate) fn vocabulary() -> &'static [String] {
     static VOCAB: OnceLock<Vec<String>> = OnceLock::new();
     VOCAB.get_or_init(|| {
         let mut words: Vec<String> = REGISTRY

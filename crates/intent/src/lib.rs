@@ -10,6 +10,7 @@ mod interpret;
 pub mod normalize;
 pub mod registry;
 pub mod services;
+pub mod sounds_like;
 pub mod template;
 pub mod wake;
 

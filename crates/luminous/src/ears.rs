@@ -42,6 +42,14 @@ const CAPTURE_MAX: Duration = Duration::from_secs(30);
 pub trait Transcribe {
     /// The words in 16 kHz mono `samples`, or why they could not be had.
     fn transcribe(&mut self, samples: &[f32]) -> Result<Transcript, String>;
+
+    /// For `request`, the part after any wake phrase of `heard` (what the last
+    /// [`Transcribe::transcribe`] gave), a request that fits the same sound and that the rules
+    /// understand better (see `rescore`); `None` keeps what was heard.
+    fn reconsider(&mut self, heard: &str, request: &str) -> Option<String> {
+        let _ = (heard, request);
+        None
+    }
 }
 
 impl Transcribe for luminous_stt::Transcriber {
@@ -450,6 +458,15 @@ impl Ears {
             // Not for us: people talk to each other too.
             None => return vec![Heard::Ignored(heard)],
         };
+        // An answer is taken as it was heard; a request may be heard better.
+        let better = (!self.awaiting_answer)
+            .then(|| stt.reconsider(&heard, &request))
+            .flatten();
+        let words = match &better {
+            Some(r) => crate::rescore::replaced(transcript.clone(), r.clone()).words,
+            None => transcript.words,
+        };
+        let request = better.unwrap_or(request);
         self.reply = Reply::Coming;
         vec![Heard::Request(Request {
             heard,
@@ -457,7 +474,7 @@ impl Ears {
             spoken: Spoken {
                 confidence: transcript.confidence,
                 overlapped: over,
-                words: transcript.words,
+                words,
             },
             at: (u.start_ms, u.end_ms),
         })]

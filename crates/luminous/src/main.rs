@@ -12,6 +12,7 @@ mod mouth;
 mod packages;
 mod records;
 mod remote;
+mod rescore;
 mod settings;
 mod soak;
 mod spoken;

@@ -107,9 +107,15 @@ pub(crate) fn hear(
         let Heard {
             utterance,
             transcript,
+            reconsidered_from,
             vad_us,
             stt_us,
-        } = hear_first(&mut stt, &mut seg, &samples)?;
+        } = hear_first(
+            &mut stt,
+            &mut seg,
+            &samples,
+            (!s.dialogue.awaiting_answer()).then_some(&*s.index.index),
+        )?;
         let (vad_ms, stt_ms) = (vad_us / 1000, stt_us / 1000);
         let t = std::time::Instant::now();
         let (mut obj, mut reply) = if transcript.text.is_empty() {
@@ -168,6 +174,9 @@ pub(crate) fn hear(
         };
         obj["reply"] = serde_json::Value::String(reply.clone());
         obj["transcript"] = serde_json::Value::String(transcript.text.clone());
+        if let Some(w) = &reconsidered_from {
+            obj["reconsidered_from"] = serde_json::Value::String(w.clone());
+        }
         obj["speech_confidence"] =
             serde_json::json!((f64::from(transcript.confidence) * 1000.0).round() / 1000.0);
         obj["words"] = transcript
@@ -216,18 +225,24 @@ fn segmenter(m: &voice::ModelFiles) -> anyhow::Result<luminous_audio::segment::S
     ))
 }
 
-/// The first utterance of a recording and what whisper made of it, with the time each took.
+/// The first utterance of a recording and what was heard in it, with the time each took.
 struct Heard {
     utterance: Option<luminous_audio::segment::Utterance>,
     transcript: luminous_stt::Transcript,
+    /// Whisper's own words, when a request like them was taken instead.
+    reconsidered_from: Option<String>,
     vad_us: u64,
     stt_us: u64,
 }
 
+/// The first utterance of `samples` and what whisper made of it; with `reconsider` (when no
+/// answer is awaited), a request like the one heard that the rules understand and that fits
+/// the sound about as well may be taken instead (see `rescore`).
 fn hear_first(
     stt: &mut luminous_stt::Transcriber,
     seg: &mut luminous_audio::segment::Segmenter,
     samples: &[f32],
+    reconsider: Option<&luminous_intent::PackageIndex>,
 ) -> anyhow::Result<Heard> {
     let t = std::time::Instant::now();
     seg.reset();
@@ -236,8 +251,19 @@ fn hear_first(
     let utterance = found.into_iter().next();
     let vad_us = t.elapsed().as_micros() as u64;
     let t = std::time::Instant::now();
+    let mut reconsidered_from = None;
     let transcript = match &utterance {
-        Some(u) => stt.transcribe(&u.samples)?,
+        Some(u) => {
+            let t = stt.transcribe(&u.samples)?;
+            match reconsider.and_then(|i| crate::rescore::better_request(stt, &t.text, &t.text, i))
+            {
+                Some(better) => {
+                    reconsidered_from = Some(t.text.clone());
+                    crate::rescore::replaced(t, better)
+                }
+                None => t,
+            }
+        }
         None => luminous_stt::Transcript {
             text: String::new(),
             no_speech: 1.0,
@@ -248,6 +274,7 @@ fn hear_first(
     Ok(Heard {
         utterance,
         transcript,
+        reconsidered_from,
         vad_us,
         stt_us: t.elapsed().as_micros() as u64,
     })
@@ -300,9 +327,16 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
         let Heard {
             utterance: u,
             transcript,
+            reconsidered_from,
             vad_us,
             stt_us,
-        } = hear_first(&mut stt, &mut seg, &samples)?;
+        } = hear_first(
+            &mut stt,
+            &mut seg,
+            &samples,
+            // Each recording is its own first turn: never an answer.
+            Some(&*s.index.index),
+        )?;
         let text = transcript.text;
         let t = std::time::Instant::now();
         // A fresh conversation per file: each recording is its own first turn.
@@ -326,6 +360,7 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
         rows.push(serde_json::json!({
             "file": f.file_name().map(|n| n.to_string_lossy().into_owned()),
             "transcript": text,
+            "reconsidered_from": reconsidered_from,
             "intent": turn.interpretation.intent,
             "slots": turn.interpretation.slots,
             "options": offered(&turn.action),

@@ -2,6 +2,8 @@
 //! for short clips (whisper otherwise encodes a fixed 30-second window), greedy decoding, the
 //! command vocabulary as initial prompt, and blank or non-speech results discarded.
 
+mod score;
+
 use std::path::Path;
 
 use whisper_rs::{

@@ -180,7 +180,10 @@ impl Voice {
         let reports = events.clone();
         let (listening, first) = Listening::start(
             ears,
-            Box::new(stt),
+            Box::new(crate::rescore::Hearing {
+                stt,
+                index: Arc::clone(&s.index.index),
+            }),
             Box::<Cpal>::default(),
             v.mouth.clone(),
             echo,

@@ -59,6 +59,11 @@ impl Transcribe for Words {
             words: vec![],
         })
     }
+
+    /// "and vlc" sounds like "remove vlc", which the rules understand.
+    fn reconsider(&mut self, _heard: &str, request: &str) -> Option<String> {
+        (request == "and vlc").then(|| "remove vlc".to_owned())
+    }
 }
 
 /// One step of a case.
@@ -311,6 +316,12 @@ fn the_rules_of_hearing() {
         ("listening turned off mid-utterance drops it", no_wake.clone(), true,
             vec![Begin("install firefox", 0.8), Listening(false), Listening(true), Quiet(1.0)],
             vec![]),
+        ("a request may be heard as one that sounds the same and is understood", wake(), true,
+            vec![Say("hey nix", 0.6), Replied(false), Quiet(1.0), Say("and vlc", 0.8)],
+            vec![r#"request """#, r#"request "remove vlc""#]),
+        ("an answer is taken as it was heard", wake(), true,
+            vec![Say("hey nix", 0.6), Replied(true), Quiet(1.0), Say("and vlc", 0.8)],
+            vec![r#"request """#, r#"request "and vlc""#]),
         ("listening off: speech is not heard", no_wake.clone(), true,
             vec![Listening(false), Say("install firefox", 1.0)], vec![]),
     ];

@@ -1,0 +1,248 @@
+//! What else the user may have said: sentences that sound like what speech recognition heard
+//! and that the rules understand, made by putting a name or a command word that sounds alike
+//! (Double Metaphone) in place of one to three heard words: "I need good" gives "I need
+//! gimp", "revealed the system" gives "rebuild the system". Pure: the caller has speech
+//! recognition score each against the audio and takes one only when it fits the sound about
+//! as well as what was heard.
+
+use std::sync::OnceLock;
+
+use rphonetic::DoubleMetaphone;
+
+use crate::{ACT_THRESHOLD, IntentKind, Interpretation, PackageIndex};
+
+/// A sentence that may have been said instead, and how the rules read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alternative {
+    /// The sentence.
+    pub text: String,
+    /// How alike the replaced words and the new ones sound, 0 to 1.
+    pub likeness: f32,
+    /// The rules' reading of it.
+    pub interpretation: Interpretation,
+}
+
+/// A word or name to put in, with its sound.
+struct Term {
+    text: String,
+    sound: String,
+}
+
+fn encoder() -> &'static DoubleMetaphone {
+    static DM: OnceLock<DoubleMetaphone> = OnceLock::new();
+    DM.get_or_init(|| DoubleMetaphone::new(Some(24)))
+}
+
+/// The sound of some words: each word's Double Metaphone code, run together. Only ASCII
+/// letters are given to the encoder (it panics inside other characters): "déjà" sounds as
+/// "dj".
+pub fn sound_of(words: &str) -> String {
+    words
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(|w| encoder().double_metaphone(w).primary())
+        .collect()
+}
+
+/// Everything that can be put in: the rules' own words, the curated programs' names and the
+/// names people say for them, and the services' names.
+fn terms() -> &'static [Term] {
+    static TERMS: OnceLock<Vec<Term>> = OnceLock::new();
+    TERMS.get_or_init(|| {
+        let mut texts: Vec<String> = crate::interpret::vocabulary().to_vec();
+        for p in crate::curated_packages() {
+            texts.push(p.pname.clone());
+            texts.extend(p.aliases.iter().cloned());
+        }
+        for s in crate::services::SERVICES {
+            texts.extend(s.aliases.iter().map(|a| (*a).to_owned()));
+        }
+        for t in &mut texts {
+            *t = t.to_lowercase();
+        }
+        texts.sort_unstable();
+        texts.dedup();
+        texts
+            .into_iter()
+            .filter_map(|text| {
+                let sound = sound_of(&text);
+                (sound.len() >= 2).then_some(Term { text, sound })
+            })
+            .collect()
+    })
+}
+
+/// How alike two sounds are: 1 minus their edit distance over the longer one's length.
+fn likeness(a: &str, b: &str) -> f32 {
+    let longest = a.len().max(b.len()).max(1);
+    1.0 - strsim::osa_distance(a, b) as f32 / longest as f32
+}
+
+/// Whether a reading is one to act on or ask about as it is: a request the rules are sure of,
+/// its program (when it has one) a top-level package rather than one found inside a package
+/// set ("rPackages.good" for "I need good").
+pub fn is_sure(i: &Interpretation) -> bool {
+    let answer = matches!(
+        i.intent,
+        IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+    );
+    let nested = i.slots.get("package").is_some_and(|p| p.contains('.'));
+    answer || (i.intent != IntentKind::Unknown && i.confidence >= ACT_THRESHOLD && !nested)
+}
+
+/// Sounds at least this alike are tried. At two thirds, a one-letter difference in a
+/// three-letter sound, whisper's guesses and the names put in agree too often by chance
+/// ("K. Then" and "python", "Cubed" and "bat") for a confused transcript to be worth fixing.
+const ALIKE: f32 = 0.7;
+
+/// At most this many sentences are read by the rules, most alike first.
+const TRIED: usize = 60;
+
+/// The curated packages, against which alternatives are read: every name put in is one of
+/// theirs, and reading against them is fast (the full index is read once, for `heard`).
+fn curated() -> &'static PackageIndex {
+    static CURATED: OnceLock<PackageIndex> = OnceLock::new();
+    CURATED.get_or_init(crate::curated_index)
+}
+
+/// Sentences like `heard` that the rules are sure of where they are not sure of `heard` (read
+/// against `index`), most alike first, one a reading, at most `limit`. Empty when `heard` is
+/// already sure, or is an answer (a yes is never made out of anything else).
+pub fn alternatives(heard: &str, index: &PackageIndex, limit: usize) -> Vec<Alternative> {
+    let base = crate::interpret(heard, index);
+    if is_sure(&base) {
+        return Vec::new();
+    }
+    let words: Vec<&str> = heard.split_whitespace().collect();
+    let mut tries: Vec<(f32, usize, usize, &Term)> = Vec::new();
+    for start in 0..words.len() {
+        for len in 1..=3.min(words.len() - start) {
+            let sound = sound_of(&words[start..start + len].join(" "));
+            if sound.len() < 2 {
+                continue;
+            }
+            for t in terms() {
+                if t.sound.len().abs_diff(sound.len()) > 3 {
+                    continue;
+                }
+                let l = likeness(&sound, &t.sound);
+                if l >= ALIKE {
+                    tries.push((l, start, len, t));
+                }
+            }
+        }
+    }
+    tries.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut out: Vec<Alternative> = Vec::new();
+    for (l, start, len, t) in tries.into_iter().take(TRIED) {
+        let mut text: Vec<&str> = words[..start].to_vec();
+        text.push(&t.text);
+        text.extend(&words[start + len..]);
+        let text = text.join(" ");
+        let i = crate::interpret(&text, curated());
+        let same = out
+            .iter()
+            .any(|a| a.interpretation.intent == i.intent && a.interpretation.slots == i.slots);
+        if is_sure(&i)
+            && !same
+            && !matches!(
+                i.intent,
+                IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+            )
+        {
+            out.push(Alternative {
+                text,
+                likeness: l,
+                interpretation: i,
+            });
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> PackageIndex {
+        crate::curated_index()
+    }
+
+    #[test]
+    fn misheard_names_and_words_are_offered_as_they_sound() {
+        let idx = index();
+        for (heard, wanted) in [
+            ("Let me try out LENDER.", "blender"),
+            ("Try Cauce.", "cowsay"),
+            ("Get me found a bird.", "thunderbird"),
+        ] {
+            let alts = alternatives(heard, &idx, 8);
+            assert!(
+                alts.iter()
+                    .any(|a| a.interpretation.slots.values().any(|v| v == wanted)),
+                "{heard}: {:?}",
+                alts.iter().map(|a| &a.text).collect::<Vec<_>>()
+            );
+        }
+        let alts = alternatives("Revealed the system.", &idx, 5);
+        assert!(
+            alts.iter()
+                .any(|a| a.interpretation.intent == IntentKind::RebuildSystem),
+            "{:?}",
+            alts.iter().map(|a| &a.text).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_sound_only_two_thirds_alike_is_not_put_in() {
+        let idx = index();
+        for (heard, not) in [
+            ("Install K. Then Live.", "python3"),
+            ("Remove, Cubed, Orient.", "bat"),
+        ] {
+            let alts = alternatives(heard, &idx, 8);
+            assert!(
+                !alts
+                    .iter()
+                    .any(|a| a.interpretation.slots.values().any(|v| v == not)),
+                "{heard}: {:?}",
+                alts.iter().map(|a| &a.text).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_already_understood_or_an_answer_gets_none() {
+        let idx = index();
+        for heard in [
+            "install firefox",
+            "remove vlc",
+            "yes",
+            "no",
+            "cancel",
+            "say that again",
+        ] {
+            assert!(alternatives(heard, &idx, 5).is_empty(), "{heard}");
+        }
+    }
+
+    #[test]
+    fn no_alternative_is_an_answer() {
+        let idx = index();
+        for heard in ["Yellow.", "Noted.", "Nah, man.", "Cancer."] {
+            for a in alternatives(heard, &idx, 10) {
+                assert!(
+                    !matches!(
+                        a.interpretation.intent,
+                        IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+                    ),
+                    "{heard} -> {}",
+                    a.text
+                );
+            }
+        }
+    }
+}

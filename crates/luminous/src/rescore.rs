@@ -1,0 +1,112 @@
+//! Hearing through the rules: when what whisper heard is not a request the rules are sure of,
+//! the sentences that sound like it and that they are sure of
+//! (`luminous_intent::sounds_like`) are scored by whisper against the same audio, and the one
+//! that fits the sound best is taken when it fits about as well as whisper's own guess.
+//! Never for an answer to a question: a yes is only ever what was heard.
+
+use std::sync::Arc;
+
+use luminous_intent::PackageIndex;
+use luminous_stt::{Transcriber, Transcript};
+
+use crate::ears::Transcribe;
+
+/// How much less likely (natural log) than whisper's own guess an alternative may be and
+/// still be taken. Chosen on the development sets (never the held-out one); see
+/// docs/performance.md.
+pub const MARGIN: f32 = 7.0;
+
+/// At most this many alternatives are scored (each costs a few milliseconds a token).
+const SCORED: usize = 8;
+
+/// For `request`, the part after any wake phrase of `heard` (the text whisper just gave for
+/// the audio it was last given), a request like it that the rules are sure of and whisper
+/// finds about as likely; `None` to keep what was heard.
+pub fn better_request(
+    stt: &mut Transcriber,
+    heard: &str,
+    request: &str,
+    index: &PackageIndex,
+) -> Option<String> {
+    let alts = luminous_intent::sounds_like::alternatives(request, index, SCORED);
+    if alts.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = heard.split_whitespace().collect();
+    let kept = words
+        .len()
+        .saturating_sub(request.split_whitespace().count());
+    let prefix = words[..kept].join(" ");
+    let whole = |t: &str| {
+        if prefix.is_empty() {
+            t.to_owned()
+        } else {
+            format!("{prefix} {t}")
+        }
+    };
+    let mut texts = vec![heard.to_owned()];
+    texts.extend(alts.iter().map(|a| whole(&a.text)));
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let scores = stt.score(&refs).ok()?;
+    let (best, score) = scores
+        .iter()
+        .enumerate()
+        .skip(1)
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    let alt = &alts[best - 1];
+    let gain = score - scores[0];
+    if std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1") {
+        eprintln!(
+            "Reconsidered {heard:?}: best {:?} ({} {:?}), {gain:.2} against it",
+            alt.text,
+            alt.interpretation.intent.name(),
+            alt.interpretation.slots
+        );
+    }
+    (gain >= -MARGIN).then(|| alt.text.clone())
+}
+
+/// `heard` with its text replaced by `request` (no wake phrase to keep): each new word as
+/// sure as the least sure word heard, so a name taken this way is never more certain than
+/// what was heard.
+pub fn replaced(heard: Transcript, request: String) -> Transcript {
+    let least = heard.confidence;
+    Transcript {
+        words: request
+            .split_whitespace()
+            .map(|w| {
+                (
+                    w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned(),
+                    least,
+                )
+            })
+            .filter(|(w, _)| !w.is_empty())
+            .collect(),
+        text: request,
+        ..heard
+    }
+}
+
+/// Whisper with the package index, for the ears: transcribes, and reconsiders requests.
+pub struct Hearing {
+    /// Whisper.
+    pub stt: Transcriber,
+    /// The packages names are taken from.
+    pub index: Arc<PackageIndex>,
+}
+
+impl std::fmt::Debug for Hearing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hearing").finish_non_exhaustive()
+    }
+}
+
+impl Transcribe for Hearing {
+    fn transcribe(&mut self, samples: &[f32]) -> Result<Transcript, String> {
+        self.stt.transcribe(samples).map_err(|e| e.to_string())
+    }
+
+    fn reconsider(&mut self, heard: &str, request: &str) -> Option<String> {
+        better_request(&mut self.stt, heard, request, &self.index)
+    }
+}
