@@ -4,7 +4,8 @@
 # end (espeak-ng speech -> whisper -> intent -> plan) clean and mixed with generated noise at
 # 10 and 5 dB signal-to-noise: pink noise, a fan (brown noise and a 120 Hz hum with its
 # harmonic) and distant babble (six espeak-ng voices reading at once, muffled and
-# reverberant). Asserts nothing; never tune on it.
+# reverberant); first, the same words typed (understanding alone). Asserts nothing; never
+# tune on it.
 # The package index is LUMINOUS_FULL_INDEX (a JSON Lines list of nixpkgs, as `luminous index`
 # describes) when set, as a user's machine has all of nixpkgs; without it, the curated index,
 # in which many of the set's programs do not exist (the score says which was used).
@@ -24,6 +25,9 @@ run() { # run LABEL DIR
   "$luminous" bench voice --json --config tests/data/configuration.nix "${index[@]}" "$2" >"$work/out.json"
   python3 tests/spoken.py score "$work/out.json" "$2" "$1: "
 }
+# The same words typed: what understanding alone gets, the ceiling for hearing.
+python3 tests/spoken.py typed "$work/clean" "$work/typed.json" "$luminous" --config tests/data/configuration.nix "${index[@]}"
+python3 tests/spoken.py score "$work/typed.json" "$work/clean" "typed: " | head -1
 run "clean" "$work/clean"
 [ "${HELDOUT_CLEAN:-}" = 1 ] && exit 0
 n="$work/noise"; make_noise "$n"

@@ -3,6 +3,8 @@
   score OUT.json CLIPS [LABEL]    how many requests `luminous bench voice` got right
   mix CLIPS NOISE.wav SNR OUT     each clip with a stretch of NOISE at SNR dB into OUT
   scale CLIPS NOISE.wav SNR OUT   NOISE at SNR dB below the clips' mean speech level, into OUT
+  typed CLIPS OUT.json LUMINOUS [ARG...]   each clip's words typed (`ask --json --dry-run`), as
+                                  `bench voice --json` writes them: what understanding alone gets
 
 A request is right when it was understood as its intent with its main slot, or asked about as
 exactly that in one yes/no question. The speech level is that of its active part (frames within
@@ -12,6 +14,7 @@ import array
 import json
 import math
 import random
+import subprocess
 import sys
 import wave
 from pathlib import Path
@@ -94,5 +97,17 @@ def scale(clips, noise_wav, snr, out):
     write(out, rate, array.array("h", (max(-32768, min(32767, int(gain * n))) for n in noise)))
 
 
+def typed(clips, out_json, luminous, *args):
+    results = []
+    for txt in sorted(Path(clips).glob("*.txt")):
+        text = txt.read_text().split("\t")[0]
+        run = subprocess.run([luminous, "ask", "--json", "--dry-run", *args, text], capture_output=True, text=True)
+        lines = run.stdout.strip().splitlines()
+        r = json.loads(lines[-1]) if lines else {}
+        results.append({"file": txt.with_suffix(".wav").name, "transcript": text, "intent": r.get("intent"),
+                        "slots": r.get("slots"), "options": r.get("options")})
+    Path(out_json).write_text(json.dumps({"results": results}))
+
+
 if __name__ == "__main__":
-    {"score": score, "mix": mix, "scale": scale}[sys.argv[1]](*sys.argv[2:])
+    {"score": score, "mix": mix, "scale": scale, "typed": typed}[sys.argv[1]](*sys.argv[2:])
