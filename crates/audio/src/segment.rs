@@ -66,6 +66,10 @@ pub const FRAME: usize = 480;
 pub struct Config {
     /// Frames of audio kept from before speech started.
     pub pre_roll: usize,
+    /// Frames before the pre-roll kept too while they have sound (loud enough), when the
+    /// detector started afresh within them: Silero, from a fresh state, takes up to 200 ms to
+    /// be sure of speech that starts at once.
+    pub onset_reach: usize,
     /// The window in which `start_voiced` frames must be voiced to start speech.
     pub start_window: usize,
     /// See `start_window`.
@@ -88,6 +92,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             pre_roll: 10,    // 300 ms
+            onset_reach: 6,  // 180 ms more
             start_window: 6, // 180 ms
             start_voiced: 4, // 120 ms of it voiced
             hangover: 13,    // 390 ms of silence ends a command
@@ -118,6 +123,8 @@ pub struct Segmenter {
     detector: Box<dyn Detector>,
     config: Config,
     quiet_run: usize,
+    /// Frames the detector has judged since it was last reset.
+    judged: usize,
     pending: Vec<f32>,
     history: std::collections::VecDeque<(Vec<f32>, bool)>,
     current: Option<Current>,
@@ -160,6 +167,7 @@ impl Segmenter {
             detector,
             config,
             quiet_run: 0,
+            judged: 0,
             pending: Vec::new(),
             history: Default::default(),
             current: None,
@@ -181,6 +189,7 @@ impl Segmenter {
         self.current = None;
         self.voiced_run = 0;
         self.quiet_run = 0;
+        self.judged = 0;
     }
 
     fn voiced(&mut self, frame: &[f32]) -> bool {
@@ -190,12 +199,15 @@ impl Segmenter {
             self.quiet_run += 1;
             if self.quiet_run <= QUIET_GAP {
                 self.detector.speech(frame);
+                self.judged += 1;
             } else if self.quiet_run == QUIET_GAP + 1 {
                 self.detector.reset();
+                self.judged = 0;
             }
             return false;
         }
         self.quiet_run = 0;
+        self.judged += 1;
         let p = self.detector.speech(frame);
         let bar = if self.current.is_some() {
             self.config.release
@@ -267,7 +279,7 @@ impl Segmenter {
             return None;
         }
         self.history.push_back((frame, voiced));
-        while self.history.len() > cfg.pre_roll.max(cfg.start_window) {
+        while self.history.len() > cfg.pre_roll.max(cfg.start_window) + cfg.onset_reach {
             self.history.pop_front();
         }
         let recent = self
@@ -278,6 +290,14 @@ impl Segmenter {
             .filter(|(_, v)| *v)
             .count();
         if recent >= cfg.start_voiced {
+            // The pre-roll, and before it the frames with sound that lead into it when the
+            // detector was fresh then (else they are the noise it was already judging).
+            let mut first = self.history.len().saturating_sub(cfg.pre_roll);
+            let fresh = self.judged <= self.history.len();
+            while fresh && first > 0 && rms(&self.history[first - 1].0) >= cfg.min_rms {
+                first -= 1;
+            }
+            self.history.drain(..first);
             let start_frame = n + 1 - self.history.len() as u64;
             let samples: Vec<f32> = self
                 .history
@@ -420,6 +440,29 @@ mod tests {
         let mut u = seg.push(&loud);
         u.extend(seg.finish());
         assert!(u.is_empty(), "0.4 alone never starts speech");
+    }
+
+    #[test]
+    fn speech_from_the_first_sample_keeps_its_first_sound() {
+        // A detector slow to be sure (as Silero is from a fresh state): the sound before the
+        // pre-roll that leads into the speech is kept, so the first word is whole.
+        let mut p = vec![0.2; 9];
+        p.extend(vec![0.9; 60]);
+        let (mut seg, _) = scripted(p);
+        let mut u = seg.push(&speechy(1.5));
+        u.extend(seg.finish());
+        assert_eq!(u.first().map(|u| u.start_ms), Some(0), "{}", u.len());
+        // Silence before the speech is not taken in beyond the pre-roll (only its first
+        // frames reach the detector).
+        let mut p = vec![0.0; QUIET_GAP];
+        p.extend(vec![0.9; 60]);
+        let (mut seg, _) = scripted(p);
+        let mut audio = vec![0.0; FRAME * 20];
+        audio.extend(speechy(1.5));
+        let mut u = seg.push(&audio);
+        u.extend(seg.finish());
+        let start = u.first().map_or(0, |u| u.start_ms);
+        assert!((250..=600).contains(&start), "{start}");
     }
 
     #[test]

@@ -346,7 +346,8 @@ fn requires_models_a_misheard_name_is_heard_through_the_rules() {
 fn room_noise(e: &Env, kind: &str) -> PathBuf {
     let out = e.path(&format!("{kind}.wav"));
     let o = out.to_str().expect("utf8");
-    let head = ["-n", "-r", "16000", "-c", "1", "-b", "16"];
+    // -R: sox's repeatable mode, the same noise every run.
+    let head = ["-R", "-n", "-r", "16000", "-c", "1", "-b", "16"];
     match kind {
         "pink" => sox(&[&head[..], &[o, "synth", "60", "pinknoise", "norm", "-16"]].concat()),
         _ => {
@@ -402,9 +403,17 @@ fn requires_models_voice_activity_holds_up_in_noise() {
         // an utterance in noise begins and ends, not how well tiny.en hears through it.
         sox(&["-m", s, "-v", "0.5", c, m]);
         let v = e.json(&["hear", "--json", "--quiet", "--dry-run", m]);
-        assert_eq!(
-            (v["intent"].as_str(), v["slots"]["package"].as_str()),
-            (Some("install_package"), Some("firefox")),
+        // Understood, or asked about as exactly that in one yes/no question (as the
+        // benchmarks count it): "fire fast" heard through noise is offered as Firefox.
+        let offered = v["options"]
+            .as_array()
+            .filter(|o| o.len() == 1)
+            .map(|o| &o[0]);
+        let asked = offered.is_some_and(|o| {
+            o["intent"] == "install_package" && o["slots"]["package"] == "firefox"
+        });
+        assert!(
+            (v["intent"] == "install_package" && v["slots"]["package"] == "firefox") || asked,
             "{kind}: {v}"
         );
         let end = v["speech"]["end_ms"].as_f64().unwrap_or(f64::MAX);
