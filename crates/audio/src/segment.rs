@@ -181,6 +181,14 @@ impl Segmenter {
         self.current.is_some()
     }
 
+    /// Cut a whole recording into utterances, from a fresh start (see [`Segmenter::reset`]).
+    pub fn recording(&mut self, samples: &[f32]) -> Vec<Utterance> {
+        self.reset();
+        let mut out = self.push(samples);
+        out.extend(self.finish());
+        out
+    }
+
     /// Start again on a new stream: what was being said is dropped, the detector is reset.
     pub fn reset(&mut self) {
         self.detector.reset();
@@ -336,12 +344,9 @@ impl Segmenter {
     }
 }
 
-/// Cut a whole recording into utterances.
+/// Cut a whole recording into utterances, with WebRTC's VAD.
 pub fn utterances(samples: &[f32], config: Config) -> Vec<Utterance> {
-    let mut s = Segmenter::new(config);
-    let mut out = s.push(samples);
-    out.extend(s.finish());
-    out
+    Segmenter::new(config).recording(samples)
 }
 
 #[cfg(test)]
@@ -427,8 +432,7 @@ mod tests {
         p.extend(vec![0.4; 40]);
         p.extend(vec![0.1; 30]);
         let (mut seg, _) = scripted(p);
-        let mut u = seg.push(&loud);
-        u.extend(seg.finish());
+        let u = seg.recording(&loud);
         assert_eq!(u.len(), 1, "one utterance");
         assert!(
             u[0].end_ms >= 47 * 30,
@@ -437,8 +441,7 @@ mod tests {
         );
 
         let (mut seg, _) = scripted(vec![0.4; 100]);
-        let mut u = seg.push(&loud);
-        u.extend(seg.finish());
+        let u = seg.recording(&loud);
         assert!(u.is_empty(), "0.4 alone never starts speech");
     }
 
@@ -449,8 +452,7 @@ mod tests {
         let mut p = vec![0.2; 9];
         p.extend(vec![0.9; 60]);
         let (mut seg, _) = scripted(p);
-        let mut u = seg.push(&speechy(1.5));
-        u.extend(seg.finish());
+        let u = seg.recording(&speechy(1.5));
         assert_eq!(u.first().map(|u| u.start_ms), Some(0), "{}", u.len());
         // Silence before the speech is not taken in beyond the pre-roll (only its first
         // frames reach the detector).
@@ -459,8 +461,7 @@ mod tests {
         let (mut seg, _) = scripted(p);
         let mut audio = vec![0.0; FRAME * 20];
         audio.extend(speechy(1.5));
-        let mut u = seg.push(&audio);
-        u.extend(seg.finish());
+        let u = seg.recording(&audio);
         let start = u.first().map_or(0, |u| u.start_ms);
         assert!((250..=600).contains(&start), "{start}");
     }

@@ -82,12 +82,17 @@ fn likeness(a: &str, b: &str) -> f32 {
 /// its program (when it has one) a top-level package rather than one found inside a package
 /// set ("rPackages.good" for "I need good").
 pub fn is_sure(i: &Interpretation) -> bool {
-    let answer = matches!(
-        i.intent,
-        IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
-    );
     let nested = i.slots.get("package").is_some_and(|p| p.contains('.'));
-    answer || (i.intent != IntentKind::Unknown && i.confidence >= ACT_THRESHOLD && !nested)
+    is_answer(i.intent)
+        || (i.intent != IntentKind::Unknown && i.confidence >= ACT_THRESHOLD && !nested)
+}
+
+/// An answer to a question (or asking for it again), never made out of other words.
+fn is_answer(intent: IntentKind) -> bool {
+    matches!(
+        intent,
+        IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+    )
 }
 
 /// Sounds at least this alike are tried. At two thirds, a one-letter difference in a
@@ -143,13 +148,7 @@ pub fn alternatives(heard: &str, index: &PackageIndex, limit: usize) -> Vec<Alte
         let same = out
             .iter()
             .any(|a| a.interpretation.intent == i.intent && a.interpretation.slots == i.slots);
-        if is_sure(&i)
-            && !same
-            && !matches!(
-                i.intent,
-                IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
-            )
-        {
+        if is_sure(&i) && !same && !is_answer(i.intent) {
             out.push(Alternative {
                 text,
                 likeness: l,

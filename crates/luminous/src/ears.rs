@@ -463,7 +463,7 @@ impl Ears {
             .then(|| stt.reconsider(&heard, &request))
             .flatten();
         let words = match &better {
-            Some(r) => crate::rescore::replaced(transcript.clone(), r.clone()).words,
+            Some(r) => crate::rescore::words_as_sure_as(r, transcript.confidence),
             None => transcript.words,
         };
         let request = better.unwrap_or(request);

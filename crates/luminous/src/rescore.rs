@@ -66,22 +66,26 @@ pub fn better_request(
     (gain >= -MARGIN).then(|| alt.text.clone())
 }
 
-/// `heard` with its text replaced by `request` (no wake phrase to keep): each new word as
-/// sure as the least sure word heard, so a name taken this way is never more certain than
-/// what was heard.
+/// The words of a request taken instead of what was heard, each as sure as `confidence`
+/// (that of what was heard), so a name taken this way is never more certain than the sound.
+pub fn words_as_sure_as(request: &str, confidence: f32) -> Vec<(String, f32)> {
+    request
+        .split_whitespace()
+        .map(|w| {
+            (
+                w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned(),
+                confidence,
+            )
+        })
+        .filter(|(w, _)| !w.is_empty())
+        .collect()
+}
+
+/// `heard` with its text replaced by `request` (no wake phrase to keep), its words as sure as
+/// what was heard ([`words_as_sure_as`]).
 pub fn replaced(heard: Transcript, request: String) -> Transcript {
-    let least = heard.confidence;
     Transcript {
-        words: request
-            .split_whitespace()
-            .map(|w| {
-                (
-                    w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned(),
-                    least,
-                )
-            })
-            .filter(|(w, _)| !w.is_empty())
-            .collect(),
+        words: words_as_sure_as(&request, heard.confidence),
         text: request,
         ..heard
     }

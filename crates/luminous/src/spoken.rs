@@ -245,10 +245,7 @@ fn hear_first(
     reconsider: Option<&luminous_intent::PackageIndex>,
 ) -> anyhow::Result<Heard> {
     let t = std::time::Instant::now();
-    seg.reset();
-    let mut found = seg.push(samples);
-    found.extend(seg.finish());
-    let utterance = found.into_iter().next();
+    let utterance = seg.recording(samples).into_iter().next();
     let vad_us = t.elapsed().as_micros() as u64;
     let t = std::time::Instant::now();
     let mut reconsidered_from = None;
