@@ -408,7 +408,14 @@ impl Client {
         if !dbus.name_has_owner(name).ok()? {
             return None;
         }
-        let proxy = AssistantProxy::new(&conn).ok()?;
+        // Properties are read from the daemon each time, not from a cache kept by
+        // `PropertiesChanged`: a caller that has just seen `Replied` must see the state
+        // the daemon set before announcing it (the cache is filled on another task and
+        // may lag behind the signal stream).
+        let proxy = zbus::blocking::proxy::Builder::<AssistantProxy>::new(&conn)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .ok()?;
         Some(Client { proxy, conn })
     }
 

@@ -239,7 +239,9 @@ fn requires_models_hear_answers_aloud_with_timings() {
         (300..=800).contains(&speech_start),
         "speech found near 0.7 s: {v}"
     );
-    // The spoken answer, heard back, is the confirmation question.
+    // The spoken answer, heard back, is the confirmation question. Piper's synthesis
+    // varies run to run and whisper tiny now and then mishears its first word ("and spall
+    // firefox"), so the question is known by its object and its ending.
     let heard = e.json(&[
         "hear",
         "--json",
@@ -249,7 +251,7 @@ fn requires_models_hear_answers_aloud_with_timings() {
     ]);
     let t = heard["transcript"].as_str().unwrap_or("").to_lowercase();
     assert!(
-        t.contains("install firefox") && t.contains("yes or no"),
+        t.contains("firefox") && t.contains("rebuild") && t.contains("yes or no"),
         "{t}"
     );
 }

@@ -39,10 +39,15 @@ impl Portal {
             ),
         )
         .expect("portal file");
-        let template = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/data/global_shortcuts_backend.py"
-        );
+        // The template travels inside the library, not as a path to its source tree (a
+        // build reused from another checkout would point at a folder that is gone).
+        let template = dir.path().join("global_shortcuts_backend.py");
+        std::fs::write(
+            &template,
+            include_str!("../data/global_shortcuts_backend.py"),
+        )
+        .expect("backend template");
+        let template = template.to_str().expect("utf-8 temporary path");
         let backend = Mock::start(
             system,
             session,
