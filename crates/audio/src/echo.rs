@@ -2,8 +2,10 @@
 //! plays is the reference ([`Reference`], filled from the output callback), and the
 //! microphone's sound has it taken out ([`Canceller`]: WebRTC's AEC3, in pure Rust through
 //! sonora) before voice activity detection. The delay between playing and hearing is
-//! estimated and tracked by AEC3 itself. While nothing has been played for a while the
-//! microphone's sound passes untouched, so listening to silence costs nothing more.
+//! estimated and tracked by AEC3 itself; what it leaves of the echo is then held back by the
+//! residual-echo gate (`residual`) unless louder than the echo could be. While nothing has
+//! been played for a while the microphone's sound passes untouched, so listening to silence
+//! costs nothing more.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -12,6 +14,7 @@ use std::time::{Duration, Instant};
 use sonora::config::EchoCanceller;
 use sonora::{AudioProcessing, Config, StreamConfig};
 
+use crate::residual::Gate;
 use crate::wav::To16k;
 
 /// 10 ms at 16 kHz: AEC3's frame.
@@ -96,6 +99,8 @@ pub struct Canceller {
     hears_speaker: Option<bool>,
     /// Recent (played energy, heard energy, frames played) per call, while playing.
     levels: VecDeque<(f32, f32, usize)>,
+    /// What AEC3 leaves of the echo is held back from voice activity detection.
+    gate: Gate,
 }
 
 impl std::fmt::Debug for Canceller {
@@ -127,6 +132,7 @@ impl Canceller {
             active: false,
             hears_speaker: None,
             levels: VecDeque::new(),
+            gate: Gate::new(),
         }
     }
 
@@ -135,21 +141,36 @@ impl Canceller {
         self.active
     }
 
+    /// The user is talking over what the speaker plays (louder than its echo could be), as
+    /// of the latest audio: for barge-in, which must not wait for voice activity detection
+    /// to be sure of a word the canceller may have thinned.
+    pub fn user_over_echo(&self) -> bool {
+        self.active && self.hears_speaker != Some(false) && self.gate.user_talking()
+    }
+
+    /// Frames (10 ms) the residual-echo gate held back and passed, while cancelling.
+    pub fn gated(&self) -> (u64, u64) {
+        self.gate.counts()
+    }
+
     /// Whether the microphone was found to hear the speaker (None: not known yet).
     pub fn hears_speaker(&self) -> Option<bool> {
         self.hears_speaker
     }
 
     /// `input` (16 kHz mono, as just captured) without the speaker's sound, appended to
-    /// `out`. While cancelling, output trails input by less than 10 ms.
+    /// `out`. While cancelling, output trails input by less than 10 ms and the residual-echo
+    /// gate's look-back (60 ms).
     pub fn process(&mut self, input: &[f32], now: Instant, out: &mut Vec<f32>) {
         let (rate, played, last_sound) = self.reference.take();
         let recent = last_sound.is_some_and(|t| now.saturating_duration_since(t) < TAIL);
         if !recent {
             if self.active {
                 // Back to passing through: what waits for a whole frame goes first.
+                self.gate.flush(out);
                 out.append(&mut self.capture);
                 self.render.clear();
+                self.gate.rest();
                 self.active = false;
             }
             return out.extend_from_slice(input);
@@ -171,6 +192,7 @@ impl Canceller {
         let (mut played_energy, mut played_frames) = (0f32, 0usize);
         for frame in chunks.by_ref() {
             let e = frame.iter().map(|v| v * v).sum::<f32>();
+            self.gate.played(e);
             if e > FRAME as f32 * SOUND * SOUND * 100.0 {
                 played_energy += e;
                 played_frames += 1;
@@ -189,8 +211,11 @@ impl Canceller {
             let done = self.apm.process_capture_f32(&[frame], &mut [&mut cleaned]);
             self.learn();
             match (done, self.hears_speaker) {
-                (Ok(()), Some(true) | None) => out.extend_from_slice(&cleaned),
-                _ => out.extend_from_slice(frame),
+                (Ok(()), Some(true) | None) => self.gate.heard(frame, &cleaned, out),
+                _ => {
+                    self.gate.flush(out);
+                    out.extend_from_slice(frame);
+                }
             }
         }
     }
@@ -295,13 +320,18 @@ mod tests {
         }
         assert!(c.active());
         assert_eq!(c.hears_speaker(), Some(true));
-        assert!(out.len() + FRAME > captured_all.len());
+        assert!(out.len() + FRAME * (crate::residual::LOOK_BACK + 1) > captured_all.len());
         // Echo alone, after the filter has converged (2 to 5 s).
         let (a, b) = (32_000, 80_000);
         let before = rms(&captured_all[a..b]);
         let after = rms(&out[a..b]);
         let erle = 20.0 * (before / after.max(1e-9)).log10();
         assert!(erle > 15.0, "echo reduced by only {erle:.1} dB");
+        // Nothing of the echo alone, from its first moment (before AEC3 has converged), is
+        // left loud enough for voice activity detection to judge (the segmenter's floor,
+        // about -48 dBFS, in 30 ms frames).
+        let loudest = out[..96_000].chunks(480).map(rms).fold(0.0f32, f32::max);
+        assert!(loudest < 0.004, "echo left at {loudest}");
         // The user over the echo (6 to 8 s): most of their voice is still there.
         let talk = rms(&out[96_000..126_000]);
         let alone = rms(&near[..30_000]);
@@ -340,6 +370,46 @@ mod tests {
         let talk = rms(&out[32_000..62_000]);
         let alone = rms(&near[..30_000]);
         assert!(talk > 0.9 * alone, "{talk} against {alone}");
+    }
+
+    /// What AEC3 cannot model: a small speaker driven hard (its distortion), and the sound
+    /// system's delay jumping by 40 ms half way, as it does when a loaded machine misses a
+    /// period. The echo alone still never reaches voice activity detection, and the user
+    /// talking over it does.
+    #[test]
+    fn a_distorting_speaker_and_a_jumping_delay_are_held_back() {
+        let reference = Reference::new();
+        let mut c = Canceller::new(Arc::clone(&reference));
+        let far = far_end(8.0);
+        let near = synth::speechy(1.0, 0.8);
+        let start = Instant::now();
+        let mut out = Vec::new();
+        for (k, played) in far.chunks(320).enumerate() {
+            let now = start + Duration::from_millis(20 * k as u64);
+            reference.played(16_000, played, now);
+            let captured: Vec<f32> = (0..320)
+                .map(|j| {
+                    let i = k * 320 + j;
+                    let delay = if i < 48_000 { 1280 } else { 1920 };
+                    let echo = i
+                        .checked_sub(delay)
+                        .and_then(|i| far.get(i))
+                        .map_or(0.0, |f| (2.0 * f).tanh() * 0.25);
+                    let user = i
+                        .checked_sub(112_000)
+                        .and_then(|i| near.get(i))
+                        .copied()
+                        .unwrap_or(0.0);
+                    echo + user
+                })
+                .collect();
+            c.process(&captured, now, &mut out);
+        }
+        let loudest = out[..112_000].chunks(480).map(rms).fold(0.0f32, f32::max);
+        assert!(loudest < 0.004, "echo left at {loudest}");
+        let talk = rms(&out[112_000..126_000]);
+        let alone = rms(&near[..14_000]);
+        assert!(talk > 0.4 * alone, "{talk} against {alone}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod echo;
 pub mod mic;
 pub mod onnx;
 pub mod play;
+pub mod residual;
 pub mod segment;
 pub mod silero;
 pub mod synth;

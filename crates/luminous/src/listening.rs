@@ -274,12 +274,18 @@ impl Loop {
                     if let Some(conv) = self.conv.as_mut() {
                         conv.push(&chunk, &mut buf);
                     }
+                    let mut heard = Vec::new();
                     if let Some(echo) = self.echo.as_mut() {
                         let mut clean = Vec::with_capacity(buf.len() + 160);
                         echo.process(&buf, now, &mut clean);
                         buf = clean;
+                        // Barge-in over the echo: the user is louder than it could be.
+                        if talking && echo.user_over_echo() {
+                            heard.push(Heard::StopSpeech);
+                        }
                     }
-                    self.ears.audio(&buf, now, talking, self.stt.as_mut())
+                    heard.extend(self.ears.audio(&buf, now, talking, self.stt.as_mut()));
+                    heard
                 }
                 Ok(Input::Audio(Captured::Lost(why))) => self.lost(why),
                 Ok(Input::Control(c)) => self.control(c, now, talking),

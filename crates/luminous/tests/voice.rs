@@ -750,6 +750,97 @@ fn wait_for_any(path: &Path, texts: &[&str], seconds: u64) -> String {
 
 /// The whole voice loop through a real (virtual) microphone and speaker: a spoken request,
 /// the spoken question recorded from the speaker and understood, a spoken yes, and barge-in.
+/// Laptop speakers, no headphones: the speaker is looped back into the microphone at
+/// -13 dB, then -6 dB. With echo cancellation Luminous does not hear itself: the long help
+/// answer plays whole (without it, it stops itself at once: tests/bench-echo.sh measures
+/// both). And the user is still heard over it: "stop" said over the answer stops it (how soon
+/// is measured by tests/bench-echo.sh, not asserted here).
+#[test]
+fn requires_audio_with_the_speaker_in_the_microphone_answers_play_whole() {
+    // A laptop's echo path stays as it is: each level is a session of its own.
+    for volume in [60, 79] {
+        answer_whole_over_echo(volume);
+    }
+}
+
+fn answer_whole_over_echo(volume: u32) {
+    let e = Env::new();
+    let cfg = std::fs::read_to_string(e.path("cfg/luminous/config.toml")).expect("settings");
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        format!("{cfg}echo_cancellation = true\n"),
+    )
+    .expect("settings");
+    let mut pulse = luminous_test_support::pulse::Pulse::start();
+    pulse.echo(volume);
+    let help = speech::spoken(e.dir.path(), "help", "what can you do");
+    let out = e.path("echo.out");
+    let mut child = listen(
+        &e,
+        &pulse,
+        &["--no-wake-phrase", "--no-earcons", "--dry-run"],
+        "echo",
+    );
+    let recording = e.path("speaker.wav");
+    let recorder = pulse.record(&recording);
+    let t0 = std::time::Instant::now();
+    wait_for(&out, "Listening.", 60);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let answers = |o: &str| o.matches("You can say:").count();
+    let wait_answer = |n: usize| {
+        let t = std::time::Instant::now();
+        while answers(&std::fs::read_to_string(&out).unwrap_or_default()) < n {
+            assert!(t.elapsed().as_secs() < 30, "no answer {n} at {volume}%");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    // The answer plays whole (it lasts about 11 s; hearing itself cut it at 0.1 s).
+    let asked = t0.elapsed().as_secs_f64();
+    pulse.say(&help);
+    wait_answer(1);
+    wait_until_spoken(&recording, 40);
+    let (first, last) =
+        speech::loud_span(&recording, asked + 1.0, t0.elapsed().as_secs_f64(), 0.03)
+            .expect("the answer was spoken");
+    let whole = last - first;
+    assert!(
+        whole > 6.0,
+        "at {volume}% the answer lasted {whole:.2} s: it stopped itself"
+    );
+    // Barge-in over the echo: asked again, and "stop" said two seconds into the answer.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let stop = speech::spoken(e.dir.path(), "stop", "stop");
+    let asked = t0.elapsed().as_secs_f64();
+    pulse.say(&help);
+    wait_answer(2);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let stopped_at = t0.elapsed().as_secs_f64();
+    pulse.say(&stop);
+    // Barge-in stops the answer as soon as the user is louder than its echo could be,
+    // whatever whisper then makes of the word (the canceller's suppression may thin its
+    // first sound: "top"); what it was heard as is answered after a pause.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let all = std::fs::read_to_string(&out).unwrap_or_default();
+    // The answer up to where it stopped (the reply to "stop" follows after a pause).
+    let (first, last) = speech::first_stretch(
+        &recording,
+        asked + 1.0,
+        t0.elapsed().as_secs_f64(),
+        0.03,
+        0.6,
+    )
+    .expect("the answer was spoken again");
+    assert!(
+        last - first < whole - 3.0 && last < stopped_at + 2.0,
+        "at {volume}% the answer went on for {:.2} s of {whole:.2} s after a stop said at {:.2} s: {all}\n{}",
+        last - first,
+        stopped_at - first,
+        std::fs::read_to_string(out.with_extension("err")).unwrap_or_default()
+    );
+    let _ = interrupt(&mut child);
+    pulse.stop(recorder);
+}
+
 #[test]
 fn requires_audio_listen_end_to_end_with_spoken_confirmation_and_barge_in() {
     let e = Env::new();

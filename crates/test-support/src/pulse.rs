@@ -137,6 +137,55 @@ impl Pulse {
         id
     }
 
+    /// The speaker is heard by the microphone, as laptop speakers are: a loopback from the
+    /// speaker's monitor into the microphone at `percent` of full volume (PulseAudio's
+    /// cubic scale: 60% is about -13 dB, 79% about -6 dB), or a new volume for it.
+    pub fn echo(&mut self, percent: u32) {
+        let has_loop = |p: &Pulse| {
+            p.command("pactl")
+                .args(["list", "short", "sink-inputs"])
+                .output()
+                .ok()
+                .and_then(|o| {
+                    String::from_utf8_lossy(&o.stdout)
+                        .lines()
+                        .find(|l| l.contains("module-loopback"))
+                        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+                })
+        };
+        if has_loop(self).is_none() {
+            assert!(
+                self.command("pactl")
+                    .args([
+                        "load-module",
+                        "module-loopback",
+                        "source=speaker_sink.monitor",
+                        "sink=mic_sink",
+                        "latency_msec=30",
+                    ])
+                    .stdout(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success()),
+                "loopback module"
+            );
+        }
+        let t = std::time::Instant::now();
+        let id = loop {
+            if let Some(id) = has_loop(self) {
+                break id;
+            }
+            assert!(t.elapsed().as_secs() < 10, "the loopback did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert!(
+            self.command("pactl")
+                .args(["set-sink-input-volume", &id, &format!("{percent}%")])
+                .status()
+                .is_ok_and(|s| s.success()),
+            "loopback volume"
+        );
+    }
+
     /// The sound server dies (SIGKILL), as it does when it crashes; its clients are left
     /// with a dead connection.
     pub fn crash(&mut self) {

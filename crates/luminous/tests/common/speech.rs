@@ -152,3 +152,44 @@ pub fn seconds(wav: &Path) -> f64 {
         .parse()
         .unwrap_or(0.0)
 }
+
+/// In a recording that may still be growing (parecord's 16-bit WAV), the first and last
+/// moments (seconds) between `from` and `to` louder than `level` (0 to 1).
+pub fn loud_span(wav: &Path, from: f64, to: f64, level: f64) -> Option<(f64, f64)> {
+    loud_moments(wav, from, to, level).map(|t| (t[0], t[t.len() - 1]))
+}
+
+/// The first and last loud moments (as [`loud_span`]) of the first stretch of sound after
+/// `from`: it ends where `gap` seconds of quiet follow.
+pub fn first_stretch(wav: &Path, from: f64, to: f64, level: f64, gap: f64) -> Option<(f64, f64)> {
+    let t = loud_moments(wav, from, to, level)?;
+    let end = t
+        .windows(2)
+        .find(|w| w[1] - w[0] >= gap)
+        .map_or(t[t.len() - 1], |w| w[0]);
+    Some((t[0], end))
+}
+
+/// The moments (seconds) between `from` and `to` louder than `level`; `None` if none.
+fn loud_moments(wav: &Path, from: f64, to: f64, level: f64) -> Option<Vec<f64>> {
+    let bytes = std::fs::read(wav).ok()?;
+    let channels = usize::from(u16::from_le_bytes([*bytes.get(22)?, *bytes.get(23)?]));
+    let rate = u32::from_le_bytes([
+        *bytes.get(24)?,
+        *bytes.get(25)?,
+        *bytes.get(26)?,
+        *bytes.get(27)?,
+    ]) as f64;
+    let frame = 2 * channels.max(1);
+    let at = |t: f64| 44 + (t.max(0.0) * rate) as usize * frame;
+    let (start, end) = (at(from), at(to).min(bytes.len()));
+    let threshold = (level * 32768.0) as u16;
+    let loud: Vec<f64> = bytes
+        .get(start..end)?
+        .chunks_exact(frame)
+        .enumerate()
+        .filter(|(_, b)| i16::from_le_bytes([b[0], b[1]]).unsigned_abs() > threshold)
+        .map(|(k, _)| from + k as f64 / rate)
+        .collect();
+    (!loud.is_empty()).then_some(loud)
+}
