@@ -73,7 +73,7 @@ fn terms() -> &'static [Term] {
 }
 
 /// How alike two sounds are: 1 minus their edit distance over the longer one's length.
-fn likeness(a: &str, b: &str) -> f32 {
+pub fn likeness(a: &str, b: &str) -> f32 {
     let longest = a.len().max(b.len()).max(1);
     1.0 - strsim::osa_distance(a, b) as f32 / longest as f32
 }

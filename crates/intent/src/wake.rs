@@ -37,6 +37,60 @@ pub fn strip_wake(transcript: &str, phrase: &str) -> Option<String> {
     None
 }
 
+/// Sounds at least this alike (Double Metaphone, as in `sounds_like`) may be the wake
+/// phrase misspelt: "Phoenix" and "hey nix" (FNKS, HNKS), "Hey Max" (HMKS). Whether it was
+/// said is then for speech recognition to judge on the sound itself.
+const CALLED_ALIKE: f32 = 0.7;
+
+/// Where whisper's words may be the wake phrase misspelt: for each run of one to three
+/// leading words of `transcript` that sounds like `phrase`, the transcript with the phrase in
+/// their place, and the request after it (as [`strip_wake`] gives it). Empty when
+/// [`strip_wake`] already finds the phrase. For speech recognition to score against the
+/// sound: the text is written as whisper writes ("Hey Nix, roll back.").
+pub fn called_like(transcript: &str, phrase: &str) -> Vec<(String, String)> {
+    if strip_wake(transcript, phrase).is_some() {
+        return Vec::new();
+    }
+    let want = crate::sounds_like::sound_of(phrase);
+    if want.len() < 2 {
+        return Vec::new();
+    }
+    let words: Vec<&str> = transcript.split_whitespace().collect();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for k in 1..=words.len().min(3) {
+        let sound = crate::sounds_like::sound_of(&words[..k].join(" "));
+        if crate::sounds_like::likeness(&sound, &want) < CALLED_ALIKE {
+            continue;
+        }
+        let rest = words[k..].join(" ");
+        let text = if rest.is_empty() {
+            format!("{}.", spoken_form(phrase))
+        } else {
+            format!("{}, {rest}", spoken_form(phrase))
+        };
+        if let Some(request) = strip_wake(&text, phrase)
+            && !out.iter().any(|(t, _)| *t == text)
+        {
+            out.push((text, request));
+        }
+    }
+    out
+}
+
+/// The phrase as whisper writes a greeting and a name: "Hey Nix".
+fn spoken_form(phrase: &str) -> String {
+    phrase
+        .split_whitespace()
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether `heard` may be speech recognition's spelling of the wake word `want`. A short
 /// word changes meaning with one sound ("nix" against "mix", "nice", "six", "I"), so it must
 /// keep its consonants in order (a final "t" may be added: "next") and the kind of its first
@@ -121,6 +175,31 @@ mod tests {
             Some("roll back")
         );
         assert_eq!(strip_wake("Okay, come here.", "okay computer"), None);
+    }
+
+    #[test]
+    fn misspellings_that_sound_alike_are_offered_for_scoring() {
+        for (t, want) in [
+            (
+                "Phoenix, roll back.",
+                vec![("Hey Nix, roll back.", "roll back")],
+            ),
+            ("Hey Max.", vec![("Hey Nix.", "")]),
+            (
+                "Here, Nix. What can you do?",
+                vec![("Hey Nix, What can you do?", "what can you do")],
+            ),
+            // Already the phrase: nothing to score.
+            ("Hey Nix, roll back.", vec![]),
+            // Nothing like it.
+            ("Install Firefox.", vec![]),
+            ("Good morning, everyone.", vec![]),
+        ] {
+            let got = called_like(t, "hey nix");
+            let got: Vec<(&str, &str)> =
+                got.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            assert_eq!(got, want, "{t}");
+        }
     }
 
     #[test]

@@ -50,6 +50,13 @@ pub trait Transcribe {
         let _ = (heard, request);
         None
     }
+
+    /// Whether the wake phrase `phrase` may have been said where the last
+    /// [`Transcribe::transcribe`] wrote `heard` without it: the request after it, or `None`.
+    fn called(&mut self, heard: &str, phrase: &str) -> Option<String> {
+        let _ = (heard, phrase);
+        None
+    }
 }
 
 impl Transcribe for luminous_stt::Transcriber {
@@ -455,8 +462,17 @@ impl Ears {
         let request = match stripped {
             Some(rest) => rest,
             None if keyed || self.awake() => heard.clone(),
-            // Not for us: people talk to each other too.
-            None => return vec![Heard::Ignored(heard)],
+            // Whisper may have misspelt the phrase: it judges again, on the sound.
+            None => match self
+                .opts
+                .wake
+                .as_deref()
+                .and_then(|w| stt.called(&heard, w))
+            {
+                Some(rest) => rest,
+                // Not for us: people talk to each other too.
+                None => return vec![Heard::Ignored(heard)],
+            },
         };
         // An answer is taken as it was heard; a request may be heard better.
         let better = (!self.awaiting_answer)

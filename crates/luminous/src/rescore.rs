@@ -66,6 +66,40 @@ pub fn better_request(
     (gain >= -MARGIN).then(|| alt.text.clone())
 }
 
+/// How much less likely (natural log) than whisper's own words the wake phrase in their place
+/// may be and still wake the assistant: far less room than a request gets, as waking on
+/// ordinary talk is the worse mistake. Chosen on the development wake sets
+/// (`tests/data/wake-dev.tsv`, `tests/data/not-wake-dev.tsv`; never the benchmark's): the
+/// misspelt wake phrases scored from +0.6 to -2.0 against whisper's words, ordinary speech
+/// -6.9 and below; see docs/performance.md.
+const WAKE_MARGIN: f32 = 3.0;
+
+/// Whether the wake phrase was said where whisper wrote `heard` ("Phoenix, roll back." for
+/// "hey nix, roll back"): the request after it when whisper, scoring the phrase in place of
+/// the words that sound like it, finds it about as likely as its own words.
+pub fn called(stt: &mut Transcriber, heard: &str, phrase: &str) -> Option<String> {
+    let candidates = luminous_intent::wake::called_like(heard, phrase);
+    if candidates.is_empty() {
+        return None;
+    }
+    let mut texts = vec![heard];
+    texts.extend(candidates.iter().map(|(t, _)| t.as_str()));
+    let scores = stt.score(&texts).ok()?;
+    let (best, score) = scores
+        .iter()
+        .enumerate()
+        .skip(1)
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    let gain = score - scores[0];
+    if std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1") {
+        eprintln!(
+            "Called? {heard:?}: best {:?}, {gain:.2} against it",
+            candidates[best - 1].0
+        );
+    }
+    (gain >= -WAKE_MARGIN).then(|| candidates[best - 1].1.clone())
+}
+
 /// The words of a request taken instead of what was heard, each as sure as `confidence`
 /// (that of what was heard), so a name taken this way is never more certain than the sound.
 pub fn words_as_sure_as(request: &str, confidence: f32) -> Vec<(String, f32)> {
@@ -112,5 +146,9 @@ impl Transcribe for Hearing {
 
     fn reconsider(&mut self, heard: &str, request: &str) -> Option<String> {
         better_request(&mut self.stt, heard, request, &self.index)
+    }
+
+    fn called(&mut self, heard: &str, phrase: &str) -> Option<String> {
+        called(&mut self.stt, heard, phrase)
     }
 }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use crate::ears::{Ears, Heard, Options};
+use crate::ears::{Ears, Heard, Options, Transcribe};
+use crate::rescore::Hearing;
 use crate::voice::ModelFiles;
 
 const RATE: usize = 16_000;
@@ -34,7 +35,7 @@ pub(crate) fn feed(
     e: &mut Ears,
     sound: &[f32],
     mut clock: Instant,
-    stt: &mut luminous_stt::Transcriber,
+    stt: &mut dyn Transcribe,
 ) -> (Vec<Heard>, Instant) {
     let mut heard = Vec::new();
     for chunk in sound.chunks(1024) {
@@ -60,6 +61,15 @@ fn wavs(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Whisper as the service hears with it (a misspelt wake phrase judged again on the sound),
+/// with the curated programs for names (whether it wakes does not depend on the index).
+fn hearing(stt: luminous_stt::Transcriber) -> Hearing {
+    Hearing {
+        stt,
+        index: std::sync::Arc::new(luminous_intent::curated_index()),
+    }
+}
+
 fn read(path: &Path) -> anyhow::Result<Vec<f32>> {
     let (samples, _) = luminous_audio::wav::read_16k_mono(path, 600.0)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -68,12 +78,13 @@ fn read(path: &Path) -> anyhow::Result<Vec<f32>> {
 
 /// `luminous bench wake`: each recording, then a second and a half of silence, to fresh ears.
 pub(crate) fn wake(
-    mut stt: luminous_stt::Transcriber,
+    stt: luminous_stt::Transcriber,
     m: &ModelFiles,
     phrase: &str,
     paths: &[PathBuf],
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let mut stt = hearing(stt);
     let files = wavs(paths)?;
     let mut results = Vec::new();
     let mut woke = 0usize;
@@ -130,13 +141,14 @@ pub(crate) fn wake(
 
 /// `luminous bench noise`: `minutes` of `noise` (looped) to ears waiting for the wake phrase.
 pub(crate) fn noise(
-    mut stt: luminous_stt::Transcriber,
+    stt: luminous_stt::Transcriber,
     m: &ModelFiles,
     phrase: &str,
     noise: &Path,
     minutes: u32,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let mut stt = hearing(stt);
     let sound = read(noise)?;
     anyhow::ensure!(
         sound.len() >= RATE,

@@ -256,6 +256,47 @@ fn requires_models_hear_answers_aloud_with_timings() {
     );
 }
 
+/// A wake phrase whisper misspells ("Hey, ex, clean up." for "hey nix, clean up") wakes the
+/// assistant once whisper, scoring the phrase in place of the misspelt words, finds it about
+/// as likely on the sound; a name that sounds near it in ordinary talk ("hey max, come here
+/// boy") does not. (Clips from the development set, tests/data/wake-dev.tsv.)
+#[test]
+fn requires_models_a_misheard_wake_phrase_is_judged_on_the_sound() {
+    let e = Env::new();
+    let dir = e.path("wake");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (name, voice, rate, text) in [
+        ("0-called", "en-gb+f3", 140, "hey nix, clean up"),
+        ("1-not-called", "en-us+f4", 175, "hey max, come here boy"),
+    ] {
+        let raw = e.path(&format!("{name}-raw.wav"));
+        espeak(&raw, voice, rate, text);
+        let wav = dir.join(format!("{name}.wav"));
+        let (r, w) = (raw.to_str().expect("utf8"), wav.to_str().expect("utf8"));
+        sox(&[
+            r, "-r", "16000", "-c", "1", "-b", "16", w, "pad", "0.2", "0.3",
+        ]);
+    }
+    let v = e.json(&[
+        "bench",
+        "wake",
+        "--json",
+        "--phrase",
+        "hey nix",
+        dir.to_str().expect("utf8"),
+    ]);
+    let results = v["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 2, "{v}");
+    let heard = results[0]["heard"][0].as_str().unwrap_or("").to_lowercase();
+    assert!(
+        !heard.contains("nix"),
+        "whisper should have misspelt the wake phrase here: {v}"
+    );
+    assert_eq!(results[0]["woke"], true, "{v}");
+    assert_eq!(results[0]["request"], "clean up", "{v}");
+    assert_eq!(results[1]["woke"], false, "{v}");
+}
+
 /// Whisper scores what might have been said against the audio it just transcribed: the words
 /// said score far above other requests, and scoring many texts at once (sharing what they
 /// have in common) gives what scoring each alone gives.

@@ -64,6 +64,12 @@ impl Transcribe for Words {
     fn reconsider(&mut self, _heard: &str, request: &str) -> Option<String> {
         (request == "and vlc").then(|| "remove vlc".to_owned())
     }
+
+    /// "phoenix" is "hey nix" on the sound.
+    fn called(&mut self, heard: &str, phrase: &str) -> Option<String> {
+        let rest = heard.strip_prefix("phoenix ")?;
+        (phrase == "hey nix").then(|| rest.to_owned())
+    }
 }
 
 /// One step of a case.
@@ -88,13 +94,14 @@ enum Step {
     Lost,
 }
 
-const SCRIPT: [&str; 6] = [
+const SCRIPT: [&str; 7] = [
     "install firefox",
     "hey nix install firefox",
     "yes",
     "list generations",
     "and vlc",
     "hey nix",
+    "phoenix roll back",
 ];
 
 /// The loudness that stands for `words`.
@@ -263,6 +270,8 @@ fn the_rules_of_hearing() {
         ("the wake phrase starts a request", wake(), true,
             vec![Quiet(0.5), Say("hey nix install firefox", 1.5)],
             vec![r#"request "install firefox""#]),
+        ("a misspelt wake phrase that fits the sound as well wakes it", wake(), true,
+            vec![Quiet(0.5), Say("phoenix roll back", 1.2)], vec![r#"request "roll back""#]),
         ("the wake phrase alone is an empty request (the host asks what)", wake(), true,
             vec![Say("hey nix", 0.6)], vec![r#"request """#]),
         ("without a wake phrase everything is a request", no_wake.clone(), true,
