@@ -284,40 +284,41 @@ mod tests {
             .collect()
     }
 
+    /// `far` played in 20 ms chunks, as a device delivers them, each followed by what the
+    /// microphone heard meanwhile (`mic(i)` for the i-th sample); the canceller, its output
+    /// and everything the microphone heard.
+    fn simulate(far: &[f32], mic: impl Fn(usize) -> f32) -> (Canceller, Vec<f32>, Vec<f32>) {
+        let reference = Reference::new();
+        let mut c = Canceller::new(Arc::clone(&reference));
+        let start = Instant::now();
+        let (mut out, mut heard) = (Vec::new(), Vec::new());
+        for (k, played) in far.chunks(320).enumerate() {
+            let now = start + Duration::from_millis(20 * k as u64);
+            reference.played(16_000, played, now);
+            let captured: Vec<f32> = (k * 320..(k + 1) * 320).map(&mic).collect();
+            heard.extend_from_slice(&captured);
+            c.process(&captured, now, &mut out);
+        }
+        (c, out, heard)
+    }
+
+    /// `x[i - lag]`, or silence before it starts and after it ends.
+    fn at(x: &[f32], i: usize, lag: usize) -> f32 {
+        i.checked_sub(lag)
+            .and_then(|i| x.get(i))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
     /// The speaker plays; the microphone hears it 80 ms later at half the level, with a
     /// reflection, and from 6 s on the user talks too.
     #[test]
     fn the_speakers_sound_is_taken_out_and_the_users_kept() {
-        let reference = Reference::new();
-        let mut c = Canceller::new(Arc::clone(&reference));
         let far = far_end(8.0);
         let near = synth::speechy(2.0, 0.6);
-        let delay = 1280;
-        let start = Instant::now();
-        let mut out = Vec::new();
-        let mut captured_all = Vec::new();
-        // 20 ms chunks, as a device delivers them: played, then captured.
-        for (k, played) in far.chunks(320).enumerate() {
-            let now = start + Duration::from_millis(20 * k as u64);
-            reference.played(16_000, played, now);
-            let mut captured = vec![0f32; 320];
-            for (j, s) in captured.iter_mut().enumerate() {
-                let i = k * 320 + j;
-                if let Some(f) = i.checked_sub(delay).and_then(|i| far.get(i)) {
-                    *s += 0.5 * f;
-                }
-                if let Some(f) = i.checked_sub(delay + 480).and_then(|i| far.get(i)) {
-                    *s += 0.15 * f;
-                }
-                if i >= 96_000
-                    && let Some(n) = near.get(i - 96_000)
-                {
-                    *s += n;
-                }
-            }
-            captured_all.extend_from_slice(&captured);
-            c.process(&captured, now, &mut out);
-        }
+        let (c, out, captured_all) = simulate(&far, |i| {
+            0.5 * at(&far, i, 1280) + 0.15 * at(&far, i, 1280 + 480) + at(&near, i, 96_000)
+        });
         assert!(c.active());
         assert_eq!(c.hears_speaker(), Some(true));
         assert!(out.len() + FRAME * (crate::residual::LOOK_BACK + 1) > captured_all.len());
@@ -346,26 +347,9 @@ mod tests {
     /// it while it still assumes echo).
     #[test]
     fn a_microphone_that_does_not_hear_the_speaker_passes_the_user_whole() {
-        let reference = Reference::new();
-        let mut c = Canceller::new(Arc::clone(&reference));
         let far = far_end(4.0);
         let near = synth::speechy(2.0, 0.6);
-        let start = Instant::now();
-        let mut out = Vec::new();
-        for (k, played) in far.chunks(320).enumerate() {
-            let now = start + Duration::from_millis(20 * k as u64);
-            reference.played(16_000, played, now);
-            let captured: Vec<f32> = (0..320)
-                .map(|j| {
-                    let i = k * 320 + j;
-                    i.checked_sub(32_000)
-                        .and_then(|i| near.get(i))
-                        .copied()
-                        .unwrap_or(0.0)
-                })
-                .collect();
-            c.process(&captured, now, &mut out);
-        }
+        let (c, out, _) = simulate(&far, |i| at(&near, i, 32_000));
         assert_eq!(c.hears_speaker(), Some(false));
         let talk = rms(&out[32_000..62_000]);
         let alone = rms(&near[..30_000]);
@@ -378,33 +362,12 @@ mod tests {
     /// talking over it does.
     #[test]
     fn a_distorting_speaker_and_a_jumping_delay_are_held_back() {
-        let reference = Reference::new();
-        let mut c = Canceller::new(Arc::clone(&reference));
         let far = far_end(8.0);
         let near = synth::speechy(1.0, 0.8);
-        let start = Instant::now();
-        let mut out = Vec::new();
-        for (k, played) in far.chunks(320).enumerate() {
-            let now = start + Duration::from_millis(20 * k as u64);
-            reference.played(16_000, played, now);
-            let captured: Vec<f32> = (0..320)
-                .map(|j| {
-                    let i = k * 320 + j;
-                    let delay = if i < 48_000 { 1280 } else { 1920 };
-                    let echo = i
-                        .checked_sub(delay)
-                        .and_then(|i| far.get(i))
-                        .map_or(0.0, |f| (2.0 * f).tanh() * 0.25);
-                    let user = i
-                        .checked_sub(112_000)
-                        .and_then(|i| near.get(i))
-                        .copied()
-                        .unwrap_or(0.0);
-                    echo + user
-                })
-                .collect();
-            c.process(&captured, now, &mut out);
-        }
+        let (_, out, _) = simulate(&far, |i| {
+            let delay = if i < 48_000 { 1280 } else { 1920 };
+            (2.0 * at(&far, i, delay)).tanh() * 0.25 + at(&near, i, 112_000)
+        });
         let loudest = out[..112_000].chunks(480).map(rms).fold(0.0f32, f32::max);
         assert!(loudest < 0.004, "echo left at {loudest}");
         let talk = rms(&out[112_000..126_000]);

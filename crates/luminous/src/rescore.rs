@@ -47,14 +47,8 @@ pub fn better_request(
     let mut texts = vec![heard.to_owned()];
     texts.extend(alts.iter().map(|a| whole(&a.text)));
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let scores = stt.score(&refs).ok()?;
-    let (best, score) = scores
-        .iter()
-        .enumerate()
-        .skip(1)
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    let (best, gain) = best_against_first(&stt.score(&refs).ok()?)?;
     let alt = &alts[best - 1];
-    let gain = score - scores[0];
     if std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1") {
         eprintln!(
             "Reconsidered {heard:?}: best {:?} ({} {:?}), {gain:.2} against it",
@@ -84,13 +78,7 @@ pub fn called(stt: &mut Transcriber, heard: &str, phrase: &str) -> Option<String
     }
     let mut texts = vec![heard];
     texts.extend(candidates.iter().map(|(t, _)| t.as_str()));
-    let scores = stt.score(&texts).ok()?;
-    let (best, score) = scores
-        .iter()
-        .enumerate()
-        .skip(1)
-        .max_by(|a, b| a.1.total_cmp(b.1))?;
-    let gain = score - scores[0];
+    let (best, gain) = best_against_first(&stt.score(&texts).ok()?)?;
     if std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1") {
         eprintln!(
             "Called? {heard:?}: best {:?}, {gain:.2} against it",
@@ -98,6 +86,17 @@ pub fn called(stt: &mut Transcriber, heard: &str, phrase: &str) -> Option<String
         );
     }
     (gain >= -WAKE_MARGIN).then(|| candidates[best - 1].1.clone())
+}
+
+/// Of scores for whisper's own words (first) and alternatives, the best alternative's place
+/// and how much more likely it is than whisper's words (negative: less).
+fn best_against_first(scores: &[f32]) -> Option<(usize, f32)> {
+    let (best, score) = scores
+        .iter()
+        .enumerate()
+        .skip(1)
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
+    Some((best, score - scores.first()?))
 }
 
 /// The words of a request taken instead of what was heard, each as sure as `confidence`
