@@ -53,9 +53,9 @@ pub struct FileConfig {
     /// The shortcut to suggest to the desktop, in the shortcuts specification's form
     /// (default "CTRL+ALT+space"); the desktop may let the user choose another.
     pub push_to_talk_key: Option<String>,
-    /// Take Luminous's own voice out of what the microphone hears (default false for now:
-    /// on, it still costs the service's spoken answers their yes in some runs; for laptop
-    /// speakers without the sound system's own echo cancellation).
+    /// Take Luminous's own voice out of what the microphone hears (default true: laptop
+    /// speakers without the sound system's own echo cancellation; with headphones it finds
+    /// the microphone does not hear the speaker and passes it as it is).
     pub echo_cancellation: Option<bool>,
     /// What tells speech from other sound: "silero" (the default; holds up in noise) or
     /// "webrtc" (lighter, weak in noise).
@@ -252,7 +252,7 @@ pub fn resolve(
         push_to_talk_key: file
             .push_to_talk_key
             .unwrap_or_else(|| "CTRL+ALT+space".into()),
-        echo_cancellation: file.echo_cancellation.unwrap_or(false),
+        echo_cancellation: file.echo_cancellation.unwrap_or(true),
         voice_activity: file.voice_activity.unwrap_or_default(),
         voice_activity_model: file.voice_activity_model.map(PathBuf::from),
     };
