@@ -148,11 +148,6 @@ impl Canceller {
         self.active && self.hears_speaker != Some(false) && self.gate.user_talking()
     }
 
-    /// Frames (10 ms) the residual-echo gate held back and passed, while cancelling.
-    pub fn gated(&self) -> (u64, u64) {
-        self.gate.counts()
-    }
-
     /// Whether the microphone was found to hear the speaker (None: not known yet).
     pub fn hears_speaker(&self) -> Option<bool> {
         self.hears_speaker
@@ -160,7 +155,7 @@ impl Canceller {
 
     /// `input` (16 kHz mono, as just captured) without the speaker's sound, appended to
     /// `out`. While cancelling, output trails input by less than 10 ms and the residual-echo
-    /// gate's look-back (60 ms).
+    /// gate's look-back ([`crate::residual::LOOK_BACK`] frames of 10 ms).
     pub fn process(&mut self, input: &[f32], now: Instant, out: &mut Vec<f32>) {
         let (rate, played, last_sound) = self.reference.take();
         let recent = last_sound.is_some_and(|t| now.saturating_duration_since(t) < TAIL);

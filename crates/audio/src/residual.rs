@@ -71,9 +71,6 @@ pub struct Gate {
     recent: u8,
     /// The latest frames, and whether each passes, not yet given out.
     line: VecDeque<(Vec<f32>, bool)>,
-    /// Frames held back and passed, for what the canceller reports.
-    held: u64,
-    passed: u64,
 }
 
 impl Gate {
@@ -145,10 +142,8 @@ impl Gate {
             return;
         };
         if pass {
-            self.passed += 1;
             out.extend_from_slice(&frame);
         } else {
-            self.held += 1;
             out.extend(std::iter::repeat_n(0.0, frame.len()));
         }
     }
@@ -180,11 +175,6 @@ impl Gate {
         let hung = self.hang > 0;
         self.hang = self.hang.saturating_sub(1);
         hung
-    }
-
-    /// Frames held back and passed so far, while something had been played.
-    pub fn counts(&self) -> (u64, u64) {
-        (self.held, self.passed)
     }
 }
 

@@ -55,6 +55,7 @@ pub fn called_like(transcript: &str, phrase: &str) -> Vec<(String, String)> {
     if want.len() < 2 {
         return Vec::new();
     }
+    let written = as_written(phrase);
     let words: Vec<&str> = transcript.split_whitespace().collect();
     let mut out: Vec<(String, String)> = Vec::new();
     for k in 1..=words.len().min(3) {
@@ -64,9 +65,9 @@ pub fn called_like(transcript: &str, phrase: &str) -> Vec<(String, String)> {
         }
         let rest = words[k..].join(" ");
         let text = if rest.is_empty() {
-            format!("{}.", spoken_form(phrase))
+            format!("{written}.")
         } else {
-            format!("{}, {rest}", spoken_form(phrase))
+            format!("{written}, {rest}")
         };
         if let Some(request) = strip_wake(&text, phrase)
             && !out.iter().any(|(t, _)| *t == text)
@@ -77,8 +78,9 @@ pub fn called_like(transcript: &str, phrase: &str) -> Vec<(String, String)> {
     out
 }
 
-/// The phrase as whisper writes a greeting and a name: "Hey Nix".
-fn spoken_form(phrase: &str) -> String {
+/// The wake phrase as whisper writes a greeting and a name, "Hey Nix": how whisper's prompt
+/// spells it, and how it is scored in [`called_like`]'s texts.
+pub fn as_written(phrase: &str) -> String {
     phrase
         .split_whitespace()
         .map(|w| {
@@ -175,6 +177,12 @@ mod tests {
             Some("roll back")
         );
         assert_eq!(strip_wake("Okay, come here.", "okay computer"), None);
+    }
+
+    #[test]
+    fn the_phrase_is_written_as_a_greeting_and_a_name() {
+        assert_eq!(as_written("hey nix"), "Hey Nix");
+        assert_eq!(as_written("  okay   computer "), "Okay Computer");
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn better_request(
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let (best, gain) = best_against_first(&stt.score(&refs).ok()?)?;
     let alt = &alts[best - 1];
-    if std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1") {
+    if debug() {
         eprintln!(
             "Reconsidered {heard:?}: best {:?} ({} {:?}), {gain:.2} against it",
             alt.text,
@@ -79,13 +79,18 @@ pub fn called(stt: &mut Transcriber, heard: &str, phrase: &str) -> Option<String
     let mut texts = vec![heard];
     texts.extend(candidates.iter().map(|(t, _)| t.as_str()));
     let (best, gain) = best_against_first(&stt.score(&texts).ok()?)?;
-    if std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1") {
+    if debug() {
         eprintln!(
             "Called? {heard:?}: best {:?}, {gain:.2} against it",
             candidates[best - 1].0
         );
     }
     (gain >= -WAKE_MARGIN).then(|| candidates[best - 1].1.clone())
+}
+
+/// LUMINOUS_DEBUG=1: say what was scored against what was heard.
+fn debug() -> bool {
+    std::env::var_os("LUMINOUS_DEBUG").is_some_and(|x| x == "1")
 }
 
 /// Of scores for whisper's own words (first) and alternatives, the best alternative's place

@@ -343,7 +343,13 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     assert!(silent < 0.01, "speech while locked: peak {silent}");
     assert!(seconds(&recording) > unlocked_at);
     let said = transcribe_from(&e, &recording, unlocked_at, "kept.wav");
-    assert!(said.contains("while you were away"), "{said}");
+    // Piper renders each reply a little differently (its noise scales) and whisper now and
+    // then mishears the first word or two of one ("all you were away", "while you are
+    // away"), so the kept reply is known by its closing word and the result it carries.
+    assert!(
+        said.contains("away") && said.contains("firefox is installed"),
+        "the kept result, said after the unlock: {said}"
+    );
 }
 
 #[test]

@@ -269,13 +269,7 @@ fn requires_models_a_misheard_wake_phrase_is_judged_on_the_sound() {
         ("0-called", "en-gb+f3", 140, "hey nix, clean up"),
         ("1-not-called", "en-us+f4", 175, "hey max, come here boy"),
     ] {
-        let raw = e.path(&format!("{name}-raw.wav"));
-        espeak(&raw, voice, rate, text);
-        let wav = dir.join(format!("{name}.wav"));
-        let (r, w) = (raw.to_str().expect("utf8"), wav.to_str().expect("utf8"));
-        sox(&[
-            r, "-r", "16000", "-c", "1", "-b", "16", w, "pad", "0.2", "0.3",
-        ]);
+        speech::said_as(&dir.join(format!("{name}.wav")), voice, rate, text);
     }
     let v = e.json(&[
         "bench",
@@ -342,13 +336,9 @@ fn requires_models_whisper_scores_what_might_have_been_said() {
 #[test]
 fn requires_models_a_misheard_name_is_heard_through_the_rules() {
     let e = Env::new();
-    let raw = e.path("raw.wav");
-    espeak(&raw, "en-gb", 130, "try cowsay");
     let wav = e.path("cowsay.wav");
-    let (r, w) = (raw.to_str().expect("utf8"), wav.to_str().expect("utf8"));
-    sox(&[
-        r, "-r", "16000", "-c", "1", "-b", "16", w, "pad", "0.2", "0.3",
-    ]);
+    speech::said_as(&wav, "en-gb", 130, "try cowsay");
+    let w = wav.to_str().expect("utf8");
     let v = e.json(&["hear", "--json", "--quiet", "--dry-run", w]);
     assert_eq!(
         (v["intent"].as_str(), v["slots"]["package"].as_str()),

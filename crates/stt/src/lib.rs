@@ -61,20 +61,13 @@ impl Default for Options {
 
 impl Options {
     /// The defaults, with the wake phrase first in the prompt ("Hey Nix. Install, ..."), so
-    /// whisper spells it as it is rather than as a word it knows better.
-    pub fn with_wake(phrase: Option<&str>) -> Options {
+    /// whisper spells it as it is rather than as a word it knows better. `written` is the
+    /// phrase as whisper should write it (`luminous_intent::wake::as_written`: the same
+    /// spelling the wake phrase is scored in).
+    pub fn with_wake(written: Option<&str>) -> Options {
         let mut o = Options::default();
-        if let Some(p) = phrase.map(str::trim).filter(|p| !p.is_empty()) {
-            let titled: Vec<String> = p
-                .split_whitespace()
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next().map_or_else(String::new, |f| {
-                        f.to_uppercase().chain(c).collect::<String>()
-                    })
-                })
-                .collect();
-            o.prompt = format!("{}. {}", titled.join(" "), o.prompt);
+        if let Some(p) = written.map(str::trim).filter(|p| !p.is_empty()) {
+            o.prompt = format!("{p}. {}", o.prompt);
         }
         o
     }
@@ -367,7 +360,7 @@ mod tests {
     #[test]
     fn the_wake_phrase_leads_the_prompt() {
         assert_eq!(
-            Options::with_wake(Some("hey nix")).prompt,
+            Options::with_wake(Some("Hey Nix")).prompt,
             format!("Hey Nix. {DEFAULT_PROMPT}")
         );
         assert_eq!(Options::with_wake(None).prompt, DEFAULT_PROMPT);

@@ -149,7 +149,12 @@ impl Voice {
         v.attach(Chooser::new(files.speech, piper));
         let stt = luminous_stt::Transcriber::load(
             &m.whisper,
-            luminous_stt::Options::with_wake(v.wake.as_deref()),
+            luminous_stt::Options::with_wake(
+                v.wake
+                    .as_deref()
+                    .map(luminous_intent::wake::as_written)
+                    .as_deref(),
+            ),
         )?;
         let index = Arc::clone(&s.index.index);
         let opts = Options {

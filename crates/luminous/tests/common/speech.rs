@@ -63,6 +63,29 @@ pub fn sox(args: &[&str]) {
     assert!(ok, "sox {args:?}");
 }
 
+/// `text` said by espeak-ng's `voice` at `rate` words a minute, as the benchmarks' tables are
+/// (`speak_table` in tests/release.sh): `out`, 16 kHz 16-bit mono, 0.2 s of silence before
+/// and 0.3 s after.
+pub fn said_as(out: &Path, voice: &str, rate: u32, text: &str) {
+    let raw = out.with_extension("raw.wav");
+    espeak(&raw, voice, rate, text);
+    sox(&[
+        raw.to_str().expect("utf8"),
+        "-r",
+        "16000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        out.to_str().expect("utf8"),
+        "pad",
+        "0.2",
+        "0.3",
+    ]);
+    // Only the clip is left (a folder of clips is read whole).
+    let _ = std::fs::remove_file(&raw);
+}
+
 /// A command spoken by espeak-ng, as a 16 kHz WAV with a little silence around it.
 pub fn spoken(dir: &Path, name: &str, text: &str) -> PathBuf {
     let raw = dir.join(format!("{name}-raw.wav"));
@@ -114,13 +137,10 @@ pub fn wait_until_spoken(wav: &Path, seconds: u64) {
         let Ok(bytes) = std::fs::read(wav) else {
             continue;
         };
-        // parecord's header: 16-bit samples; channels at 22, rate at 24.
-        let (Some(ch), Some(rate)) = (bytes.get(22..24), bytes.get(24..28)) else {
+        let Some((channels, rate)) = header(&bytes) else {
             continue;
         };
-        let channels = u64::from(u16::from_le_bytes([ch[0], ch[1]]));
-        let rate = u64::from(u32::from_le_bytes([rate[0], rate[1], rate[2], rate[3]]));
-        let second = (rate * channels * 2) as usize;
+        let second = rate as usize * channels * 2;
         let loudest = |from: usize, to: usize| {
             bytes
                 .get(from.min(to)..to.min(bytes.len()))
@@ -170,16 +190,21 @@ pub fn first_stretch(wav: &Path, from: f64, to: f64, level: f64, gap: f64) -> Op
     Some((t[0], end))
 }
 
+/// parecord's WAV header: 16-bit samples; channels at 22, rate at 24.
+fn header(bytes: &[u8]) -> Option<(usize, u32)> {
+    let ch = bytes.get(22..24)?;
+    let rate = bytes.get(24..28)?;
+    Some((
+        usize::from(u16::from_le_bytes([ch[0], ch[1]])),
+        u32::from_le_bytes([rate[0], rate[1], rate[2], rate[3]]),
+    ))
+}
+
 /// The moments (seconds) between `from` and `to` louder than `level`; `None` if none.
 fn loud_moments(wav: &Path, from: f64, to: f64, level: f64) -> Option<Vec<f64>> {
     let bytes = std::fs::read(wav).ok()?;
-    let channels = usize::from(u16::from_le_bytes([*bytes.get(22)?, *bytes.get(23)?]));
-    let rate = u32::from_le_bytes([
-        *bytes.get(24)?,
-        *bytes.get(25)?,
-        *bytes.get(26)?,
-        *bytes.get(27)?,
-    ]) as f64;
+    let (channels, rate) = header(&bytes)?;
+    let rate = f64::from(rate);
     let frame = 2 * channels.max(1);
     let at = |t: f64| 44 + (t.max(0.0) * rate) as usize * frame;
     let (start, end) = (at(from), at(to).min(bytes.len()));
