@@ -6,19 +6,13 @@
 # harmonic) and distant babble (six espeak-ng voices reading at once, muffled and
 # reverberant); first, the same words typed (understanding alone). Asserts nothing; never
 # tune on it.
-# The package index is LUMINOUS_FULL_INDEX (a JSON Lines list of nixpkgs, as `luminous index`
-# describes) when set, as a user's machine has all of nixpkgs; without it, the curated index,
-# in which many of the set's programs do not exist (the score says which was used).
+# The package index is LUMINOUS_FULL_INDEX (all of nixpkgs; see bench_config in
+# tests/release.sh) when set, else the curated index.
 # A configuration to compare: HELDOUT_SETTINGS, lines of Luminous's config.toml (for example
 # whisper_model = "/path/ggml-base.bin"); HELDOUT_CLEAN=1 scores the clean speech only.
 source "$(dirname "$0")/release.sh"
 voice_models
-mkdir -p "$XDG_CONFIG_HOME/luminous"
-printf '%s\n' "${HELDOUT_SETTINGS:-}" >"$XDG_CONFIG_HOME/luminous/config.toml"
-[ -n "${HELDOUT_SETTINGS:-}" ] && echo "Settings: $HELDOUT_SETTINGS"
-index=()
-full="${LUMINOUS_FULL_INDEX:-../shared/data/nixpkgs-packages.jsonl.gz}"
-if [ -f "$full" ]; then index=(--index "$(realpath "$full")"); echo "Index: $full"; else echo "Index: the curated one (set LUMINOUS_FULL_INDEX for all of nixpkgs)"; fi
+bench_config "${HELDOUT_SETTINGS:-}"
 speak_table tests/data/heldout.tsv "$work/clean"
 
 run() { # run LABEL DIR
@@ -27,7 +21,8 @@ run() { # run LABEL DIR
 }
 # The same words typed: what understanding alone gets, the ceiling for hearing.
 python3 tests/spoken.py typed "$work/clean" "$work/typed.json" "$luminous" --config tests/data/configuration.nix "${index[@]}"
-python3 tests/spoken.py score "$work/typed.json" "$work/clean" "typed: " | head -1
+python3 tests/spoken.py score "$work/typed.json" "$work/clean" "typed: " >"$work/typed.txt"
+head -1 "$work/typed.txt"
 run "clean" "$work/clean"
 [ "${HELDOUT_CLEAN:-}" = 1 ] && exit 0
 n="$work/noise"; make_noise "$n"

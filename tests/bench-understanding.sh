@@ -7,10 +7,13 @@
 # clips). A change that helps one clip here should be checked against the rest, and against
 # tests/bench-compare.sh, before it is kept; the held-out set (tests/bench-heldout.sh) is
 # scored, never tuned on.
+# The package index and a configuration to compare are chosen as in tests/bench-heldout.sh
+# (LUMINOUS_FULL_INDEX; UNDERSTANDING_SETTINGS, lines of Luminous's config.toml).
 source "$(dirname "$0")/release.sh"
 voice_models
+bench_config "${UNDERSTANDING_SETTINGS:-}"
 for set in understanding examples-spoken; do
   speak_table "tests/data/$set.tsv" "$work/$set"
-  "$luminous" bench voice --json --config tests/data/configuration.nix "$work/$set" >"$work/$set.json"
+  "$luminous" bench voice --json --config tests/data/configuration.nix "${index[@]}" "$work/$set" >"$work/$set.json"
   python3 tests/spoken.py score "$work/$set.json" "$work/$set" "$set: "
 done

@@ -17,6 +17,25 @@ voice_models() {
   "$luminous" models fetch whisper-tiny.en onnxruntime silero-vad en_US-joe-medium >/dev/null
 }
 
+# `bench_config LINES`: LINES of Luminous's config.toml (a configuration to compare; may be
+# empty), and `index`, the arguments that choose the package index: LUMINOUS_FULL_INDEX (a
+# JSON Lines list of nixpkgs, as `luminous index` describes) when set, as a user's machine has
+# all of nixpkgs; without it, the curated index, in which many programs do not exist (it says
+# which is used). After `voice_models`.
+bench_config() {
+  mkdir -p "$XDG_CONFIG_HOME/luminous"
+  printf '%s\n' "$1" >"$XDG_CONFIG_HOME/luminous/config.toml"
+  [ -n "$1" ] && echo "Settings: $1"
+  index=()
+  local full="${LUMINOUS_FULL_INDEX:-../shared/data/nixpkgs-packages.jsonl.gz}"
+  if [ -f "$full" ]; then
+    index=(--index "$(realpath "$full")")
+    echo "Index: $full"
+  else
+    echo "Index: the curated one (set LUMINOUS_FULL_INDEX for all of nixpkgs)"
+  fi
+}
+
 # `spoken OUT.wav TEXT`: TEXT said by espeak-ng (American English, 165 words a minute) as a
 # 16 kHz mono recording, as played into the virtual microphone.
 spoken() {

@@ -37,7 +37,9 @@ def score(out_json, clips, label=""):
         if not ok:
             misses.append(f"{text}: heard {r.get('transcript')!r}, understood {r.get('intent')} {slots}")
     n = len(out["results"])
-    print(f"{label}Understood {right} of {n} spoken requests ({100 * right / max(n, 1):.0f}%).")
+    med = out.get("medians") or {}
+    took = f" Median transcription {med['stt_ms']} ms." if "stt_ms" in med else ""
+    print(f"{label}Understood {right} of {n} spoken requests ({100 * right / max(n, 1):.0f}%).{took}")
     for m in misses:
         print("  missed:", m)
 

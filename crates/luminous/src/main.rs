@@ -477,9 +477,6 @@ fn bench_ears(
     let (s, dirs) = turn::session(&TurnArgs::default(), "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, false)?;
     let wake = phrase.unwrap_or_else(|| s.resolved.voice.wake_phrase.clone());
-    let stt = luminous_stt::Transcriber::load(
-        &m.whisper,
-        luminous_stt::Options::with_wake(Some(&luminous_intent::wake::as_written(&wake))),
-    )?;
+    let stt = voice::transcriber(&m, &s.resolved.voice, Some(&wake))?;
     Ok((stt, m, wake))
 }

@@ -6,6 +6,21 @@ use anyhow::Context as _;
 use luminous_dialogue::{InstallMode, Settings};
 use serde::Deserialize;
 
+/// Whisper's beam width when the config file does not say (1: greedy decoding); chosen on
+/// the development sets, see docs/performance.md.
+pub const DEFAULT_BEAM: u8 = 1;
+
+/// `whisper_beam`: 1 to 8, or a clear reason why not.
+fn beam_width<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    let n = i64::deserialize(d)?;
+    match u8::try_from(n) {
+        Ok(b @ 1..=8) => Ok(Some(b)),
+        _ => Err(serde::de::Error::custom(format!(
+            "whisper_beam is {n}: it must be 1 (greedy decoding) to 8"
+        ))),
+    }
+}
+
 /// The config file, every field optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +43,10 @@ pub struct FileConfig {
     pub gc_keep_days: Option<u32>,
     /// A whisper.cpp model to use instead of the default (e.g. ggml-base.en.bin).
     pub whisper_model: Option<String>,
+    /// Whisper's beam width: 1 decodes greedily (the fastest), 2 to 8 search that many
+    /// hypotheses.
+    #[serde(default, deserialize_with = "beam_width")]
+    pub whisper_beam: Option<u8>,
     /// A Piper voice (`.onnx`, with its `.onnx.json` beside it) instead of the default.
     pub voice: Option<String>,
     /// The ONNX Runtime library to use instead of the fetched one.
@@ -143,6 +162,8 @@ pub struct Resolved {
 pub struct VoiceFiles {
     /// whisper.cpp model.
     pub whisper_model: Option<PathBuf>,
+    /// Whisper's beam width (1: greedy).
+    pub whisper_beam: u8,
     /// Piper voice.
     pub voice: Option<PathBuf>,
     /// ONNX Runtime library.
@@ -240,6 +261,7 @@ pub fn resolve(
     let helper = file.privilege_helper.unwrap_or_else(|| "pkexec".into());
     let voice = VoiceFiles {
         whisper_model: file.whisper_model.map(PathBuf::from),
+        whisper_beam: file.whisper_beam.unwrap_or(DEFAULT_BEAM),
         voice: file.voice.map(PathBuf::from),
         onnxruntime: file.onnxruntime.map(PathBuf::from),
         wheels: file.model_wheels.map(PathBuf::from),

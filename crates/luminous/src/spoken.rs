@@ -95,7 +95,7 @@ pub(crate) fn hear(
     let (mut s, dirs) = session(args, "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, !quiet)?;
     let load_start = std::time::Instant::now();
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let mut stt = voice::transcriber(&m, &s.resolved.voice, None)?;
     let mut seg = segmenter(&m)?;
     let mut tts = if quiet { None } else { Some(load_voice(&m)?) };
     let load_ms = load_start.elapsed().as_millis() as u64;
@@ -301,7 +301,7 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
     let (mut s, dirs) = session(args, "voice")?;
     let m = voice::ensure(&dirs, &s.resolved.voice, true, true)?;
     let t = std::time::Instant::now();
-    let mut stt = luminous_stt::Transcriber::load(&m.whisper, luminous_stt::Options::default())?;
+    let mut stt = voice::transcriber(&m, &s.resolved.voice, None)?;
     let mut seg = segmenter(&m)?;
     let stt_load_ms = t.elapsed().as_millis() as u64;
     let t = std::time::Instant::now();

@@ -79,6 +79,20 @@ pub fn files(dirs: &Dirs, files: &VoiceFiles) -> anyhow::Result<ModelFiles> {
     })
 }
 
+/// Whisper loaded from `m` as `files` say, with `wake` (a wake phrase) first in its prompt.
+pub fn transcriber(
+    m: &ModelFiles,
+    files: &VoiceFiles,
+    wake: Option<&str>,
+) -> anyhow::Result<luminous_stt::Transcriber> {
+    let written = wake.map(luminous_intent::wake::as_written);
+    let options = luminous_stt::Options {
+        beam: files.whisper_beam,
+        ..luminous_stt::Options::with_wake(written.as_deref())
+    };
+    Ok(luminous_stt::Transcriber::load(&m.whisper, options)?)
+}
+
 /// The voice activity detector the settings choose, loaded.
 pub fn detector(m: &ModelFiles) -> anyhow::Result<Box<dyn luminous_audio::segment::Detector>> {
     Ok(match &m.silero_vad {

@@ -366,6 +366,23 @@ fn settings_file_is_read_and_mistakes_are_plain() {
         "{}",
         text(&out)
     );
+    // A value out of range is a mistake too, said with what it must be.
+    for beam in ["0", "9", "-1"] {
+        std::fs::write(
+            e.path("cfg/luminous/config.toml"),
+            format!("whisper_beam = {beam}\n"),
+        )
+        .expect("w");
+        let out = e.run(&["ask", "help"]);
+        assert_eq!(out.status.code(), Some(2), "whisper_beam = {beam}");
+        assert!(
+            text(&out).contains(&format!("whisper_beam is {beam}: it must be 1")),
+            "{}",
+            text(&out)
+        );
+    }
+    std::fs::write(e.path("cfg/luminous/config.toml"), "whisper_beam = 4\n").expect("w");
+    assert_eq!(e.run(&["ask", "help"]).status.code(), Some(0));
 }
 
 #[test]

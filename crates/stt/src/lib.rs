@@ -1,6 +1,7 @@
 //! Speech to text with whisper.cpp, tuned for short spoken commands: a reduced audio context
-//! for short clips (whisper otherwise encodes a fixed 30-second window), greedy decoding, the
-//! command vocabulary as initial prompt, and blank or non-speech results discarded.
+//! for short clips (whisper otherwise encodes a fixed 30-second window), greedy decoding (or a
+//! beam when asked), the command vocabulary as initial prompt, and blank or non-speech results
+//! discarded.
 
 mod score;
 
@@ -46,6 +47,9 @@ pub struct Options {
     /// The smallest audio context (in 20 ms steps) for short clips. Smaller is faster, but
     /// below about 448 (9 s) tiny.en starts repeating itself on one-word commands.
     pub min_audio_ctx: i32,
+    /// How many hypotheses whisper keeps while decoding: 1 is greedy (the fastest), more is
+    /// beam search, which can recover words a greedy pass gets wrong at a cost in time.
+    pub beam: u8,
 }
 
 impl Default for Options {
@@ -55,6 +59,7 @@ impl Default for Options {
             prompt: DEFAULT_PROMPT.to_owned(),
             no_speech_threshold: 0.6,
             min_audio_ctx: 448,
+            beam: 1,
         }
     }
 }
@@ -170,7 +175,14 @@ impl Transcriber {
         }
         audio.extend(std::iter::repeat_n(0.0f32, SAMPLE_RATE / 10));
         let seconds = audio.len() as f32 / SAMPLE_RATE as f32;
-        let mut p = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        let strategy = match self.options.beam {
+            0 | 1 => SamplingStrategy::Greedy { best_of: 1 },
+            n => SamplingStrategy::BeamSearch {
+                beam_size: i32::from(n),
+                patience: -1.0,
+            },
+        };
+        let mut p = FullParams::new(strategy);
         p.set_n_threads(self.options.threads as i32);
         p.set_language(Some("en"));
         p.set_translate(false);

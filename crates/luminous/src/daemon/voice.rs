@@ -147,15 +147,7 @@ impl Voice {
         // The screen reader's speech when one runs (as the setting says), Piper otherwise.
         let piper = v.mouth.take();
         v.attach(Chooser::new(files.speech, piper));
-        let stt = luminous_stt::Transcriber::load(
-            &m.whisper,
-            luminous_stt::Options::with_wake(
-                v.wake
-                    .as_deref()
-                    .map(luminous_intent::wake::as_written)
-                    .as_deref(),
-            ),
-        )?;
+        let stt = crate::voice::transcriber(&m, files, v.wake.as_deref())?;
         let index = Arc::clone(&s.index.index);
         let opts = Options {
             wake: v.wake.clone(),
