@@ -648,6 +648,17 @@ enum One {
     Unknown(Vec<String>),
 }
 
+/// Whether package `i`, found for the words `said`, is a stray: an attribute inside a package
+/// set ("nixVersions.latest", "emacsPackages.state") that the words do not name as such (no
+/// set given) and that is not among the programs people ask for by name (no popularity). It is
+/// a word of the sentence that happens to be an attribute somewhere in nixpkgs, not what the
+/// sentence means: never taken, at most asked about.
+fn is_stray(index: &PackageIndex, i: usize, said: &str) -> bool {
+    index
+        .package(i)
+        .is_some_and(|p| p.attr.contains('.') && !said.contains('.') && p.popularity == 0)
+}
+
 fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
     let attr_of = |i: usize| {
         index
@@ -665,16 +676,26 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
     if !specific.is_empty() && specific.len() < words.len() {
         tries.push(specific.join(" "));
     }
+    // The first stray found (see `is_stray`), asked about when nothing better is.
+    let mut stray: Option<String> = None;
     if !category {
         for attempt in &tries {
             if let Some(best) = index.lookup_exact(attempt, 1).first() {
-                return One::Found {
-                    attr: attr_of(best.package),
-                    how: MatchKind::Exact,
-                };
+                if !is_stray(index, best.package, attempt) {
+                    return One::Found {
+                        attr: attr_of(best.package),
+                        how: MatchKind::Exact,
+                    };
+                }
+                stray.get_or_insert_with(|| attr_of(best.package));
+                continue;
             }
             let found = index.lookup_name(attempt, 4);
             let Some(best) = found.first() else { continue };
+            if is_stray(index, best.package, attempt) {
+                stray.get_or_insert_with(|| attr_of(best.package));
+                continue;
+            }
             if best.how == MatchKind::Exact {
                 return One::Found {
                     attr: attr_of(best.package),
@@ -698,16 +719,24 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
                 return One::Choose(close);
             }
         }
-        // Several words, one of which plainly names a package: "firefox rm".
+        // Several words, one of which plainly names a package: "firefox rm", "the latest
+        // git" (git, not the stray nixVersions.latest).
         if words.len() > 1 {
             for w in words {
-                if let Some(attr) = exact_attr(index, w) {
+                let Some(m) = index.lookup_exact(w, 1).into_iter().next() else {
+                    continue;
+                };
+                if !is_stray(index, m.package, w) {
                     return One::Found {
-                        attr,
+                        attr: attr_of(m.package),
                         how: MatchKind::Exact,
                     };
                 }
+                stray.get_or_insert_with(|| attr_of(m.package));
             }
+        }
+        if let Some(attr) = stray {
+            return One::Choose(vec![attr]);
         }
     }
     let by_words = index.search_words(&said, 3);

@@ -254,3 +254,61 @@ fn whole_requests_for_early_endpointing() {
         .collect();
     assert!(wrong.is_empty(), "misjudged: {wrong:?}");
 }
+
+/// An index shaped like nixpkgs: top-level programs, one the curated list knows (with its
+/// popularity), and attributes inside package sets whose last part is an ordinary word.
+fn nixpkgs_shaped() -> luminous_intent::PackageIndex {
+    let pkg = |attr: &str, popularity: u8| luminous_intent::Package {
+        attr: attr.into(),
+        pname: attr.rsplit('.').next().unwrap_or(attr).into(),
+        version: "1.0".into(),
+        description: String::new(),
+        aliases: vec![],
+        popularity,
+        main_program: String::new(),
+    };
+    luminous_intent::PackageIndex::from_packages(vec![
+        pkg("git", 0),
+        pkg("gimp", 0),
+        pkg("kdePackages.kdenlive", 7),
+        pkg("nixVersions.latest", 0),
+        pkg("nixVersions.stable", 0),
+        pkg("luaPackages.newest", 0),
+        pkg("rPackages.good", 0),
+        pkg("perlPackages.version", 0),
+        pkg("python3Packages.requests", 0),
+    ])
+}
+
+#[test]
+fn a_word_inside_a_package_set_never_wins_over_the_sentence() {
+    let index = nixpkgs_shaped();
+    let check = |input: &str, expect: Expect| expect.assert_eq(&render(&interpret(input, &index)));
+    // The program the sentence names, not the word that is an attribute somewhere.
+    check(
+        "install the newest version of gimp",
+        expect!["install_package [package=gimp] 0.96"],
+    );
+    check(
+        "please add git, the stable one",
+        expect!["install_package [package=git] 0.96"],
+    );
+    check(
+        "remove the latest git",
+        expect!["remove_package [package=git] 0.96"],
+    );
+    // Only a stray: asked about, never taken.
+    check(
+        "install good",
+        expect!["install_package [] 0.60 options=install_package:rPackages.good"],
+    );
+    // A program inside a set that people ask for by name, or a set said in full, is taken.
+    check(
+        "install kdenlive",
+        expect!["install_package [package=kdePackages.kdenlive] 0.96"],
+    );
+    check(
+        "install python3Packages.requests",
+        expect!["install_package [package=python3Packages.requests] 0.96"],
+    );
+}
