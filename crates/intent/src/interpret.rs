@@ -648,11 +648,12 @@ enum One {
     Unknown(Vec<String>),
 }
 
-/// Whether package `i`, found for the words `said`, is a stray: an attribute inside a package
-/// set ("nixVersions.latest", "emacsPackages.state") that the words do not name as such (no
-/// set given) and that is not among the programs people ask for by name (no popularity). It is
-/// a word of the sentence that happens to be an attribute somewhere in nixpkgs, not what the
-/// sentence means: never taken, at most asked about.
+/// Whether package `i`, found for one of several words (`said`), is a stray: an attribute
+/// inside a package set ("nixVersions.latest", "emacsPackages.state") that the words do not
+/// name as such (no set given) and that is not among the programs people ask for by name (no
+/// popularity). It is a word of the sentence that happens to be an attribute somewhere in
+/// nixpkgs, not what the sentence means: a program another word names wins over it, and
+/// alone it is only asked about. Named whole ("install numpy"), it is no stray.
 fn is_stray(index: &PackageIndex, i: usize, said: &str) -> bool {
     index
         .package(i)
@@ -680,19 +681,17 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
     let mut stray: Option<String> = None;
     if !category {
         for attempt in &tries {
+            // The words name it whole ("numpy" for python3Packages.numpy): taken.
             if let Some(best) = index.lookup_exact(attempt, 1).first() {
-                if !is_stray(index, best.package, attempt) {
-                    return One::Found {
-                        attr: attr_of(best.package),
-                        how: MatchKind::Exact,
-                    };
-                }
-                stray.get_or_insert_with(|| attr_of(best.package));
-                continue;
+                return One::Found {
+                    attr: attr_of(best.package),
+                    how: MatchKind::Exact,
+                };
             }
             let found = index.lookup_name(attempt, 4);
             let Some(best) = found.first() else { continue };
-            if is_stray(index, best.package, attempt) {
+            // Several words found to be like a stray are one of them, not the program.
+            if words.len() > 1 && is_stray(index, best.package, attempt) {
                 stray.get_or_insert_with(|| attr_of(best.package));
                 continue;
             }

@@ -276,6 +276,7 @@ fn nixpkgs_shaped() -> luminous_intent::PackageIndex {
         pkg("luaPackages.newest", 0),
         pkg("rPackages.good", 0),
         pkg("perlPackages.version", 0),
+        pkg("emacsPackages.state", 0),
         pkg("python3Packages.requests", 0),
     ])
 }
@@ -297,12 +298,21 @@ fn a_word_inside_a_package_set_never_wins_over_the_sentence() {
         "remove the latest git",
         expect!["remove_package [package=git] 0.96"],
     );
-    // Only a stray: asked about, never taken.
+    // Only a stray, among other words: asked about, never taken.
     check(
-        "install good",
+        "install good stuff",
         expect!["install_package [] 0.60 options=install_package:rPackages.good"],
     );
-    // A program inside a set that people ask for by name, or a set said in full, is taken.
+    check(
+        "try the cool state",
+        expect!["try_package [] 0.60 options=try_package:emacsPackages.state"],
+    );
+    // A program inside a set that the words name whole, that people ask for by name, or
+    // whose set is said in full, is taken.
+    check(
+        "install requests",
+        expect!["install_package [package=python3Packages.requests] 0.96"],
+    );
     check(
         "install kdenlive",
         expect!["install_package [package=kdePackages.kdenlive] 0.96"],

@@ -67,6 +67,19 @@ pub fn sox(args: &[&str]) {
 /// (`speak_table` in tests/release.sh): `out`, 16 kHz 16-bit mono, 0.2 s of silence before
 /// and 0.3 s after.
 pub fn said_as(out: &Path, voice: &str, rate: u32, text: &str) {
+    clip(out, voice, rate, text, "0.3");
+}
+
+/// A command spoken by espeak-ng, as a 16 kHz WAV with a little silence around it.
+pub fn spoken(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let out = dir.join(format!("{name}.wav"));
+    clip(&out, "en-us", 165, text, "0.4");
+    out
+}
+
+/// espeak-ng's speech as `out`, 16 kHz 16-bit mono, 0.2 s of silence before and `after`
+/// seconds after; only the clip is left (a folder of clips is read whole).
+fn clip(out: &Path, voice: &str, rate: u32, text: &str, after: &str) {
     let raw = out.with_extension("raw.wav");
     espeak(&raw, voice, rate, text);
     sox(&[
@@ -80,29 +93,9 @@ pub fn said_as(out: &Path, voice: &str, rate: u32, text: &str) {
         out.to_str().expect("utf8"),
         "pad",
         "0.2",
-        "0.3",
+        after,
     ]);
-    // Only the clip is left (a folder of clips is read whole).
     let _ = std::fs::remove_file(&raw);
-}
-
-/// A command spoken by espeak-ng, as a 16 kHz WAV with a little silence around it.
-pub fn spoken(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let raw = dir.join(format!("{name}-raw.wav"));
-    espeak(&raw, "en-us", 165, text);
-    let out = dir.join(format!("{name}.wav"));
-    sox(&[
-        raw.to_str().expect("utf8"),
-        "-r",
-        "16000",
-        "-c",
-        "1",
-        out.to_str().expect("utf8"),
-        "pad",
-        "0.2",
-        "0.4",
-    ]);
-    out
 }
 
 /// The loudest sample (0 to 1) of `wav` between `from` and `to` seconds.
