@@ -129,6 +129,14 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("(run|open|use|start) {package} (without installing|temporarily|once|just once) *"),
             r("(temporarily|briefly) (run|use|try|open) {package}"),
             r("{package} without installing *"),
+            // Trying as people put it: a spin, a test drive, a throwaway shell, not keeping it.
+            r("(take|give) {package} (for)? (a|an)? (test drive|spin|trial run|test run|try) *"),
+            r(
+                "(give me|open|start|make|get me)? (a|an)? (temporary|throwaway|disposable|quick) (shell|environment) (with|for|that has) {package}",
+            ),
+            r(
+                "(check out|try out|try|test|play with|look at|run|use) {package} without (keeping|installing|adding) *",
+            ),
         ],
         examples: &[
             ("try cowsay", "package=cowsay"),

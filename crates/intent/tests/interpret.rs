@@ -322,3 +322,34 @@ fn a_word_inside_a_package_set_never_wins_over_the_sentence() {
         expect!["install_package [package=python3Packages.requests] 0.96"],
     );
 }
+
+#[test]
+fn trying_as_people_put_it() {
+    for (input, expect) in [
+        ("give vlc a spin", expect!["try_package [package=vlc] 0.96"]),
+        (
+            "take gimp for a test run",
+            expect!["try_package [package=gimp] 0.96"],
+        ),
+        (
+            "open a throwaway shell with python",
+            expect!["try_package [package=python3] 0.96"],
+        ),
+        (
+            "a quick environment that has htop",
+            expect!["try_package [package=htop] 0.96"],
+        ),
+        (
+            "play with blender without keeping it",
+            expect!["try_package [package=blender] 0.94"],
+        ),
+        // Installing stays installing.
+        ("give me vlc", expect!["install_package [package=vlc] 0.96"]),
+        (
+            "get me gimp",
+            expect!["install_package [package=gimp] 0.96"],
+        ),
+    ] {
+        check(input, expect);
+    }
+}
