@@ -353,3 +353,33 @@ fn trying_as_people_put_it() {
         check(input, expect);
     }
 }
+
+#[test]
+fn being_current_is_an_update() {
+    for (input, expect) in [
+        (
+            "is my software up to date",
+            expect!["update_system [] 0.96"],
+        ),
+        (
+            "make sure everything is current",
+            expect!["update_system [] 0.96"],
+        ),
+        (
+            "please bring my machine up to date",
+            expect!["update_system [] 0.96"],
+        ),
+        ("keep my apps current", expect!["update_system [] 0.96"]),
+        (
+            "get the newest versions of my programs",
+            expect!["update_system [] 0.96"],
+        ),
+        // A program's newest version is still about that program.
+        (
+            "install the newest version of vlc",
+            expect!["install_package [package=vlc] 0.96"],
+        ),
+    ] {
+        check(input, expect);
+    }
+}
