@@ -181,13 +181,13 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("(are there|any) (updates|upgrades) *"),
             // Being current, as people put it: up to date, current, the newest versions.
             r(
-                "(please)? (make sure|check that|see that|see if|check if)? (my|the|all my|all the|all)? (packages|programs|apps|software|system|computer|machine|everything) (is|are) (up to date|current|the newest|the latest|fresh) *",
+                "(make sure|check that|see that|see if|check if)? (my|the|all my|all the|all)? (packages|programs|apps|software|system|computer|machine|everything) (is|are) (up to date|current|the newest|the latest|fresh) *",
             ),
             r(
-                "(please)? (bring|get|make|keep) (my|the|all my|all the|all)? (packages|programs|apps|software|system|computer|machine|everything) (up to date|current|the newest|the latest) *",
+                "(bring|get|make|keep) (my|the|all my|all the|all)? (packages|programs|apps|software|system|computer|machine|everything) (up to date|current|the newest|the latest) *",
             ),
             r(
-                "(please)? (get|fetch|install) (the)? (newest|latest|new) (versions|version) (of)? (my|the|all my|all the|all|everything)? (packages|programs|apps|software)?",
+                "(get|fetch|install) (the)? (newest|latest|new) (versions|version) (of)? (my|the|all my|all the|all|everything)? (packages|programs|apps|software)?",
             ),
             r(
                 "(is|are) (my|the|all my|all the|all)? (packages|programs|apps|software|system|computer|machine|everything) (up to date|current|the newest|the latest) *",
