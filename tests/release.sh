@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tests/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/luminous-target}"
-cargo build -q --release --locked -p luminous
+cargo build -q --release --locked -p luminous -p luminous-llm-worker
 luminous="$CARGO_TARGET_DIR/release/luminous"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

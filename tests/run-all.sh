@@ -25,6 +25,13 @@ for crate in luminous-intent luminous-nixcfg luminous-dialogue luminous-presence
     fi
   done
 done
+echo "== whisper.cpp and llama.cpp never share a binary"
+if cargo tree -q --locked -e normal -p luminous --prefix none | grep -q '^llama-cpp-2 '; then
+  echo "luminous depends on llama-cpp-2: the language model runs in its own worker (docs/ARCHITECTURE.md, invariant 8)"; exit 1
+fi
+if cargo tree -q --locked -e normal -p luminous-llm-worker --prefix none | grep -q '^whisper-rs '; then
+  echo "the language-model worker depends on whisper-rs (docs/ARCHITECTURE.md, invariant 8)"; exit 1
+fi
 echo "== only the desktop crate knows D-Bus (and the portal and SSIP clients)"
 for manifest in Cargo.toml crates/*/Cargo.toml; do
   [ "$manifest" = crates/desktop/Cargo.toml ] && continue

@@ -3,6 +3,9 @@
   score OUT.json CLIPS [LABEL]    how many requests `luminous bench voice` got right
   mix CLIPS NOISE.wav SNR OUT     each clip with a stretch of NOISE at SNR dB into OUT
   scale CLIPS NOISE.wav SNR OUT   NOISE at SNR dB below the clips' mean speech level, into OUT
+  outcomes OUT.json TABLE [LABEL] how `luminous bench understanding` did on TABLE: right action,
+                                  right one yes/no question, the right one among options, other
+                                  questions, wrong action, refusal; latency p50 and p95
   typed CLIPS OUT.json LUMINOUS [ARG...]   each clip's words typed (`ask --json --dry-run`), as
                                   `bench voice --json` writes them: what understanding alone gets
 
@@ -42,6 +45,48 @@ def score(out_json, clips, label=""):
     print(f"{label}Understood {right} of {n} spoken requests ({100 * right / max(n, 1):.0f}%).{took}")
     for m in misses:
         print("  missed:", m)
+
+
+def fits_as(intent, wanted, i, slots):
+    return i == intent and (not wanted or any(w in (slots or {}).values() for w in wanted))
+
+
+def outcomes(out_json, table, label=""):
+    out = json.loads(Path(out_json).read_text())
+    rows = [l.rstrip("\n").split("|") for l in Path(table).read_text().splitlines() if l.strip() and not l.startswith("#")]
+    kinds = {k: [] for k in ("right action", "right, asked yes or no", "right among options", "other question",
+                             "wrong action", "refusal")}
+    for (said, intent, slot), r in zip(rows, out["results"]):
+        assert r["transcript"] == said, (r["transcript"], said)
+        wanted = [s for s in slot.split("/") if s]
+        offers = r.get("options") or []
+        if offers:
+            if len(offers) == 1 and fits_as(intent, wanted, offers[0]["intent"], offers[0]["slots"]):
+                kind = "right, asked yes or no"
+            elif any(fits_as(intent, wanted, o["intent"], o["slots"]) for o in offers):
+                kind = "right among options"
+            else:
+                kind = "other question"
+        elif r.get("intent") == "unknown":
+            kind = "refusal"
+        elif fits_as(intent, wanted, r.get("intent"), r.get("slots")):
+            kind = "right action"
+        else:
+            kind = "wrong action"
+        model = " (model asked)" if r.get("model_asked") else ""
+        kinds[kind].append(f"{said}: {r.get('intent')} {r.get('slots')} {[o['slots'] or o['intent'] for o in offers]}{model}")
+    n = len(out["results"])
+    right = len(kinds["right action"]) + len(kinds["right, asked yes or no"])
+    sm = out["summary"]
+    print(f"{label}{right} of {n} right ({100 * right / max(n, 1):.0f}%): " + ", ".join(
+        f"{k} {len(v)}" for k, v in kinds.items()) + f". Per request p50 {sm['p50_ms']:.1f} ms, p95 {sm['p95_ms']:.1f} ms.")
+    if sm.get("model"):
+        m = sm["model"]
+        print(f"{label}model asked {m['asked']} times: round trip p50 {m['round_trip_p50_ms']} ms, p95 "
+              f"{m['round_trip_p95_ms']} ms; load {m['load_ms']} ms; worker resident {m['worker_rss_kb']} kB.")
+    for k in ("wrong action", "other question", "right among options", "refusal"):
+        for m in kinds[k]:
+            print(f"  {k}: {m}")
 
 
 def read(path):
@@ -112,4 +157,4 @@ def typed(clips, out_json, luminous, *args):
 
 
 if __name__ == "__main__":
-    {"score": score, "mix": mix, "scale": scale, "typed": typed}[sys.argv[1]](*sys.argv[2:])
+    {"score": score, "mix": mix, "scale": scale, "typed": typed, "outcomes": outcomes}[sys.argv[1]](*sys.argv[2:])

@@ -6,6 +6,7 @@
 //! wait for a confirmation, remember a preference). After the host ran a plan,
 //! [`Dialogue::outcome`] words the result. Nothing here does I/O.
 
+pub mod advice;
 pub mod plan;
 mod planner;
 mod words;
@@ -150,6 +151,8 @@ pub struct Context<'a> {
     pub last_failure: Option<&'a str>,
     /// The last change Luminous made that nothing has undone.
     pub last_change: Option<&'a Change>,
+    /// A second opinion for requests the rules are unsure of (the local language model).
+    pub adviser: Option<&'a dyn advice::Adviser>,
 }
 
 impl<'a> Context<'a> {
@@ -168,8 +171,21 @@ impl<'a> Context<'a> {
             settings,
             last_failure: None,
             last_change: None,
+            adviser: None,
         }
     }
+}
+
+/// The interpretation after a second opinion, when the rules were unsure and an adviser
+/// answered in time; else the rules' own.
+fn advised(text: &str, interp: Interpretation, ctx: &Context<'_>) -> Interpretation {
+    let Some(adviser) = ctx.adviser.filter(|_| advice::wanted(&interp)) else {
+        return interp;
+    };
+    let Some(scores) = adviser.pick(&advice::pick_request(text)) else {
+        return interp;
+    };
+    advice::advise(&interp, &scores, ctx.index).unwrap_or(interp)
 }
 
 /// A reply: short, plain text, screen-reader friendly; speech uses the same words.
@@ -325,6 +341,9 @@ impl Dialogue {
 
     fn take(&mut self, text: &str, spoken: Option<&Spoken>, ctx: &Context<'_>) -> Turn {
         let mut interp = interpret(text, ctx.index);
+        if matches!(self.state, State::Idle) {
+            interp = advised(text, interp, ctx);
+        }
         let state = std::mem::replace(&mut self.state, State::Idle);
         let (reply, action, next) = match state {
             State::Idle => {
@@ -374,7 +393,8 @@ impl Dialogue {
                 statement("There is nothing to confirm right now."),
                 Action::None,
             ),
-            IntentKind::SetPreference => self.set_preference(interp),
+            // A guess is only ever a question, even about how to talk.
+            IntentKind::SetPreference if !advice::is_guess(interp) => self.set_preference(interp),
             _ => self.fresh(interp, ctx),
         }
     }
@@ -477,7 +497,14 @@ impl Dialogue {
                     interp.intent = IntentKind::Confirm;
                     interp.slots = Slots::from([("answer".to_owned(), (i + 1).to_string())]);
                     interp.confidence = interp.confidence.max(0.9);
-                    let (reply, action) = self.carry_out(&options[i], ctx);
+                    let chosen = &options[i];
+                    let (reply, action) = if chosen.intent == IntentKind::SetPreference {
+                        let mut how = interp.clone();
+                        how.slots = chosen.slots.clone();
+                        self.set_preference(&how)
+                    } else {
+                        self.carry_out(chosen, ctx)
+                    };
                     return (reply, action, None);
                 }
                 let pending = State::Choosing(options);

@@ -95,6 +95,7 @@ pub(crate) fn notes_prefix(i: &Interpretation, index: &PackageIndex) -> String {
                 parts.push(format!("I left out \"{text}\": it is not a package name."));
             }
             Note::Truncated => parts.push("That was very long, so I only read its start.".into()),
+            Note::Guessed => parts.push("I am not sure I understood.".into()),
             // With exactly one option, the offer itself says it ("It would work with ...").
             Note::UnknownPackage { heard, .. } if i.options.len() != 1 => {
                 parts.push(format!("There is no package called {heard}."));
@@ -185,13 +186,25 @@ fn option_name(c: &Candidate, index: &PackageIndex) -> String {
     {
         return s.spoken.to_owned();
     }
+    if c.intent == IntentKind::SetPreference {
+        let slot = |k: &str| c.slots.get(k).map(String::as_str);
+        return match (slot("name"), slot("value")) {
+            (Some("speech_rate"), Some("slower")) => "speak more slowly",
+            (Some("speech_rate"), Some("faster")) => "speak faster",
+            (Some("verbosity"), Some("brief")) => "give shorter answers",
+            (Some("verbosity"), Some("detailed")) => "give more detail",
+            (Some("quiet"), Some("on")) => "answer in text only",
+            _ => intent_phrase(c.intent),
+        }
+        .to_owned();
+    }
     intent_phrase(c.intent).to_owned()
 }
 
 /// A single option as a question: "Did you want to install Chromium?"
 pub(crate) fn one_option(only: &Candidate, index: &PackageIndex) -> String {
     let name = option_name(only, index);
-    if only.slots.is_empty() {
+    if !only.slots.contains_key("package") && !only.slots.contains_key("service") {
         format!("Did you want to {name}?")
     } else {
         format!("Did you want to {} {name}?", verb(only.intent))
@@ -237,7 +250,10 @@ pub(crate) fn offer(options: &[Candidate], i: &Interpretation, index: &PackageIn
         [init @ .., last] if !init.is_empty() => format!("{}, or {last}", init.join(", ")),
         _ => names.join(""),
     };
-    if options.iter().all(|o| o.slots.is_empty()) {
+    if options
+        .iter()
+        .all(|o| !o.slots.contains_key("package") && !o.slots.contains_key("service"))
+    {
         format!("Did you want to {joined}? Say the number.")
     } else {
         format!("Did you mean {joined}? Say the number.")

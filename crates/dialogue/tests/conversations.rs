@@ -28,6 +28,7 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
             settings: &settings,
             last_failure: None,
             last_change: None,
+            adviser: None,
         };
         let turn = d.turn(t, &ctx);
         out.push_str(&format!("> {t}\n{}\n", turn.reply.text));
@@ -99,6 +100,7 @@ fn context<'a>(
         settings,
         last_failure: None,
         last_change: None,
+        adviser: None,
     }
 }
 

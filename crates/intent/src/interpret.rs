@@ -654,7 +654,9 @@ enum One {
 /// popularity). It is a word of the sentence that happens to be an attribute somewhere in
 /// nixpkgs, not what the sentence means: a program another word names wins over it, and
 /// alone it is only asked about. Named whole ("install numpy"), it is no stray.
-fn is_stray(index: &PackageIndex, i: usize, said: &str) -> bool {
+/// True when package `i`, found for the words `said`, is a stray: an attribute inside a
+/// package set that the words do not name as such and that nobody asks for by name.
+pub fn is_stray(index: &PackageIndex, i: usize, said: &str) -> bool {
     index
         .package(i)
         .is_some_and(|p| p.attr.contains('.') && !said.contains('.') && p.popularity == 0)

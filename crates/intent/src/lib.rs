@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use index::{IndexBuilder, Package, PackageIndex, PackageRef};
-pub use interpret::{interpret, is_reversed, is_whole_request, parse_choice};
+pub use interpret::{interpret, is_reversed, is_stray, is_whole_request, parse_choice};
 
 /// What the user wants. The names are a contract (JSON output, tests, other faces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -133,6 +133,9 @@ pub enum Note {
     ControlCharacters,
     /// The request was empty.
     Empty,
+    /// No rule was sure; the reading (and the options) are the local language model's
+    /// guess, only ever offered as a question.
+    Guessed,
 }
 
 /// The engine's reading of one utterance.

@@ -208,6 +208,10 @@ macro_rules! context {
             settings: &$s.resolved.settings,
             last_failure: $s.last_failure.as_deref(),
             last_change: $s.last_change.as_ref(),
+            adviser: $s
+                .adviser
+                .as_ref()
+                .map(|a| a as &dyn luminous_dialogue::advice::Adviser),
         }
     };
 }
@@ -235,6 +239,10 @@ pub struct Session {
     last_failure: Option<String>,
     last_interaction: Option<i64>,
     last_change: Option<Change>,
+    /// The local language model, asked when the rules are unsure (None: off).
+    pub adviser: Option<crate::adviser::ModelAdviser>,
+    /// Why the language model that is on cannot be used (said once).
+    pub adviser_problem: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -361,6 +369,11 @@ impl Session {
             .ok()
             .and_then(|s| s.last_change().ok().flatten())
             .and_then(change_of);
+        let (adviser, adviser_problem) = match crate::adviser::from_settings(data, &resolved.voice)
+        {
+            Ok(a) => (a, None),
+            Err(why) => (None, Some(why)),
+        };
         Ok(Session {
             resolved,
             index,
@@ -374,6 +387,8 @@ impl Session {
             last_failure,
             last_interaction: None,
             last_change,
+            adviser,
+            adviser_problem,
         })
     }
 
@@ -386,10 +401,14 @@ impl Session {
     /// whether it overlapped the assistant's own speech); the interaction is recorded.
     pub fn turn_heard(&mut self, text: &str, spoken: Option<Spoken>) -> Turn {
         let ctx = context!(self);
-        let turn = match spoken {
+        let mut turn = match spoken {
             Some(sp) => self.dialogue.turn_spoken(text, &sp, &ctx),
             None => self.dialogue.turn(text, &ctx),
         };
+        // The language model turned off after crashing: said once, after the reply.
+        for notice in self.adviser.iter().flat_map(|a| a.take_notices()) {
+            turn.reply.text = format!("{} {notice}", turn.reply.text);
+        }
         if let Action::SetPreference { name, value } = &turn.action
             && let Ok(s) = &self.store
         {

