@@ -298,52 +298,6 @@ pub fn candidates(interp: &Interpretation, index: &PackageIndex) -> Vec<Candidat
     out
 }
 
-/// What carrying out `c` means, in the few words the model scores (every token costs time).
-pub fn statement(c: &Candidate, index: &PackageIndex) -> String {
-    let slot = |k: &str| c.slots.get(k).map(String::as_str).unwrap_or_default();
-    let package = || {
-        let attr = slot("package");
-        index
-            .get(attr)
-            .map_or_else(|| attr.to_owned(), |p| p.display_name().to_owned())
-    };
-    let service = || services::find(slot("service")).map_or("it", |s| s.spoken);
-    match c.intent {
-        IntentKind::InstallPackage => format!("Install {}.", package()),
-        IntentKind::RemovePackage => format!("Uninstall {}.", package()),
-        IntentKind::TryPackage => format!("Try {} once, not installed.", package()),
-        IntentKind::SearchPackage => format!("Search packages for {}.", slot("query")),
-        IntentKind::ListInstalled => "List your installed programs.".into(),
-        IntentKind::UpdateSystem => "Update all software.".into(),
-        IntentKind::RebuildSystem => match slot("mode") {
-            "dry-build" => "Check that the configuration builds.".into(),
-            "boot" => "Rebuild for the next boot.".into(),
-            "test" => "Rebuild to test until restart.".into(),
-            _ => "Rebuild and switch the system.".into(),
-        },
-        IntentKind::RollbackSystem => "Roll back to the previous system.".into(),
-        IntentKind::UndoChange => "Undo my last edit.".into(),
-        IntentKind::ListGenerations => "List the system generations.".into(),
-        IntentKind::CollectGarbage => "Delete old generations to free space.".into(),
-        IntentKind::EnableService => format!("Turn on {}.", service()),
-        IntentKind::DisableService => format!("Turn off {}.", service()),
-        IntentKind::ExplainError => "Explain the build error.".into(),
-        IntentKind::DiskUsage => "Tell you the free disk space.".into(),
-        IntentKind::SystemInfo => "Tell you the NixOS version.".into(),
-        IntentKind::Help => "Tell you what I can do.".into(),
-        IntentKind::SetPreference => match (slot("name"), slot("value")) {
-            ("speech_rate", "slower") => "Speak more slowly.".into(),
-            ("speech_rate", _) => "Speak faster.".into(),
-            ("verbosity", "brief") => "Give shorter answers.".into(),
-            ("verbosity", _) => "Give more detail.".into(),
-            _ => "Stop speaking, text only.".into(),
-        },
-        IntentKind::Repeat => "Say it again.".into(),
-        IntentKind::Cancel => "Stop.".into(),
-        IntentKind::Confirm | IntentKind::Unknown => "I did not understand.".into(),
-    }
-}
-
 fn plain() -> Vec<Candidate> {
     PLAIN
         .iter()

@@ -7,8 +7,11 @@
 //! [`Dialogue::outcome`] words the result. Nothing here does I/O.
 
 pub mod advice;
+mod howto;
+mod memory;
 pub mod plan;
 mod planner;
+pub mod vocab;
 mod words;
 
 use serde::{Deserialize, Serialize};
@@ -153,6 +156,8 @@ pub struct Context<'a> {
     pub last_change: Option<&'a Change>,
     /// A second opinion for requests the rules are unsure of (the local language model).
     pub adviser: Option<&'a dyn advice::Adviser>,
+    /// The user's own words, learned from clarifications.
+    pub vocabulary: &'a [vocab::Word],
 }
 
 impl<'a> Context<'a> {
@@ -172,6 +177,7 @@ impl<'a> Context<'a> {
             last_failure: None,
             last_change: None,
             adviser: None,
+            vocabulary: &[],
         }
     }
 }
@@ -217,6 +223,11 @@ pub enum Action {
     Choose {
         /// The options.
         options: Vec<Candidate>,
+    },
+    /// Forget a learned phrase (`None`: every one); the host's store keeps them.
+    Forget {
+        /// The phrase.
+        phrase: Option<String>,
     },
     /// Remember this preference (the dialogue already uses it).
     SetPreference {
@@ -301,6 +312,19 @@ pub struct Dialogue {
     /// Unclear answers to the pending question so far (the second one cancels).
     unclear: u8,
     last_reply: Option<Reply>,
+    /// The request that led to the pending choice: its words, its kind, and whether it was
+    /// the language model's guess (nothing is learned from those).
+    asked: Option<(String, IntentKind, bool)>,
+    /// The phrase the pending choice taught, learned once its change goes through.
+    learnable: Option<vocab::Word>,
+    /// A phrase just learned, for the host to keep.
+    learned: Option<vocab::Word>,
+    /// The programs the last replies mentioned, best first ("install it").
+    mentioned: Vec<String>,
+    /// The last request and how it was understood ("why?").
+    understood: Option<(String, Interpretation)>,
+    /// The last change failed ("why?" is then about the failure).
+    failed: bool,
     /// Current preferences.
     pub prefs: Preferences,
 }
@@ -312,8 +336,19 @@ impl Dialogue {
             state: State::Idle,
             unclear: 0,
             last_reply: None,
+            asked: None,
+            learnable: None,
+            learned: None,
+            mentioned: Vec::new(),
+            understood: None,
+            failed: false,
             prefs,
         }
+    }
+
+    /// The phrase learned by the last outcome, to keep (then None).
+    pub fn take_learned(&mut self) -> Option<vocab::Word> {
+        self.learned.take()
     }
 
     /// True while the dialogue waits for an answer (yes/no or a choice).
@@ -341,7 +376,41 @@ impl Dialogue {
 
     fn take(&mut self, text: &str, spoken: Option<&Spoken>, ctx: &Context<'_>) -> Turn {
         let mut interp = interpret(text, ctx.index);
-        if matches!(self.state, State::Idle) {
+        let fresh = matches!(self.state, State::Idle);
+        let back = if fresh {
+            memory::refers_back(text, &self.mentioned)
+        } else {
+            None
+        };
+        let answered = match &back {
+            Some(memory::Back::Why) if !self.failed => self
+                .understood
+                .as_ref()
+                .map(|(said, last)| memory::why(said, last, ctx.index)),
+            Some(memory::Back::Describe(at)) => {
+                Some(memory::describe(&self.mentioned, *at, ctx.index))
+            }
+            _ => None,
+        };
+        if let Some(text) = answered {
+            let reply = statement(&text);
+            self.last_reply = Some(reply.clone());
+            return Turn {
+                interpretation: interp,
+                reply,
+                action: Action::None,
+            };
+        }
+        if let Some(memory::Back::Request(meant)) = &back {
+            interp = interpret(meant, ctx.index);
+        } else if fresh {
+            // The user's own words stand for what they were taught to mean, except in a
+            // question about those words.
+            if interp.intent != IntentKind::Vocabulary
+                && let Some((meant, _)) = vocab::apply(text, ctx.vocabulary)
+            {
+                interp = interpret(&meant, ctx.index);
+            }
             interp = advised(text, interp, ctx);
         }
         let state = std::mem::replace(&mut self.state, State::Idle);
@@ -364,6 +433,40 @@ impl Dialogue {
                 }
             }
         };
+        let named: Vec<String> = match &action {
+            Action::Choose { options } => options
+                .iter()
+                .filter_map(|o| o.slots.get("package").cloned())
+                .collect(),
+            Action::Confirm { plan } | Action::Execute { plan } => plan.subjects.clone(),
+            _ => interp.slots.get("package").into_iter().cloned().collect(),
+        };
+        if !named.is_empty() {
+            self.mentioned = named;
+        }
+        if fresh
+            && !matches!(
+                interp.intent,
+                IntentKind::Repeat | IntentKind::Confirm | IntentKind::Cancel
+            )
+        {
+            self.understood = Some((text.to_owned(), interp.clone()));
+        }
+        match &action {
+            Action::Choose { .. } if fresh && vocab::teaches(interp.intent) => {
+                self.asked = Some((
+                    interp.heard.clone(),
+                    interp.intent,
+                    advice::is_guess(&interp),
+                ));
+            }
+            Action::Choose { .. } => {}
+            Action::Confirm { .. } | Action::Execute { .. } => self.asked = None,
+            _ => {
+                self.asked = None;
+                self.learnable = None;
+            }
+        }
         let turn = Turn {
             interpretation: interp,
             reply,
@@ -395,6 +498,10 @@ impl Dialogue {
             ),
             // A guess is only ever a question, even about how to talk.
             IntentKind::SetPreference if !advice::is_guess(interp) => self.set_preference(interp),
+            IntentKind::Vocabulary => {
+                let (text, action) = vocab::reply(interp, ctx);
+                (statement(&text), action)
+            }
             _ => self.fresh(interp, ctx),
         }
     }
@@ -498,6 +605,15 @@ impl Dialogue {
                     interp.slots = Slots::from([("answer".to_owned(), (i + 1).to_string())]);
                     interp.confidence = interp.confidence.max(0.9);
                     let chosen = &options[i];
+                    self.learnable = self.asked.take().and_then(|(heard, intent, guessed)| {
+                        let value = chosen.slots.get("package")?;
+                        let phrase = vocab::phrase_of(&heard, words::verbs(intent))?;
+                        (!guessed && phrase != *value).then(|| vocab::Word {
+                            phrase,
+                            slot: "package".into(),
+                            value: value.clone(),
+                        })
+                    });
                     let (reply, action) = if chosen.intent == IntentKind::SetPreference {
                         let mut how = interp.clone();
                         how.slots = chosen.slots.clone();
@@ -712,7 +828,23 @@ impl Dialogue {
     /// change in the configuration files, the reply offers to take it out of them too (the
     /// next turn's yes does).
     pub fn outcome(&mut self, plan: &Plan, outcome: &Outcome, ctx: &Context<'_>) -> Reply {
-        let text = words::outcome(plan, outcome, ctx, self.prefs.verbosity);
+        let mut text = words::outcome(plan, outcome, ctx, self.prefs.verbosity);
+        self.failed = !outcome.ok && !outcome.cancelled;
+        // The change a clarification led to went through: its phrase is learned, said once.
+        if let Some(w) = self.learnable.take()
+            && outcome.ok
+            && plan.subjects.contains(&w.value)
+        {
+            text = words::join(
+                &text,
+                &format!(
+                    "I will remember that {} means {}.",
+                    vocab::said_back(&w.phrase),
+                    words::name_of(&w.value, ctx.index)
+                ),
+            );
+            self.learned = Some(w);
+        }
         let offer = (plan.intent == IntentKind::RollbackSystem && outcome.ok)
             .then_some(ctx.last_change)
             .flatten()

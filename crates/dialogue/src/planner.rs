@@ -461,7 +461,11 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             },
         },
         IntentKind::Help => Planned::Reply(words::help().into()),
-        IntentKind::Repeat | IntentKind::Cancel | IntentKind::Confirm | IntentKind::SetPreference | IntentKind::Unknown => {
+        IntentKind::HowTo => match crate::howto::answer(&slot("topic"), ctx) {
+            (text, Some(offer)) => Planned::Choose { text, options: vec![offer] },
+            (text, None) => Planned::Reply(text),
+        },
+        IntentKind::Repeat | IntentKind::Cancel | IntentKind::Confirm | IntentKind::SetPreference | IntentKind::Vocabulary | IntentKind::Unknown => {
             Planned::Reply(words::not_understood_plain().into())
         }
     }

@@ -66,6 +66,14 @@ pub(crate) fn capitalise(s: &str) -> String {
     })
 }
 
+/// `text` with its first letter in upper case.
+pub(crate) fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 pub(crate) fn join(prefix: &str, text: &str) -> String {
     match (prefix.is_empty(), text.is_empty()) {
         (true, _) => text.to_owned(),
@@ -118,7 +126,7 @@ pub(crate) fn not_understood(i: &Interpretation) -> String {
     not_understood_plain().into()
 }
 
-fn intent_phrase(intent: IntentKind) -> &'static str {
+pub(crate) fn intent_phrase(intent: IntentKind) -> &'static str {
     match intent {
         IntentKind::InstallPackage => "install a program",
         IntentKind::RemovePackage => "remove a program",
@@ -141,6 +149,8 @@ fn intent_phrase(intent: IntentKind) -> &'static str {
         IntentKind::Cancel => "cancel",
         IntentKind::Confirm => "answer the question",
         IntentKind::SetPreference => "change how I talk",
+        IntentKind::Vocabulary => "tell you what a word of yours means",
+        IntentKind::HowTo => "explain how NixOS works",
         IntentKind::Unknown => "something else",
     }
 }
@@ -165,7 +175,7 @@ pub(crate) fn verbs(intent: IntentKind) -> &'static [&'static str] {
     }
 }
 
-fn verb(intent: IntentKind) -> &'static str {
+pub(crate) fn verb(intent: IntentKind) -> &'static str {
     match intent {
         IntentKind::RemovePackage => "remove",
         IntentKind::TryPackage => "try",

@@ -29,6 +29,7 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
             last_failure: None,
             last_change: None,
             adviser: None,
+            vocabulary: &[],
         };
         let turn = d.turn(t, &ctx);
         out.push_str(&format!("> {t}\n{}\n", turn.reply.text));
@@ -74,6 +75,10 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
             Action::SetPreference { name, value } => {
                 out.push_str(&format!("  [preference {name} = {value}]\n"))
             }
+            Action::Forget { phrase } => out.push_str(&format!(
+                "  [forget {}]\n",
+                phrase.as_deref().unwrap_or("every learned word")
+            )),
         }
     }
     out
@@ -101,6 +106,7 @@ fn context<'a>(
         last_failure: None,
         last_change: None,
         adviser: None,
+        vocabulary: &[],
     }
 }
 

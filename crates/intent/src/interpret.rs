@@ -396,6 +396,22 @@ fn from_rule(
                 }
             }
         }
+        IntentKind::Vocabulary => {
+            if let Some(phrase) = m.caps.get("phrase") {
+                let mut phrase = clean_phrase(phrase, &["about"], &[]).join(" ");
+                // The user's own words are theirs: "my browser", as learned.
+                if m.compiled.rule.template.contains("(my|our) {phrase}") && !phrase.is_empty() {
+                    phrase = format!("my {phrase}");
+                }
+                // "forget it", "forget about that": never mind, not a word of the user's.
+                if matches!(phrase.as_str(), "it" | "that" | "this" | "") {
+                    intent = IntentKind::Cancel;
+                    slots.clear();
+                } else {
+                    slots.insert("phrase".into(), phrase);
+                }
+            }
+        }
         IntentKind::Confirm => {
             if let Some(answer) = m.caps.get("answer").and_then(|a| a.first()) {
                 let value = parse_choice(answer).map_or_else(|| answer.clone(), |n| n.to_string());

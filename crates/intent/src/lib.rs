@@ -47,6 +47,8 @@ pub enum IntentKind {
     Cancel,
     Confirm,
     SetPreference,
+    Vocabulary,
+    HowTo,
     Unknown,
 }
 
@@ -75,6 +77,8 @@ impl IntentKind {
             IntentKind::Cancel => "cancel",
             IntentKind::Confirm => "confirm",
             IntentKind::SetPreference => "set_preference",
+            IntentKind::Vocabulary => "vocabulary",
+            IntentKind::HowTo => "how_to",
             IntentKind::Unknown => "unknown",
         }
     }

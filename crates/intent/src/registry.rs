@@ -47,6 +47,16 @@ const BOOT: &[(&str, &str)] = &[("mode", "boot")];
 const TEST: &[(&str, &str)] = &[("mode", "test")];
 const DRY: &[(&str, &str)] = &[("mode", "dry-build")];
 const NO: &[(&str, &str)] = &[("answer", "no")];
+const ASK: &[(&str, &str)] = &[("action", "ask")];
+const GENERATION: &[(&str, &str)] = &[("topic", "generation")];
+const NEW_PACKAGE: &[(&str, &str)] = &[("topic", "new_package")];
+const FLAKES: &[(&str, &str)] = &[("topic", "flakes")];
+const PYTHON: &[(&str, &str)] = &[("topic", "python")];
+const STORE: &[(&str, &str)] = &[("topic", "store")];
+const UNDO_OR_ROLLBACK: &[(&str, &str)] = &[("topic", "undo_or_rollback")];
+const CONFIGURATION: &[(&str, &str)] = &[("topic", "configuration")];
+const FORGET: &[(&str, &str)] = &[("action", "forget")];
+const FORGET_ALL: &[(&str, &str)] = &[("action", "forget_all")];
 
 /// The registry, in a fixed order (ties between equally specific templates go to the earlier).
 pub const REGISTRY: &[IntentSpec] = &[
@@ -486,7 +496,12 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("(cancel|stop|abort) (that|it|this|everything|all)"),
             r("no (cancel|stop|abort)"),
         ],
-        examples: &[("cancel", ""), ("never mind", ""), ("stop", "")],
+        examples: &[
+            ("cancel", ""),
+            ("never mind", ""),
+            ("stop", ""),
+            ("forget about it", ""),
+        ],
     },
     IntentSpec {
         kind: IntentKind::Confirm,
@@ -590,6 +605,125 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("be more brief", "name=verbosity,value=brief"),
             ("back to normal detail", "name=verbosity,value=normal"),
             ("quiet mode", "name=quiet,value=on"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::HowTo,
+        description: "Answer what a new NixOS user asks (generations, channels or flakes, the store, undo or roll back, a new program not found, Python libraries, where the configuration is), offering the action where there is one.",
+        slots: &["topic"],
+        changes_system: false,
+        rules: &[
+            f(
+                "what (is|are) (a|an|the)? (generation|generations|system generation|system generations)",
+                GENERATION,
+            ),
+            f(
+                "(explain|what do you mean by|what does it mean) (a|the)? (generation|generations)",
+                GENERATION,
+            ),
+            f(
+                "why * (not|no|never) (see|find|show|have|know) * (new|installed|just installed) (package|packages|program|programs|app|apps|software) *",
+                NEW_PACKAGE,
+            ),
+            f(
+                "(new|installed) (package|program|app|software) (is)? (not|never) (found|showing|there|showing up|appearing) *",
+                NEW_PACKAGE,
+            ),
+            f(
+                "(channels|channel) (or|vs|versus|and) (flakes|flake) *",
+                FLAKES,
+            ),
+            f(
+                "(flakes|flake) (or|vs|versus|and) (channels|channel) *",
+                FLAKES,
+            ),
+            f(
+                "(should|do|must) (i|we) (use|need|switch to) (flakes|a flake|channels) *",
+                FLAKES,
+            ),
+            f(
+                "what (is|are) (a|the)? (flake|flakes|channel|channels|nix channels|nix flakes)",
+                FLAKES,
+            ),
+            f(
+                "how (do|can|should|would) (i|we) (add|install|get|use) (a|the|some)? python (library|libraries|package|packages|module|modules) *",
+                PYTHON,
+            ),
+            f("what (is|are) (the)? (nix store|store)", STORE),
+            f(
+                "why is (the|my)? (nix store|store) (so)? (big|large|huge|full) *",
+                STORE,
+            ),
+            f(
+                "(what is the)? difference between (undo|undoing) and (roll back|rolling back|rollback|a rollback)",
+                UNDO_OR_ROLLBACK,
+            ),
+            f(
+                "(what is the)? difference between (roll back|rolling back|rollback|a rollback) and (undo|undoing)",
+                UNDO_OR_ROLLBACK,
+            ),
+            f(
+                "where (is|are) (my|the) (configuration|config|configuration file|config file|nixos configuration|settings file)",
+                CONFIGURATION,
+            ),
+        ],
+        examples: &[
+            ("what are generations", "topic=generation"),
+            (
+                "why does my terminal not find the new program",
+                "topic=new_package",
+            ),
+            ("should i use flakes", "topic=flakes"),
+            ("how can i install a python module", "topic=python"),
+            ("what is the nix store", "topic=store"),
+            (
+                "what is the difference between undo and roll back",
+                "topic=undo_or_rollback",
+            ),
+            ("where is my configuration", "topic=configuration"),
+        ],
+    },
+    IntentSpec {
+        kind: IntentKind::Vocabulary,
+        description: "The user's own words that Luminous learned (\"my browser\" for Firefox): say what a phrase means, forget one, or forget them all.",
+        slots: &["action", "phrase"],
+        changes_system: false,
+        rules: &[
+            f(
+                "what (do|did) you (call|take|understand) (as)? {phrase}",
+                ASK,
+            ),
+            f("what (does|do) (my|our) {phrase} mean (to you)?", ASK),
+            f("what (is|are) (my|our) {phrase} (to you|for you)", ASK),
+            f(
+                "(forget|unlearn) (what|everything|all|all that|anything) (you|you have|you've) (learned|learnt|know|remember|picked up) *",
+                FORGET_ALL,
+            ),
+            f(
+                "(forget|unlearn) (all|every one of) (the|my)? (words|names|phrases) *",
+                FORGET_ALL,
+            ),
+            f(
+                "(forget|unlearn) (the|my) (words|names|phrases) (you learned|you learnt|of mine|you know)",
+                FORGET_ALL,
+            ),
+            f(
+                "(forget|unlearn) (what)? (my|our) {phrase} (means|is)?",
+                FORGET,
+            ),
+            f(
+                "(forget|unlearn) (the)? (word|phrase|name|words|phrases) {phrase}",
+                FORGET,
+            ),
+        ],
+        examples: &[
+            (
+                "what do you call my browser",
+                "action=ask,phrase=my browser",
+            ),
+            ("what does my editor mean", "action=ask,phrase=my editor"),
+            ("forget my browser", "action=forget,phrase=my browser"),
+            ("forget what you learned", "action=forget_all"),
         ],
     },
     IntentSpec {

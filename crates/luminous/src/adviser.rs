@@ -2,7 +2,7 @@
 //! kept by `luminous_llm::keeper`, asked to score readings within a time budget.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
 use luminous_dialogue::advice::{Adviser, LABELS};
@@ -23,9 +23,9 @@ pub struct Consulted {
 /// The language model behind the dialogue's [`Adviser`] trait.
 #[derive(Debug)]
 pub struct ModelAdviser {
-    keeper: Mutex<Keeper>,
+    keeper: Arc<Mutex<Keeper>>,
     budget: Duration,
-    pick_system: String,
+    pick_system: Arc<str>,
     log: Mutex<Vec<Consulted>>,
     notices: Mutex<Vec<String>>,
 }
@@ -34,9 +34,9 @@ impl ModelAdviser {
     /// The model at `model`, run by `worker`, answering within `budget`.
     pub fn new(worker: PathBuf, model: PathBuf, budget: Duration) -> ModelAdviser {
         ModelAdviser {
-            keeper: Mutex::new(Keeper::new(Config::new(worker, model))),
+            keeper: Arc::new(Mutex::new(Keeper::new(Config::new(worker, model)))),
             budget,
-            pick_system: luminous_dialogue::advice::pick_system(),
+            pick_system: luminous_dialogue::advice::pick_system().into(),
             log: Mutex::new(Vec::new()),
             notices: Mutex::new(Vec::new()),
         }
@@ -49,14 +49,30 @@ impl ModelAdviser {
             self.pick_task("Request: hello"),
             LABELS.len(),
             Duration::from_secs(60),
+            true,
         )
         .is_some()
+    }
+
+    /// [`ModelAdviser::prime`] in the background (when a session starts, and when speech
+    /// starts, so that loading overlaps transcription). A request meanwhile gets no answer
+    /// at once, and the rules' reply stands: it never waits for the loading.
+    pub fn warm(&self) {
+        let keeper = Arc::clone(&self.keeper);
+        let task = self.pick_task("Request: hello");
+        let _ = std::thread::Builder::new()
+            .name("llm-warm".into())
+            .spawn(move || {
+                if let Ok(mut k) = keeper.lock() {
+                    let _ = k.ask(task, Duration::from_secs(60));
+                }
+            });
     }
 
     fn pick_task(&self, request: &str) -> Task {
         Task::Pick {
             chat: Chat {
-                system: self.pick_system.clone(),
+                system: self.pick_system.to_string(),
                 user: request.to_owned(),
             },
             labels: LABELS.iter().map(|(_, l)| (*l).to_owned()).collect(),
@@ -93,10 +109,19 @@ impl ModelAdviser {
 }
 
 impl ModelAdviser {
-    fn scores(&self, task: Task, n: usize, budget: Duration) -> Option<Vec<f32>> {
+    /// Ask `task` within `budget`; `wait`: for the worker to be free (else a worker busy
+    /// loading is no answer).
+    fn scores(&self, task: Task, n: usize, budget: Duration, wait: bool) -> Option<Vec<f32>> {
         let start = Instant::now();
         let answer = {
-            let mut keeper = self.keeper.lock().ok()?;
+            let mut keeper = match self.keeper.try_lock() {
+                Ok(k) => k,
+                Err(TryLockError::WouldBlock) if wait => self.keeper.lock().ok()?,
+                Err(_) => {
+                    self.logged(start, false);
+                    return None;
+                }
+            };
             let answer = keeper.ask(task, budget);
             if let Some(n) = keeper.take_notice()
                 && let Ok(mut notices) = self.notices.lock()
@@ -109,19 +134,23 @@ impl ModelAdviser {
             Ok(Outcome::Scores(s)) if s.len() == n => Some(s),
             _ => None,
         };
+        self.logged(start, scores.is_some());
+        scores
+    }
+
+    fn logged(&self, start: Instant, answered: bool) {
         if let Ok(mut log) = self.log.lock() {
             log.push(Consulted {
                 ms: start.elapsed().as_millis() as u64,
-                answered: scores.is_some(),
+                answered,
             });
         }
-        scores
     }
 }
 
 impl Adviser for ModelAdviser {
     fn pick(&self, request: &str) -> Option<Vec<f32>> {
-        self.scores(self.pick_task(request), LABELS.len(), self.budget)
+        self.scores(self.pick_task(request), LABELS.len(), self.budget, false)
     }
 }
 

@@ -212,6 +212,7 @@ macro_rules! context {
                 .adviser
                 .as_ref()
                 .map(|a| a as &dyn luminous_dialogue::advice::Adviser),
+            vocabulary: &$s.vocabulary,
         }
     };
 }
@@ -243,6 +244,8 @@ pub struct Session {
     pub adviser: Option<crate::adviser::ModelAdviser>,
     /// Why the language model that is on cannot be used (said once).
     pub adviser_problem: Option<String>,
+    /// The user's own words, as the store keeps them.
+    vocabulary: Vec<luminous_dialogue::vocab::Word>,
 }
 
 impl std::fmt::Debug for Session {
@@ -295,6 +298,20 @@ pub fn writable_by_me(dir: &Path) -> bool {
     } else {
         mode & 0o002 != 0
     }
+}
+
+/// The learned words the store keeps, as the dialogue takes them.
+fn words_of(store: Option<&Store>) -> Vec<luminous_dialogue::vocab::Word> {
+    store
+        .and_then(|s| s.vocabulary().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|w| luminous_dialogue::vocab::Word {
+            phrase: w.phrase,
+            slot: w.slot,
+            value: w.value,
+        })
+        .collect()
 }
 
 /// The store's record of the last change, as the dialogue knows it.
@@ -374,6 +391,13 @@ impl Session {
             Ok(a) => (a, None),
             Err(why) => (None, Some(why)),
         };
+        // A conversation (not one request) has the model ready by its first question.
+        if source != "text"
+            && let Some(a) = &adviser
+        {
+            a.warm();
+        }
+        let vocabulary = words_of(store.as_ref().ok());
         Ok(Session {
             resolved,
             index,
@@ -389,6 +413,7 @@ impl Session {
             last_change,
             adviser,
             adviser_problem,
+            vocabulary,
         })
     }
 
@@ -413,6 +438,17 @@ impl Session {
             && let Ok(s) = &self.store
         {
             let _ = s.set_preference(name, value);
+        }
+        if let Action::Forget { phrase } = &turn.action {
+            match &self.store {
+                Ok(s) => {
+                    if let Err(e) = s.forget_words(phrase.as_deref()) {
+                        turn.reply.text = format!("I could not forget it: {e}.");
+                    }
+                }
+                Err(why) => turn.reply.text = format!("I could not forget it: {why}"),
+            }
+            self.vocabulary = words_of(self.store.as_ref().ok());
         }
         if let Ok(s) = &self.store {
             let i = Interaction {
@@ -524,6 +560,18 @@ impl Session {
         }
         let ctx = context!(self);
         let reply = self.dialogue.outcome(plan, outcome, &ctx).text;
+        if let Some(w) = self.dialogue.take_learned()
+            && let Ok(s) = &self.store
+        {
+            let _ = s.learn(&luminous_store::LearnedWord {
+                phrase: w.phrase,
+                slot: w.slot,
+                value: w.value,
+                execution_id: job.exec_id,
+            });
+        }
+        // An undo forgets what its change taught (the store did); either way, read again.
+        self.vocabulary = words_of(self.store.as_ref().ok());
         // After the reply (which may offer to undo the previous change in the files).
         if let Ok(s) = &self.store {
             self.last_change = s.last_change().ok().flatten().and_then(change_of);

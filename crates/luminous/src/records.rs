@@ -45,6 +45,54 @@ pub(crate) fn forget(yes: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `luminous vocab list`: the learned phrases, one a line ("my browser: firefox").
+pub(crate) fn vocab_list(json: bool) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let words = Store::open(&dirs.store())?.vocabulary()?;
+    if json {
+        println!("{}", serde_json::to_string(&words)?);
+    } else if words.is_empty() {
+        println!("No words of yours are learned yet.");
+    } else {
+        for w in &words {
+            println!("{}: {} ({})", w.phrase, w.value, w.slot);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `luminous vocab forget PHRASE | --all`.
+pub(crate) fn vocab_forget(all: bool, phrase: &str) -> anyhow::Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let store = Store::open(&dirs.store())?;
+    let phrase = luminous_intent::normalize::normalize(phrase).text();
+    match (all, phrase.is_empty()) {
+        (true, true) => {
+            let n = store.forget_words(None)?;
+            println!("Forgot {n} learned words.");
+            Ok(ExitCode::SUCCESS)
+        }
+        (false, false) => match store.forget_words(Some(&phrase))? {
+            0 => {
+                println!("No learned word is \"{phrase}\". luminous vocab list shows them.");
+                Ok(ExitCode::from(1))
+            }
+            _ => {
+                println!("Forgot \"{phrase}\".");
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        (true, false) => {
+            println!("Give a phrase or --all, not both.");
+            Ok(ExitCode::from(2))
+        }
+        (false, true) => {
+            println!("Say which phrase to forget (luminous vocab list shows them), or --all.");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
 /// `luminous export`: the whole record, as JSON.
 pub(crate) fn export() -> anyhow::Result<ExitCode> {
     let dirs = Dirs::discover()?;

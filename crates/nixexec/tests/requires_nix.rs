@@ -68,6 +68,7 @@ fn say(s: &Setup, d: &mut Dialogue, text: &str) -> (String, Option<Outcome>) {
         last_failure: None,
         last_change: None,
         adviser: None,
+        vocabulary: &[],
     };
     let mut turn = d.turn(text, &ctx);
     if matches!(turn.action, Action::Confirm { .. }) {
@@ -246,6 +247,7 @@ fn nixos_rebuild_plumbing_with_a_recording_stand_in() {
             last_failure: None,
             last_change: None,
             adviser: None,
+            vocabulary: &[],
         };
         let mut d = Dialogue::new(Preferences::default());
         d.turn("install firefox", &ctx);

@@ -80,7 +80,31 @@ fn migrations() -> Migrations<'static> {
             at INTEGER NOT NULL DEFAULT (unixepoch())
         );",
         ),
+        // The user's own words: a phrase for a slot, learned from a confirmed change.
+        M::up(
+            "CREATE TABLE vocabulary (
+            phrase TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            value TEXT NOT NULL,
+            execution_id INTEGER REFERENCES executions(id) ON DELETE SET NULL,
+            learned INTEGER NOT NULL DEFAULT (unixepoch()),
+            PRIMARY KEY (phrase, slot)
+        );",
+        ),
     ])
+}
+
+/// A phrase the user uses for a slot value ("my browser" for the package `firefox`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LearnedWord {
+    /// The phrase, as normalised text.
+    pub phrase: String,
+    /// The slot it fills (`package`).
+    pub slot: String,
+    /// What it means there (`firefox`).
+    pub value: String,
+    /// The change it was learned from.
+    pub execution_id: Option<i64>,
 }
 
 /// One thing the user asked.
@@ -309,11 +333,56 @@ impl Store {
 
     /// Mark change `id` as undone by execution `by`.
     pub fn mark_undone(&self, id: i64, by: i64) -> Result<()> {
-        self.conn.execute(
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
             "UPDATE executions SET undone_by = ?2 WHERE id = ?1",
             params![id, by],
         )?;
+        // What was learned from a change that is undone is not the user's word any more.
+        tx.execute(
+            "DELETE FROM vocabulary WHERE execution_id = ?1",
+            params![id],
+        )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Every learned word, by phrase.
+    pub fn vocabulary(&self) -> Result<Vec<LearnedWord>> {
+        let mut st = self.conn.prepare(
+            "SELECT phrase, slot, value, execution_id FROM vocabulary ORDER BY phrase, slot",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(LearnedWord {
+                phrase: r.get(0)?,
+                slot: r.get(1)?,
+                value: r.get(2)?,
+                execution_id: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Remember `w` (replacing what the phrase meant for that slot).
+    pub fn learn(&self, w: &LearnedWord) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO vocabulary (phrase, slot, value, execution_id) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(phrase, slot) DO UPDATE SET value = excluded.value,
+             execution_id = excluded.execution_id, learned = unixepoch()",
+            params![w.phrase, w.slot, w.value, w.execution_id],
+        )?;
+        Ok(())
+    }
+
+    /// Forget one phrase (every slot); `None` forgets them all. Returns how many went.
+    pub fn forget_words(&self, phrase: Option<&str>) -> Result<usize> {
+        let n = match phrase {
+            Some(p) => self
+                .conn
+                .execute("DELETE FROM vocabulary WHERE phrase = ?1", params![p])?,
+            None => self.conn.execute("DELETE FROM vocabulary", [])?,
+        };
+        Ok(n)
     }
 
     /// The newest change that succeeded and is not undone (undos themselves excluded, so
@@ -508,10 +577,11 @@ impl Store {
             "interactions": interactions,
             "executions": self.executions()?,
             "preferences": self.preferences()?,
+            "vocabulary": self.vocabulary()?,
         }))
     }
 
-    /// Erase the record (interactions, executions, preferences). The package cache is not
+    /// Erase the record (interactions, executions, preferences, learned words). The package cache is not
     /// personal and stays. Returns how many rows were deleted.
     pub fn forget(&self) -> Result<usize> {
         let tx = self.conn.unchecked_transaction()?;
@@ -519,6 +589,7 @@ impl Store {
         n += tx.execute("DELETE FROM executions", [])?;
         n += tx.execute("DELETE FROM interactions", [])?;
         n += tx.execute("DELETE FROM preferences", [])?;
+        n += tx.execute("DELETE FROM vocabulary", [])?;
         tx.commit()?;
         self.conn.execute_batch("VACUUM")?;
         Ok(n)
@@ -578,6 +649,54 @@ mod tests {
             confidence: 0.9,
             reply: "Install Firefox?".into(),
         }
+    }
+
+    #[test]
+    fn learned_words_round_trip_and_go_with_an_undo_or_forget() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Store::open(&dir.path().join("h.sqlite")).expect("open");
+        let ex = s
+            .execution_started(
+                None,
+                "install_package",
+                "Install Firefox",
+                &serde_json::json!({}),
+                "yes",
+            )
+            .expect("start");
+        let word = |phrase: &str, value: &str, execution_id| LearnedWord {
+            phrase: phrase.into(),
+            slot: "package".into(),
+            value: value.into(),
+            execution_id,
+        };
+        s.learn(&word("my browser", "firefox", Some(ex)))
+            .expect("learn");
+        s.learn(&word("the zoom thing", "zoom-us", None))
+            .expect("learn");
+        assert_eq!(s.vocabulary().expect("list").len(), 2);
+        assert_eq!(
+            s.export().expect("export")["vocabulary"][0]["phrase"],
+            "my browser"
+        );
+        // Learned again: the newer meaning replaces the older.
+        s.learn(&word("my browser", "chromium", Some(ex)))
+            .expect("learn");
+        assert_eq!(s.vocabulary().expect("list")[0].value, "chromium");
+        // Undoing the change it came from forgets it.
+        let undo = s
+            .execution_started(None, "undo_change", "Undo", &serde_json::json!({}), "yes")
+            .expect("start");
+        s.mark_undone(ex, undo).expect("undone");
+        assert_eq!(
+            s.vocabulary().expect("list"),
+            vec![word("the zoom thing", "zoom-us", None)]
+        );
+        assert_eq!(s.forget_words(Some("the zoom thing")).expect("forget"), 1);
+        assert_eq!(s.forget_words(Some("the zoom thing")).expect("forget"), 0);
+        s.learn(&word("my editor", "neovim", None)).expect("learn");
+        assert!(s.forget().expect("forget all") >= 1);
+        assert!(s.vocabulary().expect("list").is_empty());
     }
 
     #[test]

@@ -425,7 +425,13 @@ impl Daemon {
                         self.voice.earcon(Earcon::ListeningStarted);
                     }
                 }
-                Heard::Speech(on) => self.voice.hearing = on,
+                Heard::Speech(on) => {
+                    self.voice.hearing = on;
+                    // The language model loads while the words are transcribed.
+                    if on && let Some(a) = &self.s.adviser {
+                        a.warm();
+                    }
+                }
                 Heard::Ignored(text) => {
                     if self.voice.debug {
                         eprintln!("not for me (no wake phrase): {text:?}");

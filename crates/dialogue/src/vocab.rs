@@ -1,0 +1,197 @@
+//! The user's own words: a phrase that a clarification resolved ("my browser" to Firefox),
+//! learned once the change it led to went through, and used for that phrase from then on.
+//! Pure: the host keeps the words (the store) and hands them in with the context.
+
+use luminous_intent::normalize::normalize;
+use luminous_intent::{IntentKind, Interpretation};
+use serde::{Deserialize, Serialize};
+
+use crate::{Action, Context, words};
+
+/// A phrase and what it means for a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Word {
+    /// The phrase, normalised ("my browser").
+    pub phrase: String,
+    /// The slot it fills (`package`).
+    pub slot: String,
+    /// Its value there (`firefox`).
+    pub value: String,
+}
+
+/// Words that start a request rather than name what it is about.
+const LEAD: &[&str] = &[
+    "i", "we", "want", "would", "like", "need", "to", "can", "could", "you", "me", "us", "please",
+    "the", "a", "an", "some", "get", "go", "ahead", "and", "just", "for",
+];
+
+/// Words that end a request rather than name what it is about.
+const TAIL: &[&str] = &["please", "now", "for", "me", "us", "too", "again", "thanks"];
+
+/// Words that make what follows any one of a kind, not a name: "a web browser" is any.
+const ANY: &[&str] = &["a", "an", "some", "any", "another"];
+
+/// The words a package was asked for by, in a request that needed a clarification:
+/// the request without its verb and the words around it. None when nothing is left, when
+/// it is too long to be a name, or when the words ask for any one of a kind ("a browser").
+pub fn phrase_of(heard: &str, verbs: &[&str]) -> Option<String> {
+    let words: Vec<&str> = heard.split_whitespace().collect();
+    let start = words
+        .iter()
+        .position(|w| !LEAD.contains(w) && !verbs.contains(w))?;
+    if start > 0 && ANY.contains(&words[start - 1]) {
+        return None;
+    }
+    let end = words
+        .iter()
+        .rposition(|w| !TAIL.contains(w))
+        .map_or(words.len(), |i| i + 1);
+    let phrase = words.get(start..end)?;
+    (!phrase.is_empty() && phrase.len() <= 4).then(|| phrase.join(" "))
+}
+
+/// The request with the first learned phrase it holds (the longest first, whole words
+/// only) put as its value: "remove my browser" becomes "remove firefox". None when it holds
+/// none.
+pub fn apply<'w>(text: &str, words: &'w [Word]) -> Option<(String, &'w Word)> {
+    let tokens = normalize(text).tokens;
+    let mut by_length: Vec<&Word> = words.iter().filter(|w| w.slot == "package").collect();
+    by_length.sort_by_key(|w| std::cmp::Reverse(w.phrase.split_whitespace().count()));
+    for w in by_length {
+        let phrase: Vec<&str> = w.phrase.split_whitespace().collect();
+        if phrase.is_empty() || phrase.len() > tokens.len() {
+            continue;
+        }
+        if let Some(at) = (0..=tokens.len() - phrase.len()).find(|&i| {
+            tokens[i..i + phrase.len()]
+                .iter()
+                .zip(&phrase)
+                .all(|(a, b)| a == b)
+        }) {
+            let mut out: Vec<&str> = tokens[..at].iter().map(String::as_str).collect();
+            out.push(&w.value);
+            out.extend(tokens[at + phrase.len()..].iter().map(String::as_str));
+            return Some((out.join(" "), w));
+        }
+    }
+    None
+}
+
+/// The phrase as said back to the user: "my browser" is "your browser".
+pub fn said_back(phrase: &str) -> String {
+    phrase
+        .split_whitespace()
+        .map(|w| match w {
+            "my" => "your",
+            "mine" => "yours",
+            "i" => "you",
+            "me" => "you",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True for the kinds of request whose package a clarification may teach a phrase for.
+pub fn teaches(intent: IntentKind) -> bool {
+    matches!(
+        intent,
+        IntentKind::InstallPackage | IntentKind::RemovePackage | IntentKind::TryPackage
+    )
+}
+
+/// The reply to a question about the user's own words, or to forgetting them, and what the
+/// host must do (forget them in the store).
+pub(crate) fn reply(interp: &Interpretation, ctx: &Context<'_>) -> (String, Action) {
+    let slot = |k: &str| interp.slots.get(k).map(String::as_str);
+    let phrase = slot("phrase").unwrap_or_default();
+    let bare = |p: &str| p.strip_prefix("the ").unwrap_or(p).to_owned();
+    let known = ctx
+        .vocabulary
+        .iter()
+        .find(|w| bare(&w.phrase) == bare(phrase));
+    let back = said_back(phrase);
+    match (slot("action"), known) {
+        (Some("forget_all"), _) => {
+            let text = match ctx.vocabulary.len() {
+                0 => "I have not learned any words of yours.".to_owned(),
+                1 => "I have forgotten the one word of yours I learned.".to_owned(),
+                n => format!("I have forgotten the {n} words of yours I learned."),
+            };
+            (text, Action::Forget { phrase: None })
+        }
+        (Some("forget"), Some(w)) => (
+            format!(
+                "I have forgotten that {back} means {}.",
+                words::name_of(&w.value, ctx.index)
+            ),
+            Action::Forget {
+                phrase: Some(w.phrase.clone()),
+            },
+        ),
+        (Some("forget"), None) => (
+            format!("I had not learned what {back} means."),
+            Action::None,
+        ),
+        (_, Some(w)) => (
+            format!(
+                "{} means {}.",
+                words::capitalised(&back),
+                words::name_of(&w.value, ctx.index)
+            ),
+            Action::None,
+        ),
+        (_, None) => (
+            format!(
+                "I have not learned what {back} means. When you tell me which program you mean, I remember it."
+            ),
+            Action::None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(phrase: &str, value: &str) -> Word {
+        Word {
+            phrase: phrase.into(),
+            slot: "package".into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn the_phrase_is_what_the_request_named() {
+        let verbs = ["install", "add", "get", "put"];
+        for (heard, phrase) in [
+            ("install my browser", Some("my browser")),
+            (
+                "could you install the zoom thing please",
+                Some("zoom thing"),
+            ),
+            ("i want to get my usual editor now", Some("my usual editor")),
+            ("install a web browser", None),
+            ("install", None),
+            ("install a b c d e f", None),
+        ] {
+            assert_eq!(phrase_of(heard, &verbs).as_deref(), phrase, "{heard}");
+        }
+    }
+
+    #[test]
+    fn a_learned_phrase_stands_for_its_value_as_whole_words() {
+        let words = [w("browser", "chromium"), w("my browser", "firefox")];
+        assert_eq!(
+            apply("Remove my browser, please", &words).map(|(t, w)| (t, w.value.clone())),
+            Some(("remove firefox".into(), "firefox".into()))
+        );
+        assert_eq!(
+            apply("remove my browsers", &[w("my browser", "firefox")]),
+            None
+        );
+        assert_eq!(apply("install vlc", &words), None);
+        assert_eq!(said_back("my browser"), "your browser");
+    }
+}

@@ -1,0 +1,142 @@
+//! The user's own words in whole conversations: a clarification resolved and its change
+//! carried out teaches the phrase (said once), the phrase then stands for its program, and it
+//! can be asked about and forgotten. A change refused, or a language-model guess, teaches
+//! nothing.
+
+use luminous_dialogue::vocab::Word;
+use luminous_dialogue::{Action, Context, Dialogue, Outcome, Preferences, Settings};
+use luminous_intent::{IntentKind, curated_index};
+use luminous_nixcfg::edit::SourceFile;
+
+fn files() -> [SourceFile; 1] {
+    [SourceFile {
+        name: "/etc/nixos/configuration.nix".into(),
+        text: "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [ vim ];\n}\n".into(),
+    }]
+}
+
+fn ok() -> Outcome {
+    Outcome {
+        ok: true,
+        steps: vec![],
+        restored: vec![],
+        not_restored: vec![],
+        cancelled: false,
+    }
+}
+
+#[test]
+fn a_resolved_clarification_is_learned_once_its_change_went_through() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let ctx = Context::new(&index, Ok(&files), &settings);
+    let mut d = Dialogue::new(Preferences::default());
+    let asked = d.turn("install my browser", &ctx);
+    let Action::Choose { options } = &asked.action else {
+        panic!("a choice first: {asked:?}");
+    };
+    let value = options[0].slots["package"].clone();
+    let name = index
+        .get(&value)
+        .map(|p| p.display_name().to_owned())
+        .unwrap_or_default();
+    let chosen = d.turn("the first one", &ctx);
+    assert!(
+        matches!(chosen.action, Action::Confirm { .. }),
+        "{chosen:?}"
+    );
+    let yes = d.turn("yes", &ctx);
+    let Action::Execute { plan } = &yes.action else {
+        panic!("runs after the yes: {yes:?}");
+    };
+    assert_eq!(d.take_learned(), None, "not before it went through");
+    let said = d.outcome(plan, &ok(), &ctx);
+    assert!(
+        said.text
+            .ends_with(&format!("I will remember that your browser means {name}.")),
+        "{}",
+        said.text
+    );
+    let learned = d.take_learned().expect("learned");
+    assert_eq!(
+        learned,
+        Word {
+            phrase: "my browser".into(),
+            slot: "package".into(),
+            value: value.clone()
+        }
+    );
+    assert_eq!(d.take_learned(), None, "kept once");
+
+    // Next time the phrase is the program, with no question.
+    let words = [learned];
+    let mut ctx = Context::new(&index, Ok(&files), &settings);
+    ctx.vocabulary = &words;
+    let mut d = Dialogue::new(Preferences::default());
+    let direct = d.turn("please install my browser", &ctx);
+    assert!(
+        matches!(&direct.action, Action::Confirm { plan } if plan.subjects == [value.clone()]),
+        "{direct:?}"
+    );
+    let _ = d.turn("no", &ctx);
+    let what = d.turn("what do you call my browser", &ctx);
+    assert_eq!(what.reply.text, format!("Your browser means {name}."));
+    assert_eq!(what.interpretation.intent, IntentKind::Vocabulary);
+    let forget = d.turn("forget my browser", &ctx);
+    assert_eq!(
+        forget.reply.text,
+        format!("I have forgotten that your browser means {name}.")
+    );
+    assert_eq!(
+        forget.action,
+        Action::Forget {
+            phrase: Some("my browser".into())
+        }
+    );
+    let all = d.turn("forget what you learned", &ctx);
+    assert_eq!(all.action, Action::Forget { phrase: None });
+    assert_eq!(
+        all.reply.text,
+        "I have forgotten the one word of yours I learned."
+    );
+}
+
+#[test]
+fn a_refused_change_teaches_nothing() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let ctx = Context::new(&index, Ok(&files), &settings);
+    let mut d = Dialogue::new(Preferences::default());
+    let _ = d.turn("install my browser", &ctx);
+    let _ = d.turn("1", &ctx);
+    let no = d.turn("no", &ctx);
+    assert_eq!(no.action, Action::None);
+    // Carried out, but nothing to learn: a later change of the program named outright, or
+    // any one of a kind ("a web browser" is not a name), stays a question for next time.
+    for turns in [
+        &["install firefox", "yes"][..],
+        &["install a web browser", "1", "yes"],
+    ] {
+        let mut last = None;
+        for t in turns {
+            last = Some(d.turn(t, &ctx));
+        }
+        let Some(Action::Execute { plan }) = last.map(|t| t.action) else {
+            panic!("{turns:?} runs");
+        };
+        let said = d.outcome(&plan, &ok(), &ctx);
+        assert!(!said.text.contains("remember"), "{turns:?}: {}", said.text);
+        assert_eq!(d.take_learned(), None, "{turns:?}");
+    }
+    // Unknown words are said to be unknown.
+    let what = d.turn("what does my editor mean", &ctx);
+    assert!(
+        what.reply
+            .text
+            .starts_with("I have not learned what your editor means."),
+        "{}",
+        what.reply.text
+    );
+}
