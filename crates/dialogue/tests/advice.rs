@@ -4,10 +4,11 @@
 
 use std::cell::RefCell;
 
+mod common;
+
+use luminous_dialogue::Action;
 use luminous_dialogue::advice::{Adviser, LABELS};
-use luminous_dialogue::{Action, Context, Dialogue, Preferences, Settings};
-use luminous_intent::{IntentKind, curated_index};
-use luminous_nixcfg::edit::SourceFile;
+use luminous_intent::IntentKind;
 
 /// Scores `ahead` for `kind` and 0 for every other label (None: no answer in time).
 #[derive(Debug)]
@@ -39,22 +40,7 @@ fn fake(kind: IntentKind, ahead: Option<f32>) -> Fake {
 }
 
 fn talk(adviser: &Fake, turns: &[&str]) -> Vec<(String, Action)> {
-    let index = curated_index();
-    let files = [SourceFile {
-        name: "/etc/nixos/configuration.nix".into(),
-        text: "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [ vim ];\n}\n".into(),
-    }];
-    let settings = Settings::default();
-    let mut ctx = Context::new(&index, Ok(&files), &settings);
-    ctx.adviser = Some(adviser);
-    let mut d = Dialogue::new(Preferences::default());
-    turns
-        .iter()
-        .map(|t| {
-            let turn = d.turn(t, &ctx);
-            (turn.reply.text, turn.action)
-        })
-        .collect()
+    common::talk_with(Some(adviser), turns)
 }
 
 #[test]

@@ -2,26 +2,13 @@
 //! what was just mentioned; "why?" says what was understood and how sure; a new user's
 //! questions get short answers, offering the action where there is one.
 
-use luminous_dialogue::{Action, Context, Dialogue, Preferences, Settings};
+mod common;
+
+use luminous_dialogue::Action;
 use luminous_intent::{IntentKind, curated_index};
-use luminous_nixcfg::edit::SourceFile;
 
 fn talk(turns: &[&str]) -> Vec<(String, Action)> {
-    let index = curated_index();
-    let files = [SourceFile {
-        name: "/etc/nixos/configuration.nix".into(),
-        text: "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [ vim ];\n}\n".into(),
-    }];
-    let settings = Settings::default();
-    let ctx = Context::new(&index, Ok(&files), &settings);
-    let mut d = Dialogue::new(Preferences::default());
-    turns
-        .iter()
-        .map(|t| {
-            let turn = d.turn(t, &ctx);
-            (turn.reply.text, turn.action)
-        })
-        .collect()
+    common::talk_with(None, turns)
 }
 
 fn subjects(a: &Action) -> Vec<String> {

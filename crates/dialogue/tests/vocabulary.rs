@@ -3,17 +3,12 @@
 //! can be asked about and forgotten. A change refused, or a language-model guess, teaches
 //! nothing.
 
+mod common;
+
+use common::files;
 use luminous_dialogue::vocab::Word;
 use luminous_dialogue::{Action, Context, Dialogue, Outcome, Preferences, Settings};
 use luminous_intent::{IntentKind, curated_index};
-use luminous_nixcfg::edit::SourceFile;
-
-fn files() -> [SourceFile; 1] {
-    [SourceFile {
-        name: "/etc/nixos/configuration.nix".into(),
-        text: "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [ vim ];\n}\n".into(),
-    }]
-}
 
 fn ok() -> Outcome {
     Outcome {

@@ -126,6 +126,11 @@ impl Keeper {
         self.running.as_ref().map(|r| r.child.id())
     }
 
+    /// True when repeated crashes (or a model that cannot load) turned the model off.
+    pub fn disabled(&self) -> bool {
+        self.crashes >= self.config.max_crashes
+    }
+
     /// How many times a worker was started.
     pub fn starts(&self) -> u32 {
         self.starts

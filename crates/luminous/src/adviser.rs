@@ -26,6 +26,7 @@ pub struct ModelAdviser {
     keeper: Arc<Mutex<Keeper>>,
     budget: Duration,
     pick_system: Arc<str>,
+    model_name: String,
     log: Mutex<Vec<Consulted>>,
     notices: Mutex<Vec<String>>,
 }
@@ -34,6 +35,10 @@ impl ModelAdviser {
     /// The model at `model`, run by `worker`, answering within `budget`.
     pub fn new(worker: PathBuf, model: PathBuf, budget: Duration) -> ModelAdviser {
         ModelAdviser {
+            model_name: model
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             keeper: Arc::new(Mutex::new(Keeper::new(Config::new(worker, model)))),
             budget,
             pick_system: luminous_dialogue::advice::pick_system().into(),
@@ -92,14 +97,29 @@ impl ModelAdviser {
             .unwrap_or_default()
     }
 
+    /// The model's state in words, for `status`: never waits for a busy worker.
+    pub fn describe(&self) -> String {
+        let name = self.model_name.as_str();
+        let Ok(mut k) = self.keeper.try_lock() else {
+            return format!("{name}, busy (loading or answering)");
+        };
+        if k.disabled() {
+            return format!("{name}, turned off after it stopped working");
+        }
+        let Some(pid) = k.pid() else {
+            return format!("{name}, not running (it starts when needed)");
+        };
+        match (k.loaded(), rss_kb(pid)) {
+            (Some(_), Some(kb)) => format!("{name}, loaded, {} MB resident", kb / 1024),
+            (Some(_), None) => format!("{name}, loaded"),
+            (None, _) => format!("{name}, starting"),
+        }
+    }
+
     /// The worker's resident memory in kB while it runs.
     pub fn worker_rss_kb(&self) -> Option<u64> {
         let pid = self.keeper.lock().ok()?.pid()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        rss_kb(pid)
     }
 
     /// The model's load time, once it has loaded.
@@ -152,6 +172,15 @@ impl Adviser for ModelAdviser {
     fn pick(&self, request: &str) -> Option<Vec<f32>> {
         self.scores(self.pick_task(request), LABELS.len(), self.budget, false)
     }
+}
+
+/// A process's resident memory in kB.
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
 /// The worker executable: `luminous-llm` beside this program, else on `PATH`.

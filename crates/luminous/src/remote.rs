@@ -212,6 +212,9 @@ pub(crate) fn status(json: bool) -> anyhow::Result<ExitCode> {
             watching.join(", ")
         }
     );
+    if let Some(m) = details["language_model"].as_str() {
+        println!("Language model: {}.", m.trim_end_matches('.'));
+    }
     if !details["notifications"].as_bool().unwrap_or(false) {
         println!("Notifications: none (no notification server); quiet replies are in text only.");
     }

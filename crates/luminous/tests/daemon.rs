@@ -192,6 +192,16 @@ fn one_conversation_across_chat_the_command_line_and_dbus() {
         let said = s["details"][what].as_str().unwrap_or_default();
         assert!(said.contains("luminous models fetch"), "{what}: {said}");
     }
+    assert_eq!(
+        s["details"]["language_model"], "off (the rules work alone)",
+        "{s}"
+    );
+    let text = String::from_utf8_lossy(&d.cli().arg("status").output().expect("status").stdout)
+        .into_owned();
+    assert!(
+        text.contains("Language model: off (the rules work alone)."),
+        "{text}"
+    );
     d.cli().args(["quiet", "on"]).output().expect("quiet");
     assert!(c.status().expect("status").0.quiet);
     c.repeat().expect("repeat");

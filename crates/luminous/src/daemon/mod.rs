@@ -525,6 +525,11 @@ impl Daemon {
             "index": self.s.index.source.describe(),
             "working": self.running.as_ref().map(|r| r.summary.clone()),
             "notifications": self.notifier.is_some(),
+            "language_model": match (&self.s.adviser, &self.s.adviser_problem) {
+                (Some(a), _) => a.describe(),
+                (None, Some(why)) => why.clone(),
+                (None, None) => "off (the rules work alone)".to_owned(),
+            },
         });
         self.voice.describe(&mut details);
         let details = details.to_string();
