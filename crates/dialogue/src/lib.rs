@@ -224,6 +224,11 @@ pub enum Action {
         /// The options.
         options: Vec<Candidate>,
     },
+    /// Keep this phrase as the user taught it ("call chromium my browser").
+    Learn {
+        /// The phrase and its meaning.
+        word: vocab::Word,
+    },
     /// Forget a learned phrase (`None`: every one); the host's store keeps them.
     Forget {
         /// The phrase.
@@ -500,7 +505,10 @@ impl Dialogue {
             IntentKind::SetPreference if !advice::is_guess(interp) => self.set_preference(interp),
             IntentKind::Vocabulary => {
                 let (text, action) = vocab::reply(interp, ctx);
-                (statement(&text), action)
+                match action {
+                    Action::Choose { .. } => (question(&text), action),
+                    _ => (statement(&text), action),
+                }
             }
             _ => self.fresh(interp, ctx),
         }
@@ -614,7 +622,10 @@ impl Dialogue {
                             value: value.clone(),
                         })
                     });
-                    let (reply, action) = if chosen.intent == IntentKind::SetPreference {
+                    let (reply, action) = if chosen.intent == IntentKind::Vocabulary {
+                        let (text, action) = vocab::taught(&chosen.slots, ctx);
+                        (statement(&text), action)
+                    } else if chosen.intent == IntentKind::SetPreference {
                         let mut how = interp.clone();
                         how.slots = chosen.slots.clone();
                         self.set_preference(&how)

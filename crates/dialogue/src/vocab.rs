@@ -103,6 +103,9 @@ pub fn teaches(intent: IntentKind) -> bool {
 /// The reply to a question about the user's own words, or to forgetting them, and what the
 /// host must do (forget them in the store).
 pub(crate) fn reply(interp: &Interpretation, ctx: &Context<'_>) -> (String, Action) {
+    if interp.slots.get("action").map(String::as_str) == Some("teach") {
+        return teach(interp, ctx);
+    }
     let slot = |k: &str| interp.slots.get(k).map(String::as_str);
     let phrase = slot("phrase").unwrap_or_default();
     let bare = |p: &str| p.strip_prefix("the ").unwrap_or(p).to_owned();
@@ -148,6 +151,61 @@ pub(crate) fn reply(interp: &Interpretation, ctx: &Context<'_>) -> (String, Acti
             Action::None,
         ),
     }
+}
+
+/// "when I say my browser I mean chromium": learned at once, unless the phrase means something else
+/// already; then asked first (a one-option question whose yes is [`taught`]).
+fn teach(interp: &Interpretation, ctx: &Context<'_>) -> (String, Action) {
+    let slot = |k: &str| interp.slots.get(k).cloned().unwrap_or_default();
+    let word = Word {
+        phrase: slot("phrase"),
+        slot: "package".into(),
+        value: slot("package"),
+    };
+    let back = said_back(&word.phrase);
+    let name = words::name_of(&word.value, ctx.index);
+    match ctx
+        .vocabulary
+        .iter()
+        .find(|w| w.phrase == word.phrase && w.slot == word.slot)
+    {
+        Some(w) if w.value == word.value => (
+            format!("{} means {name} already.", words::capitalised(&back)),
+            Action::None,
+        ),
+        Some(w) => (
+            format!(
+                "{} means {} now. Shall it mean {name} instead? Say yes or no.",
+                words::capitalised(&back),
+                words::name_of(&w.value, ctx.index)
+            ),
+            Action::Choose {
+                options: vec![luminous_intent::Candidate {
+                    intent: IntentKind::Vocabulary,
+                    slots: interp.slots.clone(),
+                }],
+            },
+        ),
+        None => taught(&interp.slots, ctx),
+    }
+}
+
+/// The phrase in `slots` learned as what the user said it means.
+pub(crate) fn taught(slots: &luminous_intent::Slots, ctx: &Context<'_>) -> (String, Action) {
+    let slot = |k: &str| slots.get(k).cloned().unwrap_or_default();
+    let word = Word {
+        phrase: slot("phrase"),
+        slot: "package".into(),
+        value: slot("package"),
+    };
+    (
+        format!(
+            "I will remember that {} means {}.",
+            said_back(&word.phrase),
+            words::name_of(&word.value, ctx.index)
+        ),
+        Action::Learn { word },
+    )
 }
 
 #[cfg(test)]

@@ -213,6 +213,14 @@ fn option_name(c: &Candidate, index: &PackageIndex) -> String {
 
 /// A single option as a question: "Did you want to install Chromium?"
 pub(crate) fn one_option(only: &Candidate, index: &PackageIndex) -> String {
+    if only.intent == IntentKind::Vocabulary {
+        let slot = |k: &str| only.slots.get(k).map(String::as_str).unwrap_or_default();
+        return format!(
+            "Shall {} mean {}?",
+            crate::vocab::said_back(slot("phrase")),
+            name_of(slot("package"), index)
+        );
+    }
     let name = option_name(only, index);
     if !only.slots.contains_key("package") && !only.slots.contains_key("service") {
         format!("Did you want to {name}?")

@@ -75,6 +75,9 @@ fn transcript(config: Result<&str, &str>, settings: Settings, turns: &[&str]) ->
             Action::SetPreference { name, value } => {
                 out.push_str(&format!("  [preference {name} = {value}]\n"))
             }
+            Action::Learn { word } => {
+                out.push_str(&format!("  [learn {} = {}]\n", word.phrase, word.value))
+            }
             Action::Forget { phrase } => out.push_str(&format!(
                 "  [forget {}]\n",
                 phrase.as_deref().unwrap_or("every learned word")

@@ -135,3 +135,54 @@ fn a_refused_change_teaches_nothing() {
         what.reply.text
     );
 }
+
+#[test]
+fn a_taught_word_is_kept_and_a_new_meaning_is_asked_about_first() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let mut ctx = Context::new(&index, Ok(&files), &settings);
+    let mut d = Dialogue::new(Preferences::default());
+    let word = |value: &str| Word {
+        phrase: "my browser".into(),
+        slot: "package".into(),
+        value: value.into(),
+    };
+    let t = d.turn("call chromium my browser", &ctx);
+    assert_eq!(
+        t.reply.text,
+        "I will remember that your browser means Chromium."
+    );
+    assert_eq!(
+        t.action,
+        Action::Learn {
+            word: word("chromium")
+        }
+    );
+    // Explicit beats learned, but a phrase that means something already is asked about.
+    let known = [word("firefox")];
+    ctx.vocabulary = &known;
+    let q = d.turn("when i say my browser i mean chromium", &ctx);
+    assert_eq!(
+        q.reply.text,
+        "Your browser means Firefox now. Shall it mean Chromium instead? Say yes or no."
+    );
+    assert!(q.reply.question);
+    let yes = d.turn("yes", &ctx);
+    assert_eq!(
+        yes.action,
+        Action::Learn {
+            word: word("chromium")
+        }
+    );
+    let _ = d.turn("call chromium my browser", &ctx);
+    let no = d.turn("no", &ctx);
+    assert_eq!(no.action, Action::None, "{no:?}");
+    let same = d.turn("when I say my browser I mean Firefox", &ctx);
+    assert_eq!(same.reply.text, "Your browser means Firefox already.");
+    assert_eq!(same.action, Action::None);
+    // Only a real package is a meaning.
+    let not = d.turn("when i say my wifi i mean broken", &ctx);
+    assert_ne!(not.interpretation.intent, IntentKind::Vocabulary);
+    assert!(!matches!(not.action, Action::Learn { .. }), "{not:?}");
+}

@@ -411,6 +411,26 @@ fn from_rule(
                     slots.insert("phrase".into(), phrase);
                 }
             }
+            // Taught: "call chromium my browser". Only a real package name is taken as what
+            // the phrase means.
+            if let Some(name) = m.caps.get("package") {
+                let said = name.join(" ");
+                match index
+                    .lookup_exact(&said, 1)
+                    .first()
+                    .filter(|f| !is_stray(index, f.package, &said))
+                    .and_then(|f| index.package(f.package))
+                {
+                    Some(p) => {
+                        slots.insert("package".into(), p.attr.to_owned());
+                    }
+                    None => {
+                        intent = IntentKind::Unknown;
+                        slots.clear();
+                        confidence = 0.1;
+                    }
+                }
+            }
         }
         IntentKind::Confirm => {
             if let Some(answer) = m.caps.get("answer").and_then(|a| a.first()) {

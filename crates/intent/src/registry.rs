@@ -56,6 +56,7 @@ const STORE: &[(&str, &str)] = &[("topic", "store")];
 const UNDO_OR_ROLLBACK: &[(&str, &str)] = &[("topic", "undo_or_rollback")];
 const CONFIGURATION: &[(&str, &str)] = &[("topic", "configuration")];
 const FORGET: &[(&str, &str)] = &[("action", "forget")];
+const TEACH: &[(&str, &str)] = &[("action", "teach")];
 const FORGET_ALL: &[(&str, &str)] = &[("action", "forget_all")];
 
 /// The registry, in a fixed order (ties between equally specific templates go to the earlier).
@@ -685,8 +686,8 @@ pub const REGISTRY: &[IntentSpec] = &[
     },
     IntentSpec {
         kind: IntentKind::Vocabulary,
-        description: "The user's own words that Luminous learned (\"my browser\" for Firefox): say what a phrase means, forget one, or forget them all.",
-        slots: &["action", "phrase"],
+        description: "The user's own words (\"my browser\" for Firefox), learned from clarifications or taught (\"when I say my browser I mean chromium\"): say what a phrase means, teach one, forget one, or forget them all.",
+        slots: &["action", "phrase", "package"],
         changes_system: false,
         rules: &[
             f(
@@ -707,6 +708,8 @@ pub const REGISTRY: &[IntentSpec] = &[
                 "(forget|unlearn) (the|my) (words|names|phrases) (you learned|you learnt|of mine|you know)",
                 FORGET_ALL,
             ),
+            f("when i say (my|our) {phrase} i mean {package}", TEACH),
+            f("(call|name) {package} (my|our) {phrase}", TEACH),
             f(
                 "(forget|unlearn) (what)? (my|our) {phrase} (means|is)?",
                 FORGET,
@@ -724,6 +727,10 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("what does my editor mean", "action=ask,phrase=my editor"),
             ("forget my browser", "action=forget,phrase=my browser"),
             ("forget what you learned", "action=forget_all"),
+            (
+                "when i say my browser i mean chromium",
+                "action=teach,package=chromium,phrase=my browser",
+            ),
         ],
     },
     IntentSpec {

@@ -439,6 +439,23 @@ impl Session {
         {
             let _ = s.set_preference(name, value);
         }
+        if let Action::Learn { word } = &turn.action {
+            let kept = match &self.store {
+                Ok(s) => s
+                    .learn(&luminous_store::LearnedWord {
+                        phrase: word.phrase.clone(),
+                        slot: word.slot.clone(),
+                        value: word.value.clone(),
+                        execution_id: None,
+                    })
+                    .map_err(|e| e.to_string()),
+                Err(why) => Err(why.clone()),
+            };
+            if let Err(why) = kept {
+                turn.reply.text = format!("I could not keep that word: {why}");
+            }
+            self.vocabulary = words_of(self.store.as_ref().ok());
+        }
         if let Action::Forget { phrase } = &turn.action {
             match &self.store {
                 Ok(s) => {
