@@ -123,6 +123,26 @@ fn transcribe_from(e: &Env, wav: &Path, from: f64, name: &str) -> String {
 }
 
 /// The service on `session`, once it listens (its models loaded, the microphone open).
+/// The assistant has finished speaking: its speaker recording has gone quiet, and the
+/// daemon says it is no longer speaking (a pause between two sentences of a reply, long on a
+/// loaded machine, is not the end).
+fn spoken_out(c: &Client, recording: &Path) {
+    wait_until_spoken(recording, 40);
+    let t = Instant::now();
+    loop {
+        let (_, details) = c.status().expect("status");
+        let details: serde_json::Value = serde_json::from_str(&details).expect("json");
+        if details["speaking"] == false {
+            return;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(40),
+            "still speaking after 40 s: {details}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn listening_client(session: &Bus, e: &Env) -> Client {
     let t = Instant::now();
     loop {
@@ -215,7 +235,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
         question.contains("Yes or no?") || question.contains("shall I install Firefox?"),
         "{question}"
     );
-    wait_until_spoken(&recording, 40);
+    spoken_out(&c, &recording);
     pulse.say(&yes);
     let (starting, _) = replied(&follow, "reply");
     assert!(starting.contains("Firefox"), "{starting}");
@@ -224,7 +244,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
         "",
         "the yes was taken: {starting}"
     );
-    wait_until_spoken(&recording, 40);
+    spoken_out(&c, &recording);
 
     // Locked while the rebuild runs: the microphone closes, the result is kept, nothing
     // is spoken.
@@ -264,7 +284,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
         1,
         "the microphone opens again on unlock",
     );
-    wait_until_spoken(&recording, 40);
+    spoken_out(&c, &recording);
 
     // Push-to-talk with hands-free off, on the desktop's shortcut through the portal:
     // speech without the key is not heard; with it, it is.
@@ -297,7 +317,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     let (listed, _) = replied(&follow, "reply");
     assert!(!listed.is_empty());
     wait_mic(&e, &pulse, None, 0, "not capturing after the release");
-    wait_until_spoken(&recording, 40);
+    spoken_out(&c, &recording);
     // The command line's push-to-talk (what sway binds) opens and closes it the same way.
     c.push_to_talk(true).expect("press");
     wait_mic(

@@ -384,6 +384,7 @@ impl Voice {
                 .into(),
             );
             o.insert("speech".into(), speech.into());
+            o.insert("speaking".into(), self.speaking.into());
             let mode = if self.toggle_key {
                 "press to start, press again to end"
             } else {
