@@ -1,10 +1,11 @@
 //! A second opinion when the rules are unsure: which readings to put to a language model,
 //! in what words, and what its scores may change. Pure; the model sits behind [`Adviser`].
 //!
-//! The model never acts and never writes free text: it scores readings built here from the
-//! rules' own options, or, when no rule matched, from the intents and the names of the
-//! utterance that the index or the service list knows. Its pick is only ever offered as a
-//! question, so a yes is still needed before anything happens.
+//! The model never acts and never writes free text: it scores one-word labels of intents
+//! ([`LABELS`]). That orders the rules' own options when they are of different kinds, or,
+//! when no rule matched, picks a kind, whose readings are then built here from the names of
+//! the utterance that the index or the service list knows. Its pick is only ever offered as
+//! a question, so a yes is still needed before anything happens.
 
 use luminous_intent::{
     ACT_THRESHOLD, ASK_THRESHOLD, Candidate, IntentKind, Interpretation, Note, PackageIndex, Slots,
@@ -75,7 +76,7 @@ pub fn pick_request(text: &str) -> String {
 /// offered; closer calls stay "I did not understand".
 pub const PICK_MARGIN: f32 = 1.0;
 
-/// Slotless readings worth scoring when no rule matched.
+/// The plain readings (no names in them) of each kind the model may pick.
 const PLAIN: &[(IntentKind, &[(&str, &str)])] = &[
     (IntentKind::ListInstalled, &[]),
     (IntentKind::UpdateSystem, &[]),
@@ -239,11 +240,10 @@ pub fn wanted(interp: &Interpretation) -> bool {
     }
 }
 
-/// The readings of a request no rule matched: every plain intent and, for each name in the
-/// words that the index or the service list knows, what can be done with it.
-pub fn candidates(interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
-    let mut out = plain();
-    let words: Vec<&str> = interp.heard.split_whitespace().collect();
+/// The services and (with `index`) the packages the words name, each once, two-word names
+/// first: a window of words that names a service is not looked up as a package, and no
+/// window made only of common words is either.
+fn named(words: &[&str], index: Option<&PackageIndex>) -> (Vec<String>, Vec<&'static str>) {
     let mut packages: Vec<String> = Vec::new();
     let mut found_services: Vec<&'static str> = Vec::new();
     for n in [2usize, 1] {
@@ -258,9 +258,9 @@ pub fn candidates(interp: &Interpretation, index: &PackageIndex) -> Vec<Candidat
                 }
                 continue;
             }
-            if w.iter().any(|x| COMMON.contains(x)) {
+            let Some(index) = index.filter(|_| !w.iter().any(|x| COMMON.contains(x))) else {
                 continue;
-            }
+            };
             for m in index.lookup_exact(&name, 1) {
                 if luminous_intent::is_stray(index, m.package, &name) {
                     continue;
@@ -274,28 +274,7 @@ pub fn candidates(interp: &Interpretation, index: &PackageIndex) -> Vec<Candidat
             }
         }
     }
-    for attr in &packages {
-        for intent in [
-            IntentKind::InstallPackage,
-            IntentKind::RemovePackage,
-            IntentKind::TryPackage,
-        ] {
-            out.push(Candidate {
-                intent,
-                slots: Slots::from([("package".to_owned(), attr.clone())]),
-            });
-        }
-    }
-    for id in found_services {
-        for intent in [IntentKind::EnableService, IntentKind::DisableService] {
-            let mut slots = Slots::from([("service".to_owned(), id.to_owned())]);
-            if let Some(s) = services::find(id) {
-                slots.insert("option".to_owned(), s.option.to_owned());
-            }
-            out.push(Candidate { intent, slots });
-        }
-    }
-    out
+    (packages, found_services)
 }
 
 fn plain() -> Vec<Candidate> {
@@ -311,17 +290,45 @@ fn plain() -> Vec<Candidate> {
         .collect()
 }
 
-/// The readings of a request no rule matched that are of the kind the model picked.
+/// The readings of a request no rule matched that are of the kind the model picked: for a
+/// package or a service, one for each name the words hold (the index is searched only for
+/// those kinds); else the plain readings of that kind (a rebuild is a switch: the model picks
+/// the kind only).
 pub fn of_kind(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
-    let mut c: Vec<Candidate> = candidates(interp, index)
-        .into_iter()
-        .filter(|c| c.intent == kind)
-        .collect();
-    // A rebuild is a switch unless the words say otherwise; the model picks the kind only.
-    if kind == IntentKind::RebuildSystem {
-        c.truncate(1);
+    let words: Vec<&str> = interp.heard.split_whitespace().collect();
+    match kind {
+        IntentKind::InstallPackage | IntentKind::RemovePackage | IntentKind::TryPackage => {
+            named(&words, Some(index))
+                .0
+                .into_iter()
+                .map(|attr| Candidate {
+                    intent: kind,
+                    slots: Slots::from([("package".to_owned(), attr)]),
+                })
+                .collect()
+        }
+        IntentKind::EnableService | IntentKind::DisableService => named(&words, None)
+            .1
+            .into_iter()
+            .map(|id| {
+                let mut slots = Slots::from([("service".to_owned(), id.to_owned())]);
+                if let Some(s) = services::find(id) {
+                    slots.insert("option".to_owned(), s.option.to_owned());
+                }
+                Candidate {
+                    intent: kind,
+                    slots,
+                }
+            })
+            .collect(),
+        _ => {
+            let mut c: Vec<Candidate> = plain().into_iter().filter(|c| c.intent == kind).collect();
+            if kind == IntentKind::RebuildSystem {
+                c.truncate(1);
+            }
+            c
+        }
     }
-    c
 }
 
 /// The score the model gave `kind` (None: not a kind it picks among).

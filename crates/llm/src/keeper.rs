@@ -110,16 +110,6 @@ impl Keeper {
         }
     }
 
-    /// Start the worker now if it is not running (when speech starts, so that loading
-    /// overlaps transcription). Does not wait for it.
-    pub fn warm(&mut self) -> Result<(), Error> {
-        self.reap();
-        if self.running.is_none() {
-            self.spawn()?;
-        }
-        Ok(())
-    }
-
     /// The worker's process id while it runs.
     pub fn pid(&mut self) -> Option<u32> {
         self.reap();

@@ -11,7 +11,7 @@ use luminous_llm::protocol::{Chat, Outcome, Task};
 
 use crate::settings::{LanguageModel, VoiceFiles};
 
-/// One consultation, for benchmarks and `why?`.
+/// One consultation, for the understanding benchmark.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Consulted {
     /// Wall time of the round trip, in milliseconds.
