@@ -10,6 +10,9 @@ export XDG_CONFIG_HOME="$work/config"
 # Models are kept between runs (as a user's would be); history is not.
 export XDG_DATA_HOME="${LUMINOUS_DEMO_DATA:-/var/tmp/luminous-demo-data}"
 request="${1:-please install firefox}"
+# The default models, as a user's `luminous models fetch` installs them (speech, voice, and
+# the sentence model for requests the rules do not understand).
+"$luminous" models fetch >/dev/null
 
 echo "Making a recording of someone saying: $request"
 espeak-ng -v en-us -s 160 -w "$work/request.wav" "$request"

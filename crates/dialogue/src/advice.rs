@@ -12,12 +12,25 @@ use luminous_intent::{
     services,
 };
 
-/// Scores readings of a request. `None` when there is no answer in time (no model, late,
-/// failed): the rules' own reply stands.
+pub use crate::similar::{MIN_SIMILARITY, SIMILARITY_SCALE, examples, similarity_scores};
+
+/// Says which kind of request the user's words are. `None` when there is no answer in time
+/// (no model, late, failed): the rules' own reply stands.
 pub trait Adviser: std::fmt::Debug {
-    /// One score per label of [`LABELS`] for `request`, told [`pick_system`]: which kind of
-    /// request it is, when no rule matched.
-    fn pick(&self, request: &str) -> Option<Vec<f32>>;
+    /// Its opinion of the user's words `text`.
+    fn pick(&self, text: &str) -> Option<Opinion>;
+}
+
+/// What an adviser makes of the user's words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opinion {
+    /// One score per label of [`LABELS`], in log-probability units ([`PICK_MARGIN`] apart is
+    /// clearly ahead): a language model told [`pick_system`] and [`pick_request`].
+    Labels(Vec<f32>),
+    /// The cosine similarity of the words to each of [`examples`], in order: an embedding
+    /// model's. Besides the kind, it tells readings of one kind apart (talk slower or
+    /// faster) by the examples that carry their slots.
+    Examples(Vec<f32>),
 }
 
 /// The one-word label of each intent the model may pick, in the order of its scores. Each
@@ -295,6 +308,15 @@ fn plain() -> Vec<Candidate> {
 /// those kinds); else the plain readings of that kind (a rebuild is a switch: the model picks
 /// the kind only).
 pub fn of_kind(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
+    let mut c = of_kind_all(kind, interp, index);
+    if kind == IntentKind::RebuildSystem {
+        c.truncate(1);
+    }
+    c
+}
+
+/// [`of_kind`] with every mode of a rebuild.
+fn of_kind_all(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
     let words: Vec<&str> = interp.heard.split_whitespace().collect();
     match kind {
         IntentKind::InstallPackage | IntentKind::RemovePackage | IntentKind::TryPackage => {
@@ -321,13 +343,7 @@ pub fn of_kind(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) 
                 }
             })
             .collect(),
-        _ => {
-            let mut c: Vec<Candidate> = plain().into_iter().filter(|c| c.intent == kind).collect();
-            if kind == IntentKind::RebuildSystem {
-                c.truncate(1);
-            }
-            c
-        }
+        _ => plain().into_iter().filter(|c| c.intent == kind).collect(),
     }
 }
 
@@ -340,15 +356,19 @@ fn score_of(kind: IntentKind, scores: &[f32]) -> Option<f32> {
         .filter(|s| s.is_finite())
 }
 
-/// What the model's scores (one per label of [`LABELS`]) make of the rules' reading: None
-/// when they change nothing. No rule matched: the readings of the kind the model put clearly
-/// ahead, if the words name what it needs. Options of different kinds: the options in the
-/// model's order, the best alone when its kind is clearly ahead.
+/// What the adviser's opinion makes of the rules' reading: None when it changes nothing.
+/// No rule matched: the readings of the kind put clearly ahead, if the words name what it
+/// needs (ordered by their own examples when the opinion has them). Options of different
+/// kinds: the options in the model's order, the best alone when its kind is clearly ahead.
 pub fn advise(
     interp: &Interpretation,
-    scores: &[f32],
+    opinion: &Opinion,
     index: &PackageIndex,
 ) -> Option<Interpretation> {
+    let scores = match opinion {
+        Opinion::Labels(s) => s.clone(),
+        Opinion::Examples(sims) => similarity_scores(sims)?,
+    };
     if scores.len() != LABELS.len() {
         return None;
     }
@@ -359,18 +379,26 @@ pub fn advise(
         if !ahead.is_finite() || ahead < PICK_MARGIN {
             return None;
         }
-        let cands = of_kind(LABELS[order[0]].0, interp, index);
+        let kind = LABELS[order[0]].0;
+        let cands = match opinion {
+            // The examples judge a rebuild's mode too.
+            Opinion::Examples(_) => of_kind_all(kind, interp, index),
+            Opinion::Labels(_) => of_kind(kind, interp, index),
+        };
         if cands.is_empty() {
             return None;
         }
-        // Readings of one kind differ in their names, which the model did not judge.
-        let even = vec![0.0; cands.len()];
-        return Some(decide(interp, &cands, &even));
+        let by_reading = match opinion {
+            Opinion::Examples(sims) => crate::similar::reading_scores(&cands, sims),
+            // Readings of one kind differ in their names, which the model did not judge.
+            Opinion::Labels(_) => vec![0.0; cands.len()],
+        };
+        return Some(decide(interp, &cands, &by_reading));
     }
     let kinds: Vec<Option<f32>> = interp
         .options
         .iter()
-        .map(|o| score_of(o.intent, scores))
+        .map(|o| score_of(o.intent, &scores))
         .collect();
     let distinct = interp
         .options

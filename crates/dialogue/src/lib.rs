@@ -11,6 +11,7 @@ mod howto;
 mod memory;
 pub mod plan;
 mod planner;
+mod similar;
 pub mod vocab;
 mod words;
 
@@ -188,10 +189,10 @@ fn advised(text: &str, interp: Interpretation, ctx: &Context<'_>) -> Interpretat
     let Some(adviser) = ctx.adviser.filter(|_| advice::wanted(&interp)) else {
         return interp;
     };
-    let Some(scores) = adviser.pick(&advice::pick_request(text)) else {
+    let Some(opinion) = adviser.pick(text) else {
         return interp;
     };
-    advice::advise(&interp, &scores, ctx.index).unwrap_or(interp)
+    advice::advise(&interp, &opinion, ctx.index).unwrap_or(interp)
 }
 
 /// A reply: short, plain text, screen-reader friendly; speech uses the same words.

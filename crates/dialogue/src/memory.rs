@@ -136,7 +136,7 @@ pub fn why(said: &str, last: &Interpretation, index: &PackageIndex) -> String {
         None => words::intent_phrase(last.intent).to_owned(),
     };
     let how = if last.notes.iter().any(|n| matches!(n, Note::Guessed)) {
-        "No rule matched, so that was the language model's guess, and I asked before doing anything."
+        "No rule matched, so that was the local model's guess, and I asked before doing anything."
             .to_owned()
     } else if last.confidence >= luminous_intent::ACT_THRESHOLD {
         format!("I was sure of it ({:.0} in 100).", last.confidence * 100.0)

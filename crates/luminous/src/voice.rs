@@ -178,7 +178,12 @@ pub fn fetch(dirs: &Dirs, files: &VoiceFiles, ids: &[String], verify: bool) -> a
     let f = fetcher(dirs, files);
     let mut shown = Shown::new();
     for c in luminous_models::manifest::builtin()? {
-        let wanted = ids.is_empty() || ids.contains(&c.id);
+        // No ids: what the defaults use; the optional ones only when named.
+        let wanted = if ids.is_empty() {
+            !c.optional
+        } else {
+            ids.contains(&c.id)
+        };
         if wanted {
             f.fetch(&c, verify, &mut |e| shown.event(e))?;
         }

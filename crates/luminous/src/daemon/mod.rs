@@ -528,7 +528,7 @@ impl Daemon {
             "language_model": match (&self.s.adviser, &self.s.adviser_problem) {
                 (Some(a), _) => a.describe(),
                 (None, Some(why)) => why.clone(),
-                (None, None) => "off (the rules work alone)".to_owned(),
+                (None, None) => crate::adviser::off_line(&self.s.resolved.voice),
             },
         });
         self.voice.describe(&mut details);

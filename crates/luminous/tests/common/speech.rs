@@ -18,6 +18,22 @@ pub fn model_settings() -> String {
 
 /// The shared model folder, fetched once (the fetcher's lock makes parallel tests wait).
 pub fn models() -> PathBuf {
+    fetched(&[
+        "whisper-tiny.en",
+        "onnxruntime",
+        "silero-vad",
+        "en_US-joe-medium",
+    ])
+}
+
+/// The sentence-embedding model (the default for requests the rules do not understand),
+/// fetched once into the shared folder: its weights file.
+pub fn embedding_model() -> PathBuf {
+    fetched(&["embed-minilm-l6-v2"]).join("models/all-MiniLM-L6-v2.safetensors")
+}
+
+/// `ids` fetched into the shared model folder, which is returned.
+fn fetched(ids: &[&str]) -> PathBuf {
     let data = std::env::var_os("LUMINOUS_TEST_DATA").map_or_else(
         || PathBuf::from("/var/tmp/luminous-test-data"),
         PathBuf::from,
@@ -25,14 +41,8 @@ pub fn models() -> PathBuf {
     let out = Command::new(env!("CARGO_BIN_EXE_luminous"))
         .env("XDG_DATA_HOME", &data)
         .env("XDG_CONFIG_HOME", data.join("config"))
-        .args([
-            "models",
-            "fetch",
-            "whisper-tiny.en",
-            "onnxruntime",
-            "silero-vad",
-            "en_US-joe-medium",
-        ])
+        .args(["models", "fetch"])
+        .args(ids)
         .output()
         .expect("runs");
     assert!(

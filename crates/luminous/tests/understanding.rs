@@ -1,0 +1,137 @@
+//! The model for requests the rules do not understand, for real: the fetched sentence
+//! embedding model (shared test data folder) run by the real `luminous-llm` worker, asked by
+//! `ask` and `chat`. A request no rule matched becomes one yes/no question of the right
+//! kind, marked as a guess, and a yes carries it out; a request the rules handle is answered
+//! as without the model; `auto` uses the model once it is installed, and nothing without it.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::{Env, plain, text};
+
+/// Words no rule matches, and that are not any registry example.
+const PARAPHRASE: &str = "what sort of jobs are you able to handle for me";
+
+fn with(setting: &str) -> Env {
+    let e = Env::new();
+    e.settings(setting);
+    e
+}
+
+/// A generous budget: these tests are about what the model says, not how soon (a loaded CI
+/// machine can take longer than the default 800 ms to start the worker).
+const BUDGET: &str = "language_model_budget_ms = 30000\n";
+
+fn with_model() -> Env {
+    with(&format!(
+        "language_model = \"{}\"\n{BUDGET}",
+        common::speech::embedding_model().display()
+    ))
+}
+
+fn chat(e: &Env, input: &[u8]) -> String {
+    let mut child = e
+        .cmd()
+        .args(["chat", "--no-rebuild"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chat");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    text(&child.wait_with_output().expect("wait"))
+}
+
+fn guessed(v: &serde_json::Value) -> bool {
+    v["notes"]
+        .as_array()
+        .is_some_and(|n| n.iter().any(|n| n["kind"] == "guessed"))
+}
+
+#[test]
+fn requires_models_a_request_no_rule_matched_is_asked_about_then_done() {
+    let off = with("language_model = \"off\"\n");
+    let v = off.ask_json(&["--dry-run", "--no-rebuild"], PARAPHRASE);
+    assert_eq!(v["intent"], "unknown", "the rules alone: {v}");
+
+    let e = with_model();
+    let v = e.ask_json(&["--dry-run", "--no-rebuild"], PARAPHRASE);
+    assert_eq!(v["intent"], "help", "{v}");
+    assert!(guessed(&v), "{v}");
+    assert_eq!(v["options"].as_array().map(Vec::len), Some(1), "{v}");
+    let reply = v["reply"].as_str().unwrap_or_default();
+    assert!(
+        reply.starts_with("I am not sure I understood. Did you want to ")
+            && reply.ends_with("Say yes or no."),
+        "{reply}"
+    );
+    assert!(v["plan"].is_null(), "nothing is done before the yes: {v}");
+
+    // In a conversation: the question, a yes, then what was asked for.
+    let t = chat(&e, format!("{PARAPHRASE}\nyes\nquit\n").as_bytes());
+    plain(&t);
+    let lines: Vec<&str> = t.lines().collect();
+    assert!(
+        lines.get(1).is_some_and(|l| l.contains("Did you want to")),
+        "{t}"
+    );
+    assert!(
+        lines.get(2).is_some_and(|l| l.starts_with("You can say:")),
+        "{t}"
+    );
+}
+
+#[test]
+fn requires_models_a_request_the_rules_handle_is_answered_as_without_the_model() {
+    let e = with_model();
+    let off = with("language_model = \"off\"\n");
+    for request in [
+        "install firefox",
+        "roll back",
+        "how much disk space is left",
+    ] {
+        let with_it = e.ask_json(&["--dry-run", "--no-rebuild"], request);
+        let without = off.ask_json(&["--dry-run", "--no-rebuild"], request);
+        assert!(!guessed(&with_it), "{with_it}");
+        for field in ["intent", "slots", "options", "reply", "confidence"] {
+            assert_eq!(with_it[field], without[field], "{request}: {field}");
+        }
+    }
+}
+
+#[test]
+fn requires_models_auto_uses_the_default_model_once_it_is_installed() {
+    // No model in this home: the rules alone, and no note about it on every request.
+    let e = with(BUDGET);
+    let out = e
+        .cmd()
+        .args(["ask", "--json", "--dry-run", "--no-rebuild", PARAPHRASE])
+        .output()
+        .expect("runs");
+    let v = common::last_json(&out);
+    assert_eq!(v["intent"], "unknown", "{v}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("language model"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Installed where `luminous models fetch` puts it: used.
+    let weights = common::speech::embedding_model();
+    let models = e.path("data/luminous/models");
+    std::fs::create_dir_all(&models).expect("models folder");
+    for suffix in ["safetensors", "tokenizer.json", "config.json"] {
+        let name = format!("all-MiniLM-L6-v2.{suffix}");
+        let from = weights.with_file_name(&name);
+        std::os::unix::fs::symlink(&from, models.join(&name)).expect("link");
+    }
+    let v = e.ask_json(&["--dry-run", "--no-rebuild"], PARAPHRASE);
+    assert_eq!(v["intent"], "help", "{v}");
+    assert!(guessed(&v), "{v}");
+}
