@@ -105,13 +105,27 @@ fn best_rule(tokens: &[String]) -> Option<(usize, RuleMatch)> {
         {
             continue;
         }
-        let spec_score =
+        let mut spec_score =
             c.template.specificity() * 100 + 99 - caps.get(ANY).map_or(0, Vec::len).min(99);
+        // Words in a service's place that name no service, nor one near them ("get firefox
+        // running"), lose to any other rule that matches: the reply about an unknown
+        // service is for when nothing else fits.
+        if caps.get("service").is_some_and(|w| !names_a_service(w)) {
+            spec_score = 0;
+        }
         if best.as_ref().is_none_or(|(s, _)| spec_score > *s) {
             best = Some((spec_score, RuleMatch { compiled: c, caps }));
         }
     }
     best
+}
+
+/// True when the words in a service's place name a service, or are near one's name.
+fn names_a_service(words: &[String]) -> bool {
+    let said = clean_phrase(words, ARTICLES, SERVICE_TAIL).join(" ");
+    services::find(&said).is_some()
+        || services::find(&words.join(" ")).is_some()
+        || !services::nearest(&said, 3).is_empty()
 }
 
 /// Interpret one utterance against the package index.

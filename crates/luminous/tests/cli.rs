@@ -1,7 +1,7 @@
 //! The `luminous` binary end to end, as a user runs it: private XDG folders, real files.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 mod common;
 
@@ -255,28 +255,9 @@ fn explain_json_and_text() {
 
 /// `luminous chat` on the test configuration, given `input`: what it printed.
 fn chat(e: &Env, input: &[u8]) -> String {
-    let cfg = e.path("configuration.nix");
-    let mut child = e
-        .cmd()
-        .args([
-            "chat",
-            "--no-rebuild",
-            "--config",
-            cfg.to_str().expect("utf8"),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chat");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write");
-    text(&child.wait_with_output().expect("wait"))
+    let typed = String::from_utf8_lossy(input);
+    let lines: Vec<&str> = typed.lines().collect();
+    e.chat(&["--no-rebuild"], &lines)
 }
 
 #[test]

@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::process::Stdio;
-
-use common::{Env, plain, text};
+use common::{Env, plain};
 
 /// Words no rule matches, and that are not any registry example.
 const PARAPHRASE: &str = "what sort of jobs are you able to handle for me";
@@ -28,25 +26,6 @@ fn with_model() -> Env {
         "language_model = \"{}\"\n{BUDGET}",
         common::speech::embedding_model().display()
     ))
-}
-
-fn chat(e: &Env, input: &[u8]) -> String {
-    let mut child = e
-        .cmd()
-        .args(["chat", "--no-rebuild"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chat");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write");
-    text(&child.wait_with_output().expect("wait"))
 }
 
 fn guessed(v: &serde_json::Value) -> bool {
@@ -75,7 +54,7 @@ fn requires_models_a_request_no_rule_matched_is_asked_about_then_done() {
     assert!(v["plan"].is_null(), "nothing is done before the yes: {v}");
 
     // In a conversation: the question, a yes, then what was asked for.
-    let t = chat(&e, format!("{PARAPHRASE}\nyes\nquit\n").as_bytes());
+    let t = e.chat(&["--no-rebuild"], &[PARAPHRASE, "yes", "quit"]);
     plain(&t);
     let lines: Vec<&str> = t.lines().collect();
     assert!(
