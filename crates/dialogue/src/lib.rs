@@ -615,11 +615,11 @@ impl Dialogue {
                     interp.confidence = interp.confidence.max(0.9);
                     let chosen = &options[i];
                     self.learnable = self.asked.take().and_then(|(heard, intent, guessed)| {
-                        let value = chosen.slots.get("package")?;
+                        let (slot, value) = vocab::taught_slot(&chosen.slots)?;
                         let phrase = vocab::phrase_of(&heard, words::verbs(intent))?;
                         (!guessed && phrase != *value).then(|| vocab::Word {
                             phrase,
-                            slot: "package".into(),
+                            slot: slot.into(),
                             value: value.clone(),
                         })
                     });
@@ -845,14 +845,15 @@ impl Dialogue {
         // The change a clarification led to went through: its phrase is learned, said once.
         if let Some(w) = self.learnable.take()
             && outcome.ok
-            && plan.subjects.contains(&w.value)
+            && (plan.subjects.contains(&w.value)
+                || plan.subjects.contains(&vocab::meaning(&w, ctx.index)))
         {
             text = words::join(
                 &text,
                 &format!(
                     "I will remember that {} means {}.",
                     vocab::said_back(&w.phrase),
-                    words::name_of(&w.value, ctx.index)
+                    vocab::meaning(&w, ctx.index)
                 ),
             );
             self.learned = Some(w);

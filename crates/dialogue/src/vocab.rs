@@ -42,9 +42,10 @@ pub fn phrase_of(heard: &str, verbs: &[&str]) -> Option<String> {
     if start > 0 && ANY.contains(&words[start - 1]) {
         return None;
     }
+    // "turn the garden lights on": a verb's particle ends the phrase too.
     let end = words
         .iter()
-        .rposition(|w| !TAIL.contains(w))
+        .rposition(|w| !TAIL.contains(w) && !verbs.contains(w))
         .map_or(words.len(), |i| i + 1);
     let phrase = words.get(start..end)?;
     (!phrase.is_empty() && phrase.len() <= 4).then(|| phrase.join(" "))
@@ -55,7 +56,10 @@ pub fn phrase_of(heard: &str, verbs: &[&str]) -> Option<String> {
 /// none.
 pub fn apply<'w>(text: &str, words: &'w [Word]) -> Option<(String, &'w Word)> {
     let tokens = normalize(text).tokens;
-    let mut by_length: Vec<&Word> = words.iter().filter(|w| w.slot == "package").collect();
+    let mut by_length: Vec<&Word> = words
+        .iter()
+        .filter(|w| w.slot == "package" || w.slot == "service")
+        .collect();
     by_length.sort_by_key(|w| std::cmp::Reverse(w.phrase.split_whitespace().count()));
     for w in by_length {
         let phrase: Vec<&str> = w.phrase.split_whitespace().collect();
@@ -77,27 +81,54 @@ pub fn apply<'w>(text: &str, words: &'w [Word]) -> Option<(String, &'w Word)> {
     None
 }
 
-/// The phrase as said back to the user: "my browser" is "your browser".
+/// The phrase as said back to the user: "my browser" is "your browser", "net thing" is
+/// "the net thing".
 pub fn said_back(phrase: &str) -> String {
-    phrase
+    let words: Vec<&str> = phrase
         .split_whitespace()
         .map(|w| match w {
-            "my" => "your",
-            "mine" => "yours",
-            "i" => "you",
-            "me" => "you",
+            "my" | "our" => "your",
+            "mine" | "ours" => "yours",
+            "i" | "me" | "we" | "us" => "you",
             other => other,
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    let owned = ["your", "his", "her", "their", "the", "this", "that"];
+    match words.first() {
+        Some(first) if !owned.contains(first) => format!("the {}", words.join(" ")),
+        _ => words.join(" "),
+    }
 }
 
-/// True for the kinds of request whose package a clarification may teach a phrase for.
+/// True for the kinds of request whose program or service a clarification may teach a
+/// phrase for.
 pub fn teaches(intent: IntentKind) -> bool {
     matches!(
         intent,
-        IntentKind::InstallPackage | IntentKind::RemovePackage | IntentKind::TryPackage
+        IntentKind::InstallPackage
+            | IntentKind::RemovePackage
+            | IntentKind::TryPackage
+            | IntentKind::EnableService
+            | IntentKind::DisableService
     )
+}
+
+/// The slot a chosen reading teaches a phrase for, and its value: its program, else its
+/// service.
+pub fn taught_slot(slots: &luminous_intent::Slots) -> Option<(&'static str, &String)> {
+    slots
+        .get("package")
+        .map(|v| ("package", v))
+        .or_else(|| slots.get("service").map(|v| ("service", v)))
+}
+
+/// What a learned word stands for, as said to the user: a program's name, or a service's.
+pub(crate) fn meaning(w: &Word, index: &luminous_intent::PackageIndex) -> String {
+    match w.slot.as_str() {
+        "service" => luminous_intent::services::find(&w.value)
+            .map_or_else(|| w.value.clone(), |s| s.spoken.to_owned()),
+        _ => words::name_of(&w.value, index),
+    }
 }
 
 /// The reply to a question about the user's own words, or to forgetting them, and what the
@@ -126,7 +157,7 @@ pub(crate) fn reply(interp: &Interpretation, ctx: &Context<'_>) -> (String, Acti
         (Some("forget"), Some(w)) => (
             format!(
                 "I have forgotten that {back} means {}.",
-                words::name_of(&w.value, ctx.index)
+                meaning(w, ctx.index)
             ),
             Action::Forget {
                 phrase: Some(w.phrase.clone()),
@@ -140,13 +171,13 @@ pub(crate) fn reply(interp: &Interpretation, ctx: &Context<'_>) -> (String, Acti
             format!(
                 "{} means {}.",
                 words::capitalised(&back),
-                words::name_of(&w.value, ctx.index)
+                meaning(w, ctx.index)
             ),
             Action::None,
         ),
         (_, None) => (
             format!(
-                "I have not learned what {back} means. When you tell me which program you mean, I remember it."
+                "I have not learned what {back} means. When you tell me which program or service you mean, I remember it."
             ),
             Action::None,
         ),
@@ -251,5 +282,7 @@ mod tests {
         );
         assert_eq!(apply("install vlc", &words), None);
         assert_eq!(said_back("my browser"), "your browser");
+        assert_eq!(said_back("our family browser"), "your family browser");
+        assert_eq!(said_back("net thing"), "the net thing");
     }
 }

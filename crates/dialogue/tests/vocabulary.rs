@@ -186,3 +186,63 @@ fn a_taught_word_is_kept_and_a_new_meaning_is_asked_about_first() {
     assert_ne!(not.interpretation.intent, IntentKind::Vocabulary);
     assert!(!matches!(not.action, Action::Learn { .. }), "{not:?}");
 }
+
+#[test]
+fn a_service_resolved_by_a_clarification_is_learned_too() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let ctx = Context::new(&index, Ok(&files), &settings);
+    let mut d = Dialogue::new(Preferences::default());
+    // A name near several services: which one is asked.
+    let asked = d.turn("turn on the net thing", &ctx);
+    let Action::Choose { options } = &asked.action else {
+        panic!("a choice first: {asked:?}");
+    };
+    assert!(
+        options
+            .iter()
+            .all(|o| o.intent == IntentKind::EnableService),
+        "{options:?}"
+    );
+    let service = options[0].slots["service"].clone();
+    let chosen = d.turn("the first one", &ctx);
+    assert!(
+        matches!(chosen.action, Action::Confirm { .. }),
+        "{chosen:?}"
+    );
+    let yes = d.turn("yes", &ctx);
+    let Action::Execute { plan } = &yes.action else {
+        panic!("runs after the yes: {yes:?}");
+    };
+    let said = d.outcome(plan, &ok(), &ctx);
+    assert!(
+        said.text
+            .contains("I will remember that the net thing means "),
+        "{}",
+        said.text
+    );
+    let learned = d.take_learned().expect("learned");
+    assert_eq!(learned.slot, "service");
+    assert_eq!(learned.value, service);
+    assert_eq!(learned.phrase, "net thing");
+
+    // Next time the phrase is the service: turned off with no question about which.
+    let words = [learned];
+    let mut ctx = Context::new(&index, Ok(&files), &settings);
+    ctx.vocabulary = &words;
+    let mut d = Dialogue::new(Preferences::default());
+    let direct = d.turn("turn the net thing off", &ctx);
+    assert!(
+        matches!(&direct.action, Action::Confirm { plan } if plan.intent == IntentKind::DisableService),
+        "{direct:?}"
+    );
+    let what = Dialogue::new(Preferences::default()).turn("what do you call the net thing", &ctx);
+    assert!(
+        what.reply
+            .text
+            .starts_with("The net thing means NetworkManager"),
+        "{}",
+        what.reply.text
+    );
+}

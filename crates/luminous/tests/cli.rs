@@ -527,3 +527,35 @@ fn learned_words_round_trip() {
     );
     assert!(text(&e.run(&["vocab", "list"])).contains("No words of yours are learned yet."));
 }
+
+#[test]
+fn learned_service_words_round_trip() {
+    let e = Env::new();
+    // A name near several services: which one is asked, chosen, confirmed, learned.
+    let t = chat(&e, b"turn on the net thing\n1\nyes\nquit\n");
+    plain(&t);
+    assert!(
+        t.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("Did you mean 1, ")),
+        "{t}"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_slice(&e.run(&["vocab", "list", "--json"]).stdout).expect("json");
+    assert_eq!(listed[0]["phrase"], "net thing", "{listed}");
+    assert_eq!(listed[0]["slot"], "service", "{listed}");
+    let service = listed[0]["value"].as_str().expect("a service").to_owned();
+    // Used directly next time: turned off with no question about which.
+    let v = e.ask_json(&["--dry-run", "--no-rebuild"], "turn the net thing off");
+    assert_eq!(v["intent"], "disable_service", "{v}");
+    assert_eq!(v["slots"]["service"], service.as_str(), "{v}");
+    assert_eq!(v["options"], serde_json::json!([]), "{v}");
+    // Forgotten: gone from the store, and asked about again.
+    let out = text(&e.run(&["vocab", "forget", "net", "thing"]));
+    assert!(out.contains("net thing"), "{out}");
+    let export: serde_json::Value =
+        serde_json::from_slice(&e.run(&["export"]).stdout).expect("export json");
+    assert_eq!(export["vocabulary"], serde_json::json!([]), "{export}");
+    let v = e.ask_json(&["--dry-run", "--no-rebuild"], "turn the net thing off");
+    assert!(v["options"].as_array().is_some_and(|o| o.len() > 1), "{v}");
+}
