@@ -20,6 +20,30 @@ fn ok() -> Outcome {
     }
 }
 
+/// `request` asks which one was meant; the first is chosen, confirmed and carried out.
+/// The options offered, and the reply after the change went through.
+fn the_first_one(
+    d: &mut Dialogue,
+    request: &str,
+    ctx: &Context<'_>,
+) -> (Vec<luminous_intent::Candidate>, String) {
+    let asked = d.turn(request, ctx);
+    let Action::Choose { options } = asked.action else {
+        panic!("a choice first: {asked:?}");
+    };
+    let chosen = d.turn("the first one", ctx);
+    assert!(
+        matches!(chosen.action, Action::Confirm { .. }),
+        "{chosen:?}"
+    );
+    let yes = d.turn("yes", ctx);
+    let Action::Execute { plan } = &yes.action else {
+        panic!("runs after the yes: {yes:?}");
+    };
+    assert_eq!(d.take_learned(), None, "not before it went through");
+    (options, d.outcome(plan, &ok(), ctx).text)
+}
+
 #[test]
 fn a_resolved_clarification_is_learned_once_its_change_went_through() {
     let index = curated_index();
@@ -27,31 +51,15 @@ fn a_resolved_clarification_is_learned_once_its_change_went_through() {
     let settings = Settings::default();
     let ctx = Context::new(&index, Ok(&files), &settings);
     let mut d = Dialogue::new(Preferences::default());
-    let asked = d.turn("install my browser", &ctx);
-    let Action::Choose { options } = &asked.action else {
-        panic!("a choice first: {asked:?}");
-    };
+    let (options, said) = the_first_one(&mut d, "install my browser", &ctx);
     let value = options[0].slots["package"].clone();
     let name = index
         .get(&value)
         .map(|p| p.display_name().to_owned())
         .unwrap_or_default();
-    let chosen = d.turn("the first one", &ctx);
     assert!(
-        matches!(chosen.action, Action::Confirm { .. }),
-        "{chosen:?}"
-    );
-    let yes = d.turn("yes", &ctx);
-    let Action::Execute { plan } = &yes.action else {
-        panic!("runs after the yes: {yes:?}");
-    };
-    assert_eq!(d.take_learned(), None, "not before it went through");
-    let said = d.outcome(plan, &ok(), &ctx);
-    assert!(
-        said.text
-            .ends_with(&format!("I will remember that your browser means {name}.")),
-        "{}",
-        said.text
+        said.ends_with(&format!("I will remember that your browser means {name}.")),
+        "{said}"
     );
     let learned = d.take_learned().expect("learned");
     assert_eq!(
@@ -195,10 +203,7 @@ fn a_service_resolved_by_a_clarification_is_learned_too() {
     let ctx = Context::new(&index, Ok(&files), &settings);
     let mut d = Dialogue::new(Preferences::default());
     // A name near several services: which one is asked.
-    let asked = d.turn("turn on the net thing", &ctx);
-    let Action::Choose { options } = &asked.action else {
-        panic!("a choice first: {asked:?}");
-    };
+    let (options, said) = the_first_one(&mut d, "turn on the net thing", &ctx);
     assert!(
         options
             .iter()
@@ -206,21 +211,9 @@ fn a_service_resolved_by_a_clarification_is_learned_too() {
         "{options:?}"
     );
     let service = options[0].slots["service"].clone();
-    let chosen = d.turn("the first one", &ctx);
     assert!(
-        matches!(chosen.action, Action::Confirm { .. }),
-        "{chosen:?}"
-    );
-    let yes = d.turn("yes", &ctx);
-    let Action::Execute { plan } = &yes.action else {
-        panic!("runs after the yes: {yes:?}");
-    };
-    let said = d.outcome(plan, &ok(), &ctx);
-    assert!(
-        said.text
-            .contains("I will remember that the net thing means "),
-        "{}",
-        said.text
+        said.contains("I will remember that the net thing means "),
+        "{said}"
     );
     let learned = d.take_learned().expect("learned");
     assert_eq!(learned.slot, "service");

@@ -27,9 +27,79 @@ pub struct Consulted {
 enum Mode {
     /// A language model picks a label, told this instruction.
     Pick(Arc<str>),
-    /// An embedding model: the registry examples' vectors, once worked out (the model is
-    /// deterministic, so they outlive a restart of the worker).
-    Embed(Arc<OnceLock<Vec<Vec<f32>>>>),
+    /// An embedding model: the registry examples' vectors, once worked out.
+    Embed(Arc<Vectors>),
+}
+
+/// The registry examples' vectors: worked out once by the model (which is deterministic, so
+/// they outlive a restart of the worker), and kept in a cache file, so that the next process
+/// (a one-shot `luminous ask`) need not work them out again.
+#[derive(Debug)]
+struct Vectors {
+    cell: OnceLock<Vec<Vec<f32>>>,
+    /// The cache file, named after the model file and the examples; None: no cache.
+    file: Option<PathBuf>,
+}
+
+impl Vectors {
+    /// The vectors of `model` kept under `cache_dir`, if a file of them is there and fits.
+    fn new(model: &Path, cache_dir: Option<&Path>) -> Vectors {
+        let file = cache_dir.map(|d| d.join(format!("examples-{:016x}.json", cache_key(model))));
+        let cell = OnceLock::new();
+        if let Some(v) = file
+            .as_ref()
+            .and_then(|f| std::fs::read(f).ok())
+            .and_then(|b| serde_json::from_slice::<Vec<Vec<f32>>>(&b).ok())
+            .filter(|v| fits(v))
+        {
+            let _ = cell.set(v);
+        }
+        Vectors { cell, file }
+    }
+
+    fn get(&self) -> Option<&Vec<Vec<f32>>> {
+        self.cell.get()
+    }
+
+    /// Keep `v` (the first time), and write it to the cache file (a failure to write only
+    /// costs the next process the time to work them out again).
+    fn keep(&self, v: Vec<Vec<f32>>) {
+        if !fits(&v) || self.cell.set(v).is_err() {
+            return;
+        }
+        if let (Some(file), Some(v)) = (&self.file, self.cell.get())
+            && let Some(dir) = file.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+            && let Ok(json) = serde_json::to_vec(v)
+        {
+            let tmp = file.with_extension("tmp");
+            if std::fs::write(&tmp, json).is_ok() {
+                let _ = std::fs::rename(&tmp, file);
+            }
+        }
+    }
+}
+
+/// One vector per example, all of one non-zero length.
+fn fits(v: &[Vec<f32>]) -> bool {
+    v.len() == examples_texts().len()
+        && v.first().is_some_and(|f| !f.is_empty())
+        && v.iter()
+            .all(|e| e.len() == v[0].len() && e.iter().all(|x| x.is_finite()))
+}
+
+/// What names a cache of vectors: the model file (path, size, modification time) and the
+/// examples' words.
+fn cache_key(model: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    model.hash(&mut h);
+    if let Ok(m) = std::fs::metadata(model) {
+        m.len().hash(&mut h);
+        m.modified().ok().hash(&mut h);
+    }
+    examples_texts().hash(&mut h);
+    h.finish()
 }
 
 /// The model behind the dialogue's [`Adviser`] trait.
@@ -45,12 +115,18 @@ pub struct ModelAdviser {
 
 impl ModelAdviser {
     /// The model at `model`, run by `worker`, answering within `budget`: a sentence-embedding
-    /// model when `model` is a `.safetensors` file or a folder, else a GGUF language model.
-    pub fn new(worker: PathBuf, model: PathBuf, budget: Duration) -> ModelAdviser {
+    /// model when `model` is a `.safetensors` file or a folder (its examples' vectors kept
+    /// under `cache_dir`), else a GGUF language model.
+    pub fn new(
+        worker: PathBuf,
+        model: PathBuf,
+        budget: Duration,
+        cache_dir: Option<&Path>,
+    ) -> ModelAdviser {
         let embeds = model.is_dir() || model.extension().is_some_and(|e| e == "safetensors");
         ModelAdviser {
             mode: if embeds {
-                Mode::Embed(Arc::new(OnceLock::new()))
+                Mode::Embed(Arc::new(Vectors::new(&model, cache_dir)))
             } else {
                 Mode::Pick(luminous_dialogue::advice::pick_system().into())
             },
@@ -79,7 +155,7 @@ impl ModelAdviser {
                 let task = embed_task(examples_texts());
                 match self.ask(task, Duration::from_secs(60), true) {
                     Some(Outcome::Vectors(v)) if v.len() == examples_texts().len() => {
-                        let _ = cache.set(v);
+                        cache.keep(v);
                         true
                     }
                     _ => false,
@@ -105,7 +181,7 @@ impl ModelAdviser {
                     if let (Some(cache), Ok(Outcome::Vectors(v))) = (cache, answer)
                         && v.len() == examples_texts().len()
                     {
-                        let _ = cache.set(v);
+                        cache.keep(v);
                     }
                 }
             });
@@ -201,7 +277,7 @@ impl ModelAdviser {
     /// The cosine similarity of `text` to each registry example, from the embedding model:
     /// the examples' vectors (worked out now, with the request's, when warming has not done
     /// it yet), then dot products (the vectors are of unit length).
-    fn by_similarity(&self, cache: &OnceLock<Vec<Vec<f32>>>, text: &str) -> Option<Vec<f32>> {
+    fn by_similarity(&self, cache: &Vectors, text: &str) -> Option<Vec<f32>> {
         let (examples, request) = match cache.get() {
             Some(e) => match self.ask(embed_task(vec![text.to_owned()]), self.budget, false)? {
                 Outcome::Vectors(mut v) if v.len() == 1 => (e, v.pop()?),
@@ -213,7 +289,7 @@ impl ModelAdviser {
                 match self.ask(embed_task(texts), self.budget, false)? {
                     Outcome::Vectors(mut v) if v.len() == examples_texts().len() + 1 => {
                         let request = v.pop()?;
-                        let _ = cache.set(v);
+                        cache.keep(v);
                         (cache.get()?, request)
                     }
                     _ => return None,
@@ -314,6 +390,7 @@ pub fn from_settings(data: &Path, files: &VoiceFiles) -> Result<Option<ModelAdvi
         worker_program(),
         model,
         files.language_model_budget,
+        Some(&data.join("cache")),
     )))
 }
 

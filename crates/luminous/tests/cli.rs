@@ -478,12 +478,9 @@ fn requires_nix_index_from_local_nixpkgs_is_cached_by_revision() {
     assert!(err.contains("Reading the package list"), "{err}");
 }
 
-#[test]
-fn learned_words_round_trip() {
-    let e = Env::new();
-    let chat = |input: &[u8]| chat(&e, input);
-    // Clarified, chosen, confirmed, done: learned, and said once.
-    let t = chat(b"install my browser\n1\nyes\nquit\n");
+/// `request` in a chat that asks which one was meant; the first is chosen and confirmed.
+fn the_first_one(e: &Env, request: &str) -> String {
+    let t = chat(e, format!("{request}\n1\nyes\nquit\n").as_bytes());
     plain(&t);
     assert!(
         t.lines()
@@ -491,6 +488,15 @@ fn learned_words_round_trip() {
             .is_some_and(|l| l.starts_with("Did you mean 1, ")),
         "{t}"
     );
+    t
+}
+
+#[test]
+fn learned_words_round_trip() {
+    let e = Env::new();
+    let chat = |input: &[u8]| chat(&e, input);
+    // Clarified, chosen, confirmed, done: learned, and said once.
+    let t = the_first_one(&e, "install my browser");
     assert_eq!(
         t.matches("I will remember that your browser means ")
             .count(),
@@ -532,14 +538,7 @@ fn learned_words_round_trip() {
 fn learned_service_words_round_trip() {
     let e = Env::new();
     // A name near several services: which one is asked, chosen, confirmed, learned.
-    let t = chat(&e, b"turn on the net thing\n1\nyes\nquit\n");
-    plain(&t);
-    assert!(
-        t.lines()
-            .nth(1)
-            .is_some_and(|l| l.starts_with("Did you mean 1, ")),
-        "{t}"
-    );
+    the_first_one(&e, "turn on the net thing");
     let listed: serde_json::Value =
         serde_json::from_slice(&e.run(&["vocab", "list", "--json"]).stdout).expect("json");
     assert_eq!(listed[0]["phrase"], "net thing", "{listed}");

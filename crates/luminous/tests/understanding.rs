@@ -2,7 +2,8 @@
 //! embedding model (shared test data folder) run by the real `luminous-llm` worker, asked by
 //! `ask` and `chat`. A request no rule matched becomes one yes/no question of the right
 //! kind, marked as a guess, and a yes carries it out; a request the rules handle is answered
-//! as without the model; `auto` uses the model once it is installed, and nothing without it.
+//! as without the model; the examples' vectors are kept in a cache file; `auto` uses the
+//! model once it is installed, and nothing without it.
 
 mod common;
 
@@ -52,6 +53,23 @@ fn requires_models_a_request_no_rule_matched_is_asked_about_then_done() {
         "{reply}"
     );
     assert!(v["plan"].is_null(), "nothing is done before the yes: {v}");
+
+    // The examples' vectors are kept for the next process; a damaged file is worked out
+    // again and rewritten.
+    let cached: Vec<std::path::PathBuf> = common::files_under(&e.path("data/luminous/cache"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let kept: Vec<Vec<f32>> =
+        serde_json::from_slice(&std::fs::read(&cached[0]).expect("read")).expect("vectors");
+    assert!(kept.len() > 50 && kept.iter().all(|v| v.len() == 384));
+    std::fs::write(&cached[0], "not vectors").expect("damage it");
+    let again = e.ask_json(&["--dry-run", "--no-rebuild"], PARAPHRASE);
+    assert_eq!(again["intent"], "help", "{again}");
+    let rewritten: Vec<Vec<f32>> =
+        serde_json::from_slice(&std::fs::read(&cached[0]).expect("read")).expect("rewritten");
+    assert_eq!(rewritten.len(), kept.len());
 
     // In a conversation: the question, a yes, then what was asked for.
     let t = e.chat(&["--no-rebuild"], &[PARAPHRASE, "yes", "quit"]);
