@@ -120,12 +120,20 @@ fn best_rule(tokens: &[String]) -> Option<(usize, RuleMatch)> {
     best
 }
 
+/// The words in a service's place, without articles and "service"-like tails, and the
+/// service they name (as cleaned, else as said whole).
+fn service_named(words: &[String]) -> (String, Option<&'static services::Service>) {
+    let said = clean_phrase(words, ARTICLES, SERVICE_TAIL).join(" ");
+    let found = services::find(&said).or_else(|| services::find(&words.join(" ")));
+    (said, found)
+}
+
 /// True when the words in a service's place name a service, or are near one's name.
 fn names_a_service(words: &[String]) -> bool {
-    let said = clean_phrase(words, ARTICLES, SERVICE_TAIL).join(" ");
-    services::find(&said).is_some()
-        || services::find(&words.join(" ")).is_some()
-        || !services::nearest(&said, 3).is_empty()
+    match service_named(words) {
+        (_, Some(_)) => true,
+        (said, None) => !services::nearest(&said, 3).is_empty(),
+    }
 }
 
 /// Interpret one utterance against the package index.
@@ -347,18 +355,8 @@ fn from_rule(
             }
         }
         IntentKind::EnableService | IntentKind::DisableService => {
-            let phrase = clean_phrase(
-                m.caps.get("service").map_or(&[][..], Vec::as_slice),
-                ARTICLES,
-                SERVICE_TAIL,
-            );
-            let said = phrase.join(" ");
-            let full = m
-                .caps
-                .get("service")
-                .map(|v| v.join(" "))
-                .unwrap_or_default();
-            match services::find(&said).or_else(|| services::find(&full)) {
+            let (said, found) = service_named(m.caps.get("service").map_or(&[][..], Vec::as_slice));
+            match found {
                 Some(s) => {
                     slots.insert("service".into(), s.id.into());
                     slots.insert("option".into(), s.option.into());

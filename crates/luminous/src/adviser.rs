@@ -42,22 +42,28 @@ struct Vectors {
 }
 
 impl Vectors {
-    /// The vectors of `model` kept under `cache_dir`, if a file of them is there and fits.
+    /// The vectors of `model`, to be kept under `cache_dir`. Nothing is read yet: a session
+    /// whose requests the rules all handle never reads the file.
     fn new(model: &Path, cache_dir: Option<&Path>) -> Vectors {
-        let file = cache_dir.map(|d| d.join(format!("examples-{:016x}.json", cache_key(model))));
-        let cell = OnceLock::new();
-        if let Some(v) = file
+        Vectors {
+            cell: OnceLock::new(),
+            file: cache_dir.map(|d| d.join(format!("examples-{:016x}.json", cache_key(model)))),
+        }
+    }
+
+    /// The vectors: worked out already in this process, else from the cache file if it is
+    /// there and fits.
+    fn get(&self) -> Option<&Vec<Vec<f32>>> {
+        if let Some(v) = self.cell.get() {
+            return Some(v);
+        }
+        let read = self
+            .file
             .as_ref()
             .and_then(|f| std::fs::read(f).ok())
             .and_then(|b| serde_json::from_slice::<Vec<Vec<f32>>>(&b).ok())
-            .filter(|v| fits(v))
-        {
-            let _ = cell.set(v);
-        }
-        Vectors { cell, file }
-    }
-
-    fn get(&self) -> Option<&Vec<Vec<f32>>> {
+            .filter(|v| fits(v))?;
+        let _ = self.cell.set(read);
         self.cell.get()
     }
 
@@ -145,21 +151,18 @@ impl ModelAdviser {
     /// into the worker's cache, or work out the examples' vectors). Waits for it.
     pub fn prime(&self) -> bool {
         match &self.mode {
-            Mode::Pick(_) => self
-                .ask(self.pick_task("hello"), Duration::from_secs(60), true)
+            Mode::Pick(system) => self
+                .ask(pick_task(system, "hello"), Duration::from_secs(60), true)
                 .is_some_and(|o| matches!(o, Outcome::Scores(_))),
             Mode::Embed(cache) => {
                 if cache.get().is_some() {
                     return true;
                 }
                 let task = embed_task(examples_texts());
-                match self.ask(task, Duration::from_secs(60), true) {
-                    Some(Outcome::Vectors(v)) if v.len() == examples_texts().len() => {
-                        cache.keep(v);
-                        true
-                    }
-                    _ => false,
+                if let Some(Outcome::Vectors(v)) = self.ask(task, Duration::from_secs(60), true) {
+                    cache.keep(v);
                 }
+                cache.get().is_some()
             }
         }
     }
@@ -170,7 +173,9 @@ impl ModelAdviser {
     pub fn warm(&self) {
         let keeper = Arc::clone(&self.keeper);
         let (task, cache) = match &self.mode {
-            Mode::Pick(_) => (self.pick_task("hello"), None),
+            Mode::Pick(system) => (pick_task(system, "hello"), None),
+            // Vectors known already (this process, or the cache file): only load the model.
+            Mode::Embed(cache) if cache.get().is_some() => (Task::Ping, None),
             Mode::Embed(cache) => (embed_task(examples_texts()), Some(Arc::clone(cache))),
         };
         let _ = std::thread::Builder::new()
@@ -178,27 +183,11 @@ impl ModelAdviser {
             .spawn(move || {
                 if let Ok(mut k) = keeper.lock() {
                     let answer = k.ask(task, Duration::from_secs(60));
-                    if let (Some(cache), Ok(Outcome::Vectors(v))) = (cache, answer)
-                        && v.len() == examples_texts().len()
-                    {
+                    if let (Some(cache), Ok(Outcome::Vectors(v))) = (cache, answer) {
                         cache.keep(v);
                     }
                 }
             });
-    }
-
-    fn pick_task(&self, text: &str) -> Task {
-        let system = match &self.mode {
-            Mode::Pick(system) => system.to_string(),
-            Mode::Embed(_) => String::new(),
-        };
-        Task::Pick {
-            chat: Chat {
-                system,
-                user: luminous_dialogue::advice::pick_request(text),
-            },
-            labels: LABELS.iter().map(|(_, l)| (*l).to_owned()).collect(),
-        }
     }
 
     /// Every consultation so far.
@@ -287,6 +276,7 @@ impl ModelAdviser {
                 let mut texts = examples_texts();
                 texts.push(text.to_owned());
                 match self.ask(embed_task(texts), self.budget, false)? {
+                    // One more than the examples: the request's is the last.
                     Outcome::Vectors(mut v) if v.len() == examples_texts().len() + 1 => {
                         let request = v.pop()?;
                         cache.keep(v);
@@ -318,7 +308,7 @@ impl Adviser for ModelAdviser {
     fn pick(&self, text: &str) -> Option<Opinion> {
         let start = Instant::now();
         let opinion = match &self.mode {
-            Mode::Pick(_) => match self.ask(self.pick_task(text), self.budget, false) {
+            Mode::Pick(system) => match self.ask(pick_task(system, text), self.budget, false) {
                 Some(Outcome::Scores(s)) if s.len() == LABELS.len() => Some(Opinion::Labels(s)),
                 _ => None,
             },
@@ -326,6 +316,17 @@ impl Adviser for ModelAdviser {
         };
         self.logged(start, opinion.is_some());
         opinion
+    }
+}
+
+/// A language model's pick among the labels for `text`, told `system`.
+fn pick_task(system: &str, text: &str) -> Task {
+    Task::Pick {
+        chat: Chat {
+            system: system.to_owned(),
+            user: luminous_dialogue::advice::pick_request(text),
+        },
+        labels: LABELS.iter().map(|(_, l)| (*l).to_owned()).collect(),
     }
 }
 
