@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use crate::edit::{self, Config};
-use crate::{Diagnostic, PackageNames, line_col, parse, tree};
+use crate::{Diagnostic, PackageNames, line_col, parse, python, tree};
 
 /// The option names shipped with Luminous (see `data/options.txt`).
 pub const KNOWN_OPTIONS: &str = include_str!("../data/options.txt");
@@ -38,7 +38,10 @@ pub fn unknown_packages(cfg: Config<'_>, names: &dyn PackageNames) -> Vec<Diagno
     };
     listed
         .into_iter()
-        .filter(|l| !names.exists(&l.attr))
+        .filter(|l| {
+            !names.exists(&l.attr)
+                && !python::library(&l.attr).is_some_and(|lib| names.python_library_exists(lib.name))
+        })
         .map(|l| {
             let near = names.nearest(&l.attr, 3);
             let suggestion = match near.as_slice() {
@@ -53,7 +56,10 @@ pub fn unknown_packages(cfg: Config<'_>, names: &dyn PackageNames) -> Vec<Diagno
                 file: l.file,
                 line: l.line,
                 column: l.column,
-                message: format!("There is no package called {} in nixpkgs.", l.attr),
+                message: match python::library(&l.attr) {
+                    Some(lib) => format!("There is no Python library called {} in nixpkgs.", lib.name),
+                    None => format!("There is no package called {} in nixpkgs.", l.attr),
+                },
                 suggestion,
             }
         })
@@ -270,5 +276,48 @@ mod tests {
             ]
         );
         assert!(check("{\n  services.someRareThing.enable = true;\n}\n").is_empty());
+    }
+
+    /// Names of a small index, with its Python libraries in a versioned set.
+    struct Names(&'static [&'static str]);
+
+    impl PackageNames for Names {
+        fn exists(&self, attr: &str) -> bool {
+            self.0.contains(&attr)
+        }
+        fn nearest(&self, attr: &str, _: usize) -> Vec<String> {
+            let name = attr.rsplit('.').next().unwrap_or(attr);
+            self.0
+                .iter()
+                .filter(|a| strsim::jaro_winkler(a.rsplit('.').next().unwrap_or(a), name) > 0.9)
+                .map(|a| (*a).to_owned())
+                .collect()
+        }
+        fn python_library_exists(&self, name: &str) -> bool {
+            self.0
+                .iter()
+                .any(|a| python::library(a).is_some_and(|l| l.name == name))
+        }
+    }
+
+    #[test]
+    fn python_libraries_are_checked_in_the_versioned_sets() {
+        let text = "{ pkgs, ... }:\n{\n  environment.systemPackages = with pkgs; [\n    \
+                    (python3.withPackages (ps: with ps; [ requests requestz ]))\n  ];\n}\n";
+        let files = [crate::edit::SourceFile {
+            name: "c.nix".into(),
+            text: text.into(),
+        }];
+        let names = Names(&["python3", "python313Packages.requests"]);
+        let found: Vec<String> = unknown_packages(Config { files: &files }, &names)
+            .into_iter()
+            .map(|d| format!("{}:{}: {} {}", d.line, d.column, d.message, d.suggestion))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "4:52: There is no Python library called requestz in nixpkgs. Use python313Packages.requests instead."
+            ]
+        );
     }
 }

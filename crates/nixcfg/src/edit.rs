@@ -7,7 +7,7 @@
 use tree_sitter::Node;
 
 use crate::tree::{self, Lookup, Module};
-use crate::{Diagnostic, parse, syntax};
+use crate::{Diagnostic, parse, python, syntax};
 
 /// One configuration file: its name (as the caller knows it) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,10 +86,13 @@ pub struct Listed {
     pub attr: String,
 }
 
-struct Site<'t> {
-    list: Node<'t>,
-    with_pkgs: bool,
-    conditional: bool,
+/// One list that makes up `environment.systemPackages`.
+pub(crate) struct Site<'t> {
+    pub list: Node<'t>,
+    /// `pkgs` is in scope (`with pkgs;`), so bare names are packages.
+    pub with_pkgs: bool,
+    /// The list is only there under a condition (`lib.optionals`, `mkIf`, `if`).
+    pub conditional: bool,
 }
 
 fn check_syntax(file: &SourceFile) -> Result<(), EditError> {
@@ -99,7 +102,9 @@ fn check_syntax(file: &SourceFile) -> Result<(), EditError> {
     }
 }
 
-/// Every package in `environment.systemPackages`, across the configuration's files.
+/// Every package in `environment.systemPackages`, across the configuration's files. A Python
+/// with libraries is listed as its interpreter (`python3`) and each library
+/// (`python3Packages.requests`).
 pub fn installed(cfg: Config<'_>) -> Result<Vec<Listed>, EditError> {
     let mut out = Vec::new();
     for f in cfg.files {
@@ -108,16 +113,24 @@ pub fn installed(cfg: Config<'_>) -> Result<Vec<Listed>, EditError> {
         let Some(m) = tree::module(t.root_node()) else {
             continue;
         };
+        let listed = |el: Node<'_>, attr: String| {
+            let (line, column) = crate::node_line_col(&f.text, el);
+            Listed {
+                file: f.name.clone(),
+                line,
+                column,
+                attr,
+            }
+        };
         for site in package_sites(&m, &f.text) {
             for el in elements(site.list) {
                 if let Some(attr) = element_attr(el, site.with_pkgs, &f.text) {
-                    let (line, column) = crate::node_line_col(&f.text, el);
-                    out.push(Listed {
-                        file: f.name.clone(),
-                        line,
-                        column,
-                        attr,
-                    });
+                    out.push(listed(el, attr));
+                } else if let Some(wp) = python::with_packages(el, site.with_pkgs, &f.text) {
+                    out.push(listed(el, wp.interpreter.clone()));
+                    for (lib, name) in wp.libraries(&f.text) {
+                        out.push(listed(lib, format!("{}Packages.{name}", wp.interpreter)));
+                    }
                 }
             }
         }
@@ -127,63 +140,142 @@ pub fn installed(cfg: Config<'_>) -> Result<Vec<Listed>, EditError> {
 
 /// Add packages to `environment.systemPackages`, in the file that defines it (or the entry
 /// file, creating the attribute). Packages already listed are reported, not added twice.
+/// Python libraries (`python313Packages.requests`) go into the system's Python (see
+/// [`python`]): a library already there under any Python is already listed.
 pub fn add_packages(cfg: Config<'_>, attrs: &[&str]) -> Result<PackageChange, EditError> {
     let entry = cfg.files.first().ok_or(EditError::Empty)?;
     let present: Vec<String> = installed(cfg)?.into_iter().map(|l| l.attr).collect();
+    let present_lib = |name: &str| {
+        present
+            .iter()
+            .any(|p| python::library(p).is_some_and(|l| l.name == name))
+    };
     let mut change = PackageChange::default();
     let mut wanted: Vec<&str> = Vec::new();
+    let mut libs: Vec<(&str, &str)> = Vec::new();
     for a in attrs {
-        if present.iter().any(|p| p == a) || wanted.contains(a) {
-            change.unchanged.push((*a).to_owned());
-        } else {
-            wanted.push(a);
+        let lib = python::library(a).map(|l| l.name);
+        let there = match lib {
+            Some(name) => present_lib(name) || libs.iter().any(|(_, n)| *n == name),
+            None => present.iter().any(|p| p == a) || wanted.contains(a),
+        };
+        match lib {
+            _ if there => change.unchanged.push((*a).to_owned()),
+            Some(name) => libs.push((a, name)),
+            None => wanted.push(a),
         }
     }
-    if wanted.is_empty() {
-        return Ok(change);
+    let mut files = cfg.files.to_vec();
+    if !wanted.is_empty() {
+        let edit = add_plain(&files, entry, &wanted)?;
+        apply(&mut files, &mut change.edits, edit);
+        change.changed = wanted.iter().map(|s| (*s).to_owned()).collect();
     }
-    // The first file with an unconditional package list gets the new packages.
-    for f in cfg.files {
+    if !libs.is_empty() {
+        let names: Vec<&str> = libs.iter().map(|(_, n)| *n).collect();
+        let edit = match python::add(&files, &names)? {
+            Some(edit) => edit,
+            None => {
+                let element = python::new_element("python3", &names);
+                finish(entry, create_package_list(entry, &[element])?)?
+            }
+        };
+        apply(&mut files, &mut change.edits, edit);
+        change.changed.extend(libs.iter().map(|(a, _)| (*a).to_owned()));
+    }
+    Ok(change)
+}
+
+/// Record an edit made on top of `files`: it replaces the file's text, and an earlier edit of
+/// the same file keeps its `before` (the text on disk).
+fn apply(files: &mut [SourceFile], edits: &mut Vec<FileEdit>, edit: FileEdit) {
+    if let Some(f) = files.iter_mut().find(|f| f.name == edit.name) {
+        f.text.clone_from(&edit.after);
+    }
+    match edits.iter_mut().find(|e| e.name == edit.name) {
+        Some(earlier) => earlier.after = edit.after,
+        None => edits.push(edit),
+    }
+}
+
+/// Add packages that are not Python libraries: into the first unconditional package list, or
+/// a new one in the entry file.
+fn add_plain(
+    files: &[SourceFile],
+    entry: &SourceFile,
+    wanted: &[&str],
+) -> Result<FileEdit, EditError> {
+    for f in files {
         let Some(t) = parse(&f.text) else { continue };
         let Some(m) = tree::module(t.root_node()) else {
             continue;
         };
         let sites = package_sites(&m, &f.text);
         if let Some(site) = sites.iter().find(|s| !s.conditional) {
-            let after = insert_into_list(&f.text, site, &wanted);
-            change.edits.push(finish(f, after)?);
-            change.changed = wanted.iter().map(|s| (*s).to_owned()).collect();
-            return Ok(change);
+            let names: Vec<String> = wanted
+                .iter()
+                .map(|a| element_text(a, site, &f.text))
+                .collect();
+            return finish(f, insert_into_list(&f.text, site.list, &names));
         }
     }
-    let after = create_package_list(entry, &wanted)?;
-    change.edits.push(finish(entry, after)?);
-    change.changed = wanted.iter().map(|s| (*s).to_owned()).collect();
-    Ok(change)
+    let names: Vec<String> = wanted
+        .iter()
+        .map(|a| {
+            if a.split('.').all(is_identifier) {
+                (*a).to_owned()
+            } else {
+                format!("pkgs.\"{a}\"")
+            }
+        })
+        .collect();
+    finish(entry, create_package_list(entry, &names)?)
 }
 
-/// Remove packages from every package list that holds them.
+/// Remove packages from every package list that holds them. A Python library is taken out of
+/// the Python that has it; the interpreter itself (`python3`) goes with its libraries.
 pub fn remove_packages(cfg: Config<'_>, attrs: &[&str]) -> Result<PackageChange, EditError> {
     let mut change = PackageChange::default();
     for f in cfg.files {
         check_syntax(f)?;
     }
+    let lib_names: Vec<&str> = attrs
+        .iter()
+        .filter_map(|a| python::library(a).map(|l| l.name))
+        .collect();
     let mut found: Vec<String> = Vec::new();
     for f in cfg.files {
         let Some(t) = parse(&f.text) else { continue };
         let Some(m) = tree::module(t.root_node()) else {
             continue;
         };
+        let sites = package_sites(&m, &f.text);
         let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for site in package_sites(&m, &f.text) {
+        for site in &sites {
             for el in elements(site.list) {
-                if let Some(attr) = element_attr(el, site.with_pkgs, &f.text)
+                let attr = element_attr(el, site.with_pkgs, &f.text).or_else(|| {
+                    python::with_packages(el, site.with_pkgs, &f.text).map(|wp| wp.interpreter)
+                });
+                if let Some(attr) = attr
                     && attrs.contains(&attr.as_str())
                 {
                     ranges.push(removal_range(&f.text, el));
                     found.push(attr);
                 }
             }
+        }
+        let (libs, names) = python::removals(&sites, &lib_names, &f.text);
+        for (r, name) in libs.into_iter().zip(names) {
+            // A library of a Python that goes too is already in that range.
+            if !ranges.iter().any(|(s, e)| *s <= r.0 && r.1 <= *e) {
+                ranges.push(r);
+            }
+            found.extend(
+                attrs
+                    .iter()
+                    .filter(|a| python::library(a).is_some_and(|l| l.name == name))
+                    .map(|a| (*a).to_owned()),
+            );
         }
         if !ranges.is_empty() {
             ranges.sort_unstable();
@@ -299,7 +391,7 @@ fn bool_literal<'t>(v: Node<'t>, text: &str) -> Option<Node<'t>> {
     }
 }
 
-fn finish(f: &SourceFile, after: String) -> Result<FileEdit, EditError> {
+pub(crate) fn finish(f: &SourceFile, after: String) -> Result<FileEdit, EditError> {
     if syntax::first_error(&f.name, &after).is_some() {
         return Err(EditError::WouldBreak(f.name.clone()));
     }
@@ -311,7 +403,7 @@ fn finish(f: &SourceFile, after: String) -> Result<FileEdit, EditError> {
 }
 
 /// The lists that make up `environment.systemPackages` in this module.
-fn package_sites<'t>(m: &Module<'t>, text: &str) -> Vec<Site<'t>> {
+pub(crate) fn package_sites<'t>(m: &Module<'t>, text: &str) -> Vec<Site<'t>> {
     let mut sites = Vec::new();
     if let Lookup::Found { value } =
         tree::lookup(m.attrset, &["environment", "systemPackages"], text)
@@ -395,7 +487,7 @@ fn collect_lists<'t>(
     }
 }
 
-fn elements(list: Node<'_>) -> Vec<Node<'_>> {
+pub(crate) fn elements(list: Node<'_>) -> Vec<Node<'_>> {
     let mut c = list.walk();
     list.children_by_field_name("element", &mut c).collect()
 }
@@ -429,7 +521,7 @@ fn element_attr(el: Node<'_>, with_pkgs: bool, text: &str) -> Option<String> {
     }
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()
@@ -467,10 +559,9 @@ fn element_text(attr: &str, site: &Site<'_>, text: &str) -> String {
     }
 }
 
-fn insert_into_list(text: &str, site: &Site<'_>, attrs: &[&str]) -> String {
-    let list = site.list;
+/// Insert elements (as written) at the end of a list, in its layout.
+pub(crate) fn insert_into_list(text: &str, list: Node<'_>, names: &[String]) -> String {
     let els = elements(list);
-    let names: Vec<String> = attrs.iter().map(|a| element_text(a, site, text)).collect();
     let (lstart, lend) = (list.start_byte(), list.end_byte());
     let multiline = text[lstart..lend].contains('\n');
     let close = lend - 1; // the `]`
@@ -504,7 +595,7 @@ fn insert_into_list(text: &str, site: &Site<'_>, attrs: &[&str]) -> String {
 
 /// The bytes to delete to remove an element: its whole line when it stands alone there
 /// (with any comment on that line), else the element and one space beside it.
-fn removal_range(text: &str, el: Node<'_>) -> (usize, usize) {
+pub(crate) fn removal_range(text: &str, el: Node<'_>) -> (usize, usize) {
     let (s, e) = (el.start_byte(), el.end_byte());
     let eol = tree::line_end(text, e);
     let rest = text[e..eol].trim_start();
@@ -550,22 +641,13 @@ fn insert_binding(text: &str, set: Node<'_>, binding: &str) -> String {
     out
 }
 
-/// Create `environment.systemPackages` in the entry file, with `pkgs` in scope.
-fn create_package_list(f: &SourceFile, attrs: &[&str]) -> Result<String, EditError> {
+/// Create `environment.systemPackages` in the entry file, with `pkgs` in scope, holding
+/// `names` (elements as written).
+fn create_package_list(f: &SourceFile, names: &[String]) -> Result<String, EditError> {
     check_syntax(f)?;
     let t = parse(&f.text)
         .ok_or_else(|| EditError::Unsupported(format!("{} could not be read as Nix", f.name)))?;
     let m = module_of(&t, f)?;
-    let names: Vec<String> = attrs
-        .iter()
-        .map(|a| {
-            if a.split('.').all(is_identifier) {
-                (*a).to_owned()
-            } else {
-                format!("pkgs.\"{a}\"")
-            }
-        })
-        .collect();
     let (set, binding) = match tree::lookup(m.attrset, &["environment", "systemPackages"], &f.text)
     {
         Lookup::Partial { attrset, .. } => (attrset, "systemPackages"),

@@ -4,12 +4,14 @@
 //! - [`check`]: checks of a file that parses (duplicate attributes, unknown options and packages).
 //! - [`edit`]: minimal text edits of package lists and boolean options.
 //! - [`imports`]: the files a configuration imports.
+//! - [`python`]: Python libraries, which belong inside the system's Python.
 //! - [`log`]: explanations of a saved `nixos-rebuild` log.
 
 pub mod check;
 pub mod edit;
 pub mod imports;
 pub mod log;
+pub mod python;
 pub mod syntax;
 mod tree;
 
@@ -66,6 +68,9 @@ pub trait PackageNames {
     fn exists(&self, attr: &str) -> bool;
     /// The nearest real attributes, best first.
     fn nearest(&self, attr: &str, limit: usize) -> Vec<String>;
+    /// True when one of the Python package sets has the library `name` (`python3Packages`,
+    /// what a configuration writes, is an alias of a versioned set the index lists).
+    fn python_library_exists(&self, name: &str) -> bool;
 }
 
 impl PackageNames for luminous_intent::PackageIndex {
@@ -78,6 +83,10 @@ impl PackageNames for luminous_intent::PackageIndex {
             .filter_map(|m| self.package(m.package))
             .map(|p| p.attr.to_owned())
             .collect()
+    }
+    fn python_library_exists(&self, name: &str) -> bool {
+        self.iter()
+            .any(|p| python::library(p.attr).is_some_and(|l| l.name == name))
     }
 }
 

@@ -144,7 +144,9 @@ fn run(case: &Path) -> Outcome {
     }
 }
 
-/// Stub packages: every attribute used, evaluating to its own name.
+/// Stub packages: every attribute used, evaluating to its own name. A Python with libraries
+/// is `python3.withPackages`, giving its own name and its libraries' (those listed) as a list
+/// the evaluation flattens.
 fn stub_pkgs(files: &[SourceFile]) -> String {
     let mut tree: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for l in edit::installed(Config { files }).expect("reads") {
@@ -153,9 +155,20 @@ fn stub_pkgs(files: &[SourceFile]) -> String {
             .or_default()
             .push(rest.to_owned());
     }
-    let mut s = String::from("{ ");
-    for (head, rests) in tree {
-        if rests.iter().all(String::is_empty) {
+    let with_packages = files.iter().any(|f| f.text.contains(".withPackages"));
+    let mut s = String::from("rec { ");
+    for (head, rests) in &tree {
+        if with_packages && luminous_nixcfg::python::is_interpreter(head) {
+            // Libraries the editor does not read (a function it does not edit) are not listed.
+            let libs = if tree.contains_key(&format!("{head}Packages")) {
+                format!("f {head}Packages")
+            } else {
+                "[ ]".into()
+            };
+            s.push_str(&format!(
+                "\"{head}\" = {{ withPackages = f: [ \"{head}\" ] ++ {libs}; }}; "
+            ));
+        } else if rests.iter().all(String::is_empty) {
             s.push_str(&format!("\"{head}\" = \"{head}\"; "));
         } else {
             let inner: String = rests
@@ -205,7 +218,10 @@ fn requires_nix_edited_files_parse_and_evaluate_to_the_reported_packages() {
                 path.display()
             );
             let expr = if attr == "environment.systemPackages" {
-                format!("builtins.sort builtins.lessThan {module}.{attr}")
+                format!(
+                    "let flat = x: if builtins.isList x then builtins.concatMap flat x else [ x ]; \
+                     in builtins.sort builtins.lessThan (flat {module}.{attr})"
+                )
             } else {
                 format!("{module}.{attr}")
             };

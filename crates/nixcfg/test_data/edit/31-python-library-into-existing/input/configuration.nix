@@ -1,0 +1,11 @@
+{ config, pkgs, ... }:
+
+{
+  environment.systemPackages = with pkgs; [
+    vim
+    (python3.withPackages (ps: with ps; [
+      requests
+      flask # for the blog
+    ]))
+  ];
+}

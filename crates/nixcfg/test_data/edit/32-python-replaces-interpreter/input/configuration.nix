@@ -1,0 +1,7 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = [
+    pkgs.vim
+    pkgs.python3
+  ];
+}

@@ -1,0 +1,5 @@
+{ config, ... }:
+
+{
+  networking.hostName = "laptop";
+}

@@ -1,0 +1,7 @@
+{ pkgs, ... }:
+{
+  environment.systemPackages = with pkgs; [
+    vim
+    (python3.withPackages (ps: with ps; [ requests ]))
+  ];
+}

@@ -1,0 +1,4 @@
+{ pkgs, ... }:
+{
+  imports = [ ./packages.nix ];
+}
