@@ -6,8 +6,13 @@ use luminous_intent::{Candidate, IntentKind, Slots};
 
 use crate::Context;
 
-/// The answer about `topic` (a `how_to` slot), and the action it offers, if any.
-pub fn answer(topic: &str, ctx: &Context<'_>) -> (String, Option<Candidate>) {
+/// The answer about `topic` (a `how_to` slot), and the action it offers, if any. `package`
+/// is what the question named ("how do I add the python library requests").
+pub fn answer(
+    topic: &str,
+    package: Option<&str>,
+    ctx: &Context<'_>,
+) -> (String, Option<Candidate>) {
     let offer = |intent: IntentKind| {
         Some(Candidate {
             intent,
@@ -38,14 +43,31 @@ pub fn answer(topic: &str, ctx: &Context<'_>) -> (String, Option<Candidate>) {
                 .into(),
             None,
         ),
-        "python" => (
-            "On NixOS a Python library comes with its Python: python3.withPackages, with the \
-             libraries listed, for example ps: [ ps.requests ]. For one project, a shell with \
-             them is simpler than the system: nix-shell -p python3Packages.requests. To find a \
-             library's name, say find and its name, for example find requests."
-                .into(),
-            None,
-        ),
+        "python" => match package.and_then(|p| luminous_intent::python::library(p).map(|l| (p, l)))
+        {
+            Some((attr, lib)) => (
+                format!(
+                    "On NixOS a Python library comes with its Python: I add it to \
+                     python3.withPackages in your configuration, and python3 finds it after the \
+                     rebuild. For one project, a shell is simpler: nix-shell -p \
+                     python3Packages.{name}. Shall I add the Python library {name} to your \
+                     system's Python?",
+                    name = lib.name
+                ),
+                Some(Candidate {
+                    intent: IntentKind::InstallPackage,
+                    slots: Slots::from([("package".to_owned(), attr.to_owned())]),
+                }),
+            ),
+            None => (
+                "On NixOS a Python library comes with its Python: python3.withPackages, with the \
+                 libraries listed, and I write that for you: say add the Python library and its \
+                 name, for example add the Python library requests. For one project, a shell is \
+                 simpler: nix-shell -p python3Packages.requests."
+                    .into(),
+                None,
+            ),
+        },
         "store" => (
             "The Nix store, /nix/store, holds every package and every generation, each in its \
              own folder, and nothing in it changes after it is made. Old generations keep old \

@@ -461,7 +461,7 @@ fn plan_request(c: &Candidate, ctx: &Context<'_>, verbosity: Verbosity) -> Plann
             },
         },
         IntentKind::Help => Planned::Reply(words::help().into()),
-        IntentKind::HowTo => match crate::howto::answer(&slot("topic"), ctx) {
+        IntentKind::HowTo => match crate::howto::answer(&slot("topic"), c.slots.get("package").map(String::as_str), ctx) {
             (text, Some(offer)) => Planned::Choose { text, options: vec![offer] },
             (text, None) => Planned::Reply(text),
         },

@@ -11,9 +11,17 @@ use crate::{Context, Verbosity};
 
 /// The name to say for a package attribute.
 pub(crate) fn name_of(attr: &str, index: &PackageIndex) -> String {
+    if let Some(lib) = luminous_intent::python::library(attr) {
+        return library_name(lib.name);
+    }
     index
         .get(attr)
         .map_or_else(|| attr.to_owned(), |p| p.display_name().to_owned())
+}
+
+/// How a Python library is said: "the Python library requests".
+fn library_name(name: &str) -> String {
+    format!("the Python library {name}")
 }
 
 /// The verb for one thing or several: "Firefox is", "Firefox and VLC are".
@@ -450,10 +458,14 @@ pub(crate) fn search_results(
             continue;
         };
         let desc = first_sentence(p.description);
+        let name = match luminous_intent::python::library(p.attr) {
+            Some(lib) => library_name(lib.name),
+            None => p.display_name().to_owned(),
+        };
         if v == Verbosity::Brief || desc.is_empty() {
-            parts.push(format!("{}, {}.", n + 1, p.display_name()));
+            parts.push(format!("{}, {name}.", n + 1));
         } else {
-            parts.push(format!("{}, {}: {desc}.", n + 1, p.display_name()));
+            parts.push(format!("{}, {name}: {desc}.", n + 1));
         }
     }
     parts.push("Say a number to install one.".into());

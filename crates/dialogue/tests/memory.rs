@@ -119,3 +119,69 @@ fn a_new_users_questions_get_short_answers_and_offers() {
         );
     }
 }
+
+/// The curated index with a Python library in two interpreters' sets.
+fn with_python_libraries() -> luminous_intent::PackageIndex {
+    let mut packages = curated_index().to_packages();
+    for set in ["python312", "python313"] {
+        packages.push(luminous_intent::Package {
+            attr: format!("{set}Packages.requests"),
+            pname: format!("{set}-requests"),
+            version: "2.32.5".into(),
+            description: "HTTP library for Python".into(),
+            aliases: vec![],
+            popularity: 0,
+            main_program: String::new(),
+        });
+    }
+    luminous_intent::PackageIndex::from_packages(packages)
+}
+
+#[test]
+fn the_python_question_offers_the_library_it_names_inside_the_systems_python() {
+    let index = with_python_libraries();
+    let said = common::talk_in(
+        &index,
+        None,
+        &["how do I add the python library requests", "yes"],
+    );
+    assert!(
+        said[0]
+            .0
+            .ends_with("Shall I add the Python library requests to your system's Python?"),
+        "{}",
+        said[0].0
+    );
+    let Action::Confirm { plan } = &said[1].1 else {
+        panic!("{:?}", said[1]);
+    };
+    assert_eq!(plan.intent, IntentKind::InstallPackage);
+    assert_eq!(plan.subjects, vec!["python313Packages.requests".to_owned()]);
+    let diff = plan
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            luminous_dialogue::Step::Edit { diff, .. } => Some(diff.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert!(
+        diff.contains("+  environment.systemPackages = with pkgs; [ vim (python3.withPackages (ps: with ps; [ requests ])) ];"),
+        "{diff}"
+    );
+    assert!(
+        said[1].0.starts_with("Install the Python library requests"),
+        "{}",
+        said[1].0
+    );
+    // Asked without a library, the answer says how to name one, and offers nothing.
+    let plain = common::talk_in(&index, None, &["how do i add a python library"]);
+    assert!(
+        plain[0]
+            .0
+            .contains("say add the Python library and its name"),
+        "{}",
+        plain[0].0
+    );
+    assert_eq!(plain[0].1, Action::None);
+}

@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::python;
+
 /// One package, as the index is built from it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Package {
@@ -778,6 +780,21 @@ impl PackageIndex {
                 .then_with(|| pa.attr.len().cmp(&pb.attr.len()))
                 .then_with(|| pa.attr.cmp(pb.attr))
         });
+        // The same Python library in several interpreters' sets is one library: the newest
+        // set's stands for it.
+        let mut newest: HashMap<&str, u32> = HashMap::new();
+        for m in &v {
+            if let Some(l) = python::library(self.at(m.package).attr) {
+                let e = newest.entry(l.name).or_insert(0);
+                *e = (*e).max(python::version(l.interpreter));
+            }
+        }
+        if !newest.is_empty() {
+            v.retain(|m| {
+                python::library(self.at(m.package).attr)
+                    .is_none_or(|l| newest.get(l.name) == Some(&python::version(l.interpreter)))
+            });
+        }
         v.truncate(limit);
         v
     }

@@ -342,6 +342,17 @@ fn from_rule(
                 confidence = confidence.min(r.confidence);
             }
         }
+        // "how do I add the python library requests": the library, when there is one, is
+        // what the answer offers to add.
+        IntentKind::HowTo => {
+            if let Some(phrase) = m.caps.get("package") {
+                let mut words: Vec<&str> = vec!["python"];
+                words.extend(phrase.iter().map(String::as_str));
+                if let Some(One::Found { attr, .. }) = python_library(&words, index) {
+                    slots.insert("package".into(), attr);
+                }
+            }
+        }
         IntentKind::SearchPackage => {
             let query = clean_phrase(
                 m.caps.get("query").map_or(&[][..], Vec::as_slice),
@@ -717,6 +728,9 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
             .map(|p| p.attr.to_owned())
             .unwrap_or_default()
     };
+    if let Some(found) = python_library(words, index) {
+        return found;
+    }
     let said = words.join(" ");
     let mut tries = vec![said.clone()];
     let specific: Vec<&str> = words
@@ -731,8 +745,17 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
     let mut stray: Option<String> = None;
     if !category {
         for attempt in &tries {
-            // The words name it whole ("numpy" for python3Packages.numpy): taken.
-            if let Some(best) = index.lookup_exact(attempt, 1).first() {
+            // The words name it whole ("numpy" for python3Packages.numpy): taken, unless it
+            // is a member of a package set and something else has that name too ("requests":
+            // the Python library or the Kodi add-on), which is asked.
+            let exact = index.lookup_exact(attempt, 3);
+            if let Some(best) = exact.first() {
+                let set_member = index
+                    .package(best.package)
+                    .is_some_and(|p| p.attr.contains('.') && p.popularity == 0);
+                if set_member && exact.len() > 1 && !attempt.contains('.') {
+                    return One::Choose(exact.iter().map(|m| attr_of(m.package)).collect());
+                }
                 return One::Found {
                     attr: attr_of(best.package),
                     how: MatchKind::Exact,
@@ -798,6 +821,49 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
         .map(|m| attr_of(m.package))
         .collect();
     One::Unknown(nearest)
+}
+
+/// Words that say a Python library is meant: "the python library requests", "numpy for
+/// python", "python module flask".
+const PYTHON_WORDS: &[&str] = &[
+    "python",
+    "python3",
+    "library",
+    "libraries",
+    "module",
+    "modules",
+    "package",
+    "packages",
+    "for",
+    "in",
+    "the",
+    "a",
+];
+
+/// The Python library the words name beside "python" ("python library requests"), in the
+/// newest set that has it; `None` when "python" is not said or no library has that name.
+fn python_library(words: &[&str], index: &PackageIndex) -> Option<One> {
+    if !words.iter().any(|w| matches!(*w, "python" | "python3")) {
+        return None;
+    }
+    let rest: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !PYTHON_WORDS.contains(w))
+        .collect();
+    if rest.is_empty() {
+        return None;
+    }
+    let name = rest.join(" ");
+    index
+        .lookup_exact(&name, 8)
+        .into_iter()
+        .filter_map(|m| index.package(m.package))
+        .find(|p| crate::python::library(p.attr).is_some())
+        .map(|p| One::Found {
+            attr: p.attr.to_owned(),
+            how: MatchKind::Exact,
+        })
 }
 
 /// Words after which a request goes on: "install firefox and ...".

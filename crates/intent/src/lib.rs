@@ -8,6 +8,7 @@ pub mod answer;
 pub mod index;
 mod interpret;
 pub mod normalize;
+pub mod python;
 pub mod registry;
 pub mod services;
 pub mod sounds_like;

@@ -657,6 +657,14 @@ pub const REGISTRY: &[IntentSpec] = &[
                 "how (do|can|should|would) (i|we) (add|install|get|use) (a|the|some)? python (library|libraries|package|packages|module|modules) *",
                 PYTHON,
             ),
+            f(
+                "how (do|can|should|would) (i|we) (add|install|get|use) (the)? python (library|package|module) {package}",
+                PYTHON,
+            ),
+            f(
+                "how (do|can|should|would) (i|we) (add|install|get|use) {package} (to|for|in|with|into) python (3)?",
+                PYTHON,
+            ),
             f("what (is|are) (the)? (nix store|store)", STORE),
             f(
                 "why is (the|my)? (nix store|store) (so)? (big|large|huge|full) *",

@@ -323,6 +323,94 @@ fn a_word_inside_a_package_set_never_wins_over_the_sentence() {
     );
 }
 
+/// The same Python library in two interpreters' sets, another set's package with the same
+/// name, the interpreters themselves (the default one known by name, as the curated list
+/// knows it).
+fn with_python_sets() -> luminous_intent::PackageIndex {
+    let pkg = |attr: &str, pname: &str| luminous_intent::Package {
+        attr: attr.into(),
+        pname: pname.into(),
+        version: "1.0".into(),
+        description: String::new(),
+        aliases: if attr == "python3" {
+            vec!["Python".into()]
+        } else {
+            vec![]
+        },
+        popularity: u8::from(attr == "python3") * 8,
+        main_program: String::new(),
+    };
+    luminous_intent::PackageIndex::from_packages(vec![
+        pkg("firefox", "firefox"),
+        pkg("python3", "python3"),
+        pkg("python312", "python3"),
+        pkg("kodiPackages.requests", "kodi-requests"),
+        pkg("python312Packages.requests", "python3.12-requests"),
+        pkg("python313Packages.requests", "python3.13-requests"),
+        pkg("python312Packages.numpy", "python3.12-numpy"),
+        pkg("python313Packages.numpy", "python3.13-numpy"),
+        pkg(
+            "python313Packages.python-lsp-server",
+            "python3.13-python-lsp-server",
+        ),
+    ])
+}
+
+#[test]
+fn python_libraries_come_from_the_newest_set_and_a_shared_name_is_asked() {
+    let index = with_python_sets();
+    let check = |input: &str, expect: Expect| expect.assert_eq(&render(&interpret(input, &index)));
+    // One library in two sets is one library: the newest set's.
+    check(
+        "install numpy",
+        expect!["install_package [package=python313Packages.numpy] 0.96"],
+    );
+    // "python" with the words says which of two packages called requests.
+    check(
+        "add the python library requests",
+        expect!["install_package [package=python313Packages.requests] 0.96"],
+    );
+    check(
+        "install requests for python",
+        expect!["install_package [package=python313Packages.requests] 0.96"],
+    );
+    check(
+        "get me the python module numpy and firefox",
+        expect![
+            "install_package [package=python313Packages.numpy,packages=python313Packages.numpy firefox] 0.96"
+        ],
+    );
+    // Without it, both are asked about.
+    check(
+        "install requests",
+        expect![
+            "install_package [] 0.60 options=install_package:kodiPackages.requests;install_package:python313Packages.requests"
+        ],
+    );
+    // "python" alone is the interpreter, and a name with python in it is that name.
+    check(
+        "install python",
+        expect!["install_package [package=python3] 0.96"],
+    );
+    check(
+        "install python lsp server",
+        expect!["install_package [package=python313Packages.python-lsp-server] 0.96"],
+    );
+    // The how-to question carries the library it names, to offer it.
+    check(
+        "how do I add the python library requests",
+        expect!["how_to [package=python313Packages.requests,topic=python] 0.96"],
+    );
+    check(
+        "how can i get numpy into python",
+        expect!["how_to [package=python313Packages.numpy,topic=python] 0.96"],
+    );
+    check(
+        "how do i add a python library",
+        expect!["how_to [topic=python] 0.96"],
+    );
+}
+
 #[test]
 fn trying_as_people_put_it() {
     for (input, expect) in [

@@ -40,7 +40,8 @@ pub fn unknown_packages(cfg: Config<'_>, names: &dyn PackageNames) -> Vec<Diagno
         .into_iter()
         .filter(|l| {
             !names.exists(&l.attr)
-                && !python::library(&l.attr).is_some_and(|lib| names.python_library_exists(lib.name))
+                && !python::library(&l.attr)
+                    .is_some_and(|lib| names.python_library_exists(lib.name))
         })
         .map(|l| {
             let near = names.nearest(&l.attr, 3);
@@ -57,7 +58,9 @@ pub fn unknown_packages(cfg: Config<'_>, names: &dyn PackageNames) -> Vec<Diagno
                 line: l.line,
                 column: l.column,
                 message: match python::library(&l.attr) {
-                    Some(lib) => format!("There is no Python library called {} in nixpkgs.", lib.name),
+                    Some(lib) => {
+                        format!("There is no Python library called {} in nixpkgs.", lib.name)
+                    }
                     None => format!("There is no package called {} in nixpkgs.", l.attr),
                 },
                 suggestion,

@@ -181,7 +181,9 @@ pub fn add_packages(cfg: Config<'_>, attrs: &[&str]) -> Result<PackageChange, Ed
             }
         };
         apply(&mut files, &mut change.edits, edit);
-        change.changed.extend(libs.iter().map(|(a, _)| (*a).to_owned()));
+        change
+            .changed
+            .extend(libs.iter().map(|(a, _)| (*a).to_owned()));
     }
     Ok(change)
 }

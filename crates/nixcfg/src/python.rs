@@ -8,40 +8,7 @@ use tree_sitter::Node;
 use crate::edit::{self, EditError, FileEdit, Site};
 use crate::{parse, tree};
 
-/// A library of one of nixpkgs' Python package sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Library<'a> {
-    /// The interpreter whose set it is in: `python313` for `python313Packages.requests`.
-    pub interpreter: &'a str,
-    /// The library's attribute in that set: `requests`.
-    pub name: &'a str,
-}
-
-/// The Python library an attribute names (`python3Packages.requests`,
-/// `python313Packages.requests`, `python312.pkgs.numpy`), or `None` for anything else.
-pub fn library(attr: &str) -> Option<Library<'_>> {
-    let (set, name) = attr.split_once('.')?;
-    let interpreter = match set.strip_suffix("Packages") {
-        Some(i) => i,
-        None => {
-            let (i, name) = (set, name.strip_prefix("pkgs.")?);
-            return is_interpreter(i).then_some(Library {
-                interpreter: i,
-                name,
-            });
-        }
-    };
-    (is_interpreter(interpreter) && !name.is_empty() && !name.contains('.')).then_some(Library {
-        interpreter,
-        name,
-    })
-}
-
-/// `python3`, `python313`, `python`: an interpreter of nixpkgs whose set has libraries.
-pub fn is_interpreter(name: &str) -> bool {
-    name.strip_prefix("python")
-        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit()))
-}
+pub use luminous_intent::python::{Library, is_interpreter, library};
 
 /// One `INTERPRETER.withPackages (PARAM: ...)` element of a package list.
 pub(crate) struct WithPackages<'t> {
@@ -258,7 +225,11 @@ fn add_in_site(
         }
     }
     if pass == 2 {
-        let interp = if site.with_pkgs { "python3" } else { "pkgs.python3" };
+        let interp = if site.with_pkgs {
+            "python3"
+        } else {
+            "pkgs.python3"
+        };
         let after = edit::insert_into_list(text, site.list, &[new_element(interp, names)]);
         return Ok(Some(edit::finish(f, after)?));
     }
@@ -288,23 +259,4 @@ pub(crate) fn removals(
         }
     }
     (ranges, found)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn library_attributes() {
-        let lib = |a| library(a).map(|l| (l.interpreter, l.name));
-        assert_eq!(lib("python3Packages.requests"), Some(("python3", "requests")));
-        assert_eq!(lib("python313Packages.numpy"), Some(("python313", "numpy")));
-        assert_eq!(lib("python312.pkgs.flask"), Some(("python312", "flask")));
-        assert_eq!(lib("pythonPackages.six"), Some(("python", "six")));
-        assert_eq!(lib("python3"), None);
-        assert_eq!(lib("perlPackages.JSON"), None);
-        assert_eq!(lib("haskellPackages.pandoc"), None);
-        assert_eq!(lib("python3Packages.a.b"), None);
-        assert_eq!(lib("python3Packages."), None);
-    }
 }

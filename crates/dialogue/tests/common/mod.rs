@@ -19,10 +19,18 @@ pub fn files() -> [SourceFile; 1] {
 /// One conversation through `turns` (with `adviser` as the second opinion): each reply and
 /// action.
 pub fn talk_with(adviser: Option<&dyn Adviser>, turns: &[&str]) -> Vec<(String, Action)> {
-    let index = curated_index();
+    talk_in(&curated_index(), adviser, turns)
+}
+
+/// [`talk_with`], with another package index.
+pub fn talk_in(
+    index: &luminous_intent::PackageIndex,
+    adviser: Option<&dyn Adviser>,
+    turns: &[&str],
+) -> Vec<(String, Action)> {
     let files = files();
     let settings = Settings::default();
-    let mut ctx = Context::new(&index, Ok(&files), &settings);
+    let mut ctx = Context::new(index, Ok(&files), &settings);
     ctx.adviser = adviser;
     let mut d = Dialogue::new(Preferences::default());
     turns
