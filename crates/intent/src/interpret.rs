@@ -750,10 +750,7 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
             // the Python library or the Kodi add-on), which is asked.
             let exact = index.lookup_exact(attempt, 3);
             if let Some(best) = exact.first() {
-                let set_member = index
-                    .package(best.package)
-                    .is_some_and(|p| p.attr.contains('.') && p.popularity == 0);
-                if set_member && exact.len() > 1 && !attempt.contains('.') {
+                if exact.len() > 1 && is_stray(index, best.package, attempt) {
                     return One::Choose(exact.iter().map(|m| attr_of(m.package)).collect());
                 }
                 return One::Found {

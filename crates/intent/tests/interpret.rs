@@ -257,15 +257,22 @@ fn whole_requests_for_early_endpointing() {
 
 /// An index shaped like nixpkgs: top-level programs, one the curated list knows (with its
 /// popularity), and attributes inside package sets whose last part is an ordinary word.
-fn nixpkgs_shaped() -> luminous_intent::PackageIndex {
-    let pkg = |attr: &str, popularity: u8| luminous_intent::Package {
+/// A package of a test index, with no description.
+fn package(attr: &str, pname: &str, popularity: u8) -> luminous_intent::Package {
+    luminous_intent::Package {
         attr: attr.into(),
-        pname: attr.rsplit('.').next().unwrap_or(attr).into(),
+        pname: pname.into(),
         version: "1.0".into(),
         description: String::new(),
         aliases: vec![],
         popularity,
         main_program: String::new(),
+    }
+}
+
+fn nixpkgs_shaped() -> luminous_intent::PackageIndex {
+    let pkg = |attr: &str, popularity: u8| {
+        package(attr, attr.rsplit('.').next().unwrap_or(attr), popularity)
     };
     luminous_intent::PackageIndex::from_packages(vec![
         pkg("git", 0),
@@ -328,17 +335,12 @@ fn a_word_inside_a_package_set_never_wins_over_the_sentence() {
 /// knows it).
 fn with_python_sets() -> luminous_intent::PackageIndex {
     let pkg = |attr: &str, pname: &str| luminous_intent::Package {
-        attr: attr.into(),
-        pname: pname.into(),
-        version: "1.0".into(),
-        description: String::new(),
         aliases: if attr == "python3" {
             vec!["Python".into()]
         } else {
             vec![]
         },
-        popularity: u8::from(attr == "python3") * 8,
-        main_program: String::new(),
+        ..package(attr, pname, u8::from(attr == "python3") * 8)
     };
     luminous_intent::PackageIndex::from_packages(vec![
         pkg("firefox", "firefox"),

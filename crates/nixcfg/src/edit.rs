@@ -154,14 +154,14 @@ pub fn add_packages(cfg: Config<'_>, attrs: &[&str]) -> Result<PackageChange, Ed
     let mut wanted: Vec<&str> = Vec::new();
     let mut libs: Vec<(&str, &str)> = Vec::new();
     for a in attrs {
-        let lib = python::library(a).map(|l| l.name);
-        let there = match lib {
-            Some(name) => present_lib(name) || libs.iter().any(|(_, n)| *n == name),
-            None => present.iter().any(|p| p == a) || wanted.contains(a),
-        };
-        match lib {
-            _ if there => change.unchanged.push((*a).to_owned()),
+        match python::library(a).map(|l| l.name) {
+            Some(name) if present_lib(name) || libs.iter().any(|(_, n)| *n == name) => {
+                change.unchanged.push((*a).to_owned());
+            }
             Some(name) => libs.push((a, name)),
+            None if present.iter().any(|p| p == a) || wanted.contains(a) => {
+                change.unchanged.push((*a).to_owned());
+            }
             None => wanted.push(a),
         }
     }
@@ -266,8 +266,7 @@ pub fn remove_packages(cfg: Config<'_>, attrs: &[&str]) -> Result<PackageChange,
                 }
             }
         }
-        let (libs, names) = python::removals(&sites, &lib_names, &f.text);
-        for (r, name) in libs.into_iter().zip(names) {
+        for (r, name) in python::removals(&sites, &lib_names, &f.text) {
             // A library of a Python that goes too is already in that range.
             if !ranges.iter().any(|(s, e)| *s <= r.0 && r.1 <= *e) {
                 ranges.push(r);
@@ -535,6 +534,16 @@ pub(crate) fn is_identifier(s: &str) -> bool {
         )
 }
 
+/// One segment of an attribute path as Nix reads it: bare when it is an identifier, else
+/// quoted (`"3to2"`).
+pub(crate) fn segment(s: &str) -> String {
+    if is_identifier(s) {
+        s.to_owned()
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
 /// How to write `attr` in a list: bare under `with pkgs;` when the list already uses bare
 /// names, else `pkgs.attr`; segments that are not identifiers are quoted.
 fn element_text(attr: &str, site: &Site<'_>, text: &str) -> String {
@@ -543,16 +552,7 @@ fn element_text(attr: &str, site: &Site<'_>, text: &str) -> String {
         && els
             .iter()
             .all(|e| text[e.byte_range()].starts_with("pkgs."));
-    let segs: Vec<String> = attr
-        .split('.')
-        .map(|s| {
-            if is_identifier(s) {
-                s.to_owned()
-            } else {
-                format!("\"{s}\"")
-            }
-        })
-        .collect();
+    let segs: Vec<String> = attr.split('.').map(segment).collect();
     let bare_ok = is_identifier(attr.split('.').next().unwrap_or(""));
     if site.with_pkgs && !lists_use_prefix && bare_ok {
         segs.join(".")

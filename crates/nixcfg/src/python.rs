@@ -126,32 +126,24 @@ impl WithPackages<'_> {
 
     /// How a library is written in this list.
     fn element_text(&self, name: &str) -> String {
-        let name = if edit::is_identifier(name) {
-            name.to_owned()
-        } else {
-            format!("\"{name}\"")
-        };
-        if self.with_param {
-            name
-        } else {
-            format!("{}.{name}", self.param)
-        }
+        library_text(name, &self.param, self.with_param)
+    }
+}
+
+/// A library as an element of a `PARAM: ...` list: bare under `with PARAM;` when it is an
+/// identifier, else `PARAM.name` (a quoted bare name would be a string, not the library).
+fn library_text(name: &str, param: &str, with_param: bool) -> String {
+    if with_param && edit::is_identifier(name) {
+        name.to_owned()
+    } else {
+        format!("{param}.{}", edit::segment(name))
     }
 }
 
 /// A new Python element for a list: `(python3.withPackages (ps: with ps; [ requests ]))`,
 /// with `pkgs.` when the list does not have `pkgs` in scope.
 pub(crate) fn new_element(interpreter_text: &str, names: &[&str]) -> String {
-    let libs: Vec<String> = names
-        .iter()
-        .map(|n| {
-            if edit::is_identifier(n) {
-                (*n).to_owned()
-            } else {
-                format!("ps.\"{n}\"")
-            }
-        })
-        .collect();
+    let libs: Vec<String> = names.iter().map(|n| library_text(n, "ps", true)).collect();
     format!(
         "({interpreter_text}.withPackages (ps: with ps; [ {} ]))",
         libs.join(" ")
@@ -236,15 +228,14 @@ fn add_in_site(
     Ok(None)
 }
 
-/// The byte ranges that remove `names` from the `withPackages` lists of one file's sites,
-/// and the names found.
+/// The byte range that removes each of `names` from the `withPackages` lists of one file's
+/// sites, with the name found there.
 pub(crate) fn removals(
     sites: &[Site<'_>],
     names: &[&str],
     text: &str,
-) -> (Vec<(usize, usize)>, Vec<String>) {
-    let mut ranges = Vec::new();
-    let mut found = Vec::new();
+) -> Vec<((usize, usize), String)> {
+    let mut out = Vec::new();
     for site in sites {
         for el in edit::elements(site.list) {
             let Some(wp) = with_packages(el, site.with_pkgs, text) else {
@@ -252,11 +243,26 @@ pub(crate) fn removals(
             };
             for (lib, name) in wp.libraries(text) {
                 if names.contains(&name.as_str()) {
-                    ranges.push(edit::removal_range(text, lib));
-                    found.push(name);
+                    out.push((edit::removal_range(text, lib), name));
                 }
             }
         }
     }
-    (ranges, found)
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_library_that_is_not_an_identifier_is_selected_from_the_set() {
+        assert_eq!(library_text("requests", "ps", true), "requests");
+        assert_eq!(library_text("requests", "p", false), "p.requests");
+        assert_eq!(library_text("3to2", "ps", true), "ps.\"3to2\"");
+        assert_eq!(
+            new_element("python3", &["numpy", "3to2"]),
+            "(python3.withPackages (ps: with ps; [ numpy ps.\"3to2\" ]))"
+        );
+    }
 }
