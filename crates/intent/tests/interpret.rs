@@ -36,8 +36,12 @@ fn render(i: &Interpretation) -> String {
 }
 
 fn check(input: &str, expect: Expect) {
-    let index = curated_index();
-    expect.assert_eq(&render(&interpret(input, &index)));
+    check_in(&curated_index(), input, expect);
+}
+
+/// [`check`] against another index.
+fn check_in(index: &luminous_intent::PackageIndex, input: &str, expect: Expect) {
+    expect.assert_eq(&render(&interpret(input, index)));
 }
 
 #[test]
@@ -291,7 +295,7 @@ fn nixpkgs_shaped() -> luminous_intent::PackageIndex {
 #[test]
 fn a_word_inside_a_package_set_never_wins_over_the_sentence() {
     let index = nixpkgs_shaped();
-    let check = |input: &str, expect: Expect| expect.assert_eq(&render(&interpret(input, &index)));
+    let check = |input: &str, expect: Expect| check_in(&index, input, expect);
     // The program the sentence names, not the word that is an attribute somewhere.
     check(
         "install the newest version of gimp",
@@ -361,7 +365,7 @@ fn with_python_sets() -> luminous_intent::PackageIndex {
 #[test]
 fn python_libraries_come_from_the_newest_set_and_a_shared_name_is_asked() {
     let index = with_python_sets();
-    let check = |input: &str, expect: Expect| expect.assert_eq(&render(&interpret(input, &index)));
+    let check = |input: &str, expect: Expect| check_in(&index, input, expect);
     // One library in two sets is one library: the newest set's.
     check(
         "install numpy",
