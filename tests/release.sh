@@ -2,7 +2,8 @@
 # builds it, and sets `luminous` (its path) and `work` (a scratch folder removed on exit; a
 # script with more to clean up sets its own trap, which must remove it too).
 # `voice_models` then points the data folder at the benchmarks' model cache and fetches the
-# speech models into it; `spoken` and `private_pulse` (below) serve the voice benchmarks.
+# speech models and the default language model (the sentence embedder, which a user's `auto`
+# setting uses once fetched) into it, so that a benchmark measures the defaults; `spoken` and `private_pulse` (below) serve the voice benchmarks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tests/setup.sh
@@ -14,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 voice_models() {
   export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
-  "$luminous" models fetch whisper-tiny.en onnxruntime silero-vad en_US-joe-medium >/dev/null
+  "$luminous" models fetch whisper-tiny.en onnxruntime silero-vad en_US-joe-medium embed-minilm-l6-v2 >/dev/null
 }
 
 # `bench_config LINES`: LINES of Luminous's config.toml (a configuration to compare; may be

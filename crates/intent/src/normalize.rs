@@ -72,7 +72,7 @@ const NUMBER_WORDS: &[(&str, &str)] = &[
 ];
 
 /// Multi-word fillers and politeness, removed wherever they stand. Longest first.
-const FILLER_PHRASES: &[&[&str]] = &[
+pub(crate) const FILLER_PHRASES: &[&[&str]] = &[
     &["on", "my", "computer"],
     &["on", "my", "system"],
     &["on", "my", "machine"],
@@ -100,7 +100,7 @@ const FILLER_PHRASES: &[&[&str]] = &[
 ];
 
 /// Single-word fillers. "like" and "just" are kept out on purpose where they carry meaning.
-const FILLER_WORDS: &[&str] = &[
+pub(crate) const FILLER_WORDS: &[&str] = &[
     "um",
     "umm",
     "uh",

@@ -20,6 +20,10 @@ pub struct Alternative {
     pub likeness: f32,
     /// The rules' reading of it.
     pub interpretation: Interpretation,
+    /// Other ways speech recognition may write the same sentence (the name put in as a name
+    /// is written, "Docker", "VLC"), to be weighed with it: whisper's likelihood of a text
+    /// depends on its capitals and punctuation as much as on its words.
+    pub spellings: Vec<String>,
 }
 
 /// A word or name to put in, with its sound.
@@ -72,6 +76,45 @@ fn terms() -> &'static [Term] {
     })
 }
 
+/// Every word a request to Luminous is made of, lower case: the words of the rules' templates
+/// and examples, the politeness and fillers people wrap requests in, the curated programs'
+/// names and the names people say for them, and the services' names. Speech recognition may
+/// be kept within it (decoding again with words outside it made unlikely) to hear a name it
+/// would otherwise turn into everyday words.
+pub fn spoken_vocabulary() -> &'static [String] {
+    static WORDS: OnceLock<Vec<String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut texts: Vec<String> = Vec::new();
+        for spec in crate::registry::REGISTRY {
+            texts.extend(spec.rules.iter().map(|r| r.template.to_owned()));
+            texts.extend(spec.examples.iter().map(|(e, _)| (*e).to_owned()));
+        }
+        texts.extend(crate::normalize::FILLER_PHRASES.iter().map(|p| p.join(" ")));
+        texts.extend(
+            crate::normalize::FILLER_WORDS
+                .iter()
+                .map(|w| (*w).to_owned()),
+        );
+        for p in crate::curated_packages() {
+            texts.push(p.pname.clone());
+            texts.extend(p.aliases.iter().cloned());
+        }
+        for s in crate::services::SERVICES {
+            texts.push(s.id.to_owned());
+            texts.extend(s.aliases.iter().map(|a| (*a).to_owned()));
+        }
+        let mut words: Vec<String> = texts
+            .iter()
+            .flat_map(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '\'')))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    })
+}
+
 /// How alike two sounds are: 1 minus their edit distance over the longer one's length.
 pub fn likeness(a: &str, b: &str) -> f32 {
     let longest = a.len().max(b.len()).max(1);
@@ -114,10 +157,15 @@ fn curated() -> &'static PackageIndex {
 /// against `index`), most alike first, one a reading, at most `limit`. Empty when `heard` is
 /// already sure, or is an answer (a yes is never made out of anything else).
 pub fn alternatives(heard: &str, index: &PackageIndex, limit: usize) -> Vec<Alternative> {
-    let base = crate::interpret(heard, index);
-    if is_sure(&base) {
+    if is_sure(&crate::interpret(heard, index)) {
         return Vec::new();
     }
+    alternatives_to(heard, limit)
+}
+
+/// Sentences like `heard` that the rules are sure of, most alike first, one a reading, at
+/// most `limit`, whatever the rules make of `heard` itself.
+pub fn alternatives_to(heard: &str, limit: usize) -> Vec<Alternative> {
     let words: Vec<&str> = heard.split_whitespace().collect();
     let mut tries: Vec<(f32, usize, usize, &Term)> = Vec::new();
     for start in 0..words.len() {
@@ -140,25 +188,67 @@ pub fn alternatives(heard: &str, index: &PackageIndex, limit: usize) -> Vec<Alte
     tries.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut out: Vec<Alternative> = Vec::new();
     for (l, start, len, t) in tries.into_iter().take(TRIED) {
-        let mut text: Vec<&str> = words[..start].to_vec();
-        text.push(&t.text);
-        text.extend(&words[start + len..]);
-        let text = text.join(" ");
-        let i = crate::interpret(&text, curated());
-        let same = out
-            .iter()
-            .any(|a| a.interpretation.intent == i.intent && a.interpretation.slots == i.slots);
-        if is_sure(&i) && !same && !is_answer(i.intent) {
-            out.push(Alternative {
-                text,
-                likeness: l,
-                interpretation: i,
-            });
+        let replaced = &words[start..start + len];
+        let mut spellings = spelt(&t.text, replaced).into_iter().map(|term| {
+            let mut text: Vec<&str> = words[..start].to_vec();
+            text.push(&term);
+            text.extend(&words[start + len..]);
+            text.join(" ")
+        });
+        let Some(text) = spellings.next() else {
+            continue;
+        };
+        if let Some(mut a) = taken(text, l, &out) {
+            a.spellings = spellings.collect();
+            out.push(a);
             if out.len() >= limit {
                 break;
             }
         }
     }
+    out
+}
+
+/// `text` as an alternative (its sound `likeness` alike) beside those in `so_far`: when the
+/// rules, reading it against the curated programs, are sure of it, it is not an answer, and
+/// none of `so_far` reads the same.
+pub fn taken(text: String, likeness: f32, so_far: &[Alternative]) -> Option<Alternative> {
+    let i = crate::interpret(&text, curated());
+    let same = so_far
+        .iter()
+        .any(|a| a.interpretation.intent == i.intent && a.interpretation.slots == i.slots);
+    (is_sure(&i) && !same && !is_answer(i.intent)).then_some(Alternative {
+        text,
+        likeness,
+        interpretation: i,
+        spellings: Vec::new(),
+    })
+}
+
+/// How `term` may be written in place of the heard words `replaced`, as speech recognition
+/// writes names: with the punctuation that followed them, as it is or with every word
+/// capitalised ("Obs Studio"), and in capitals ("VLC") when short and they were capitalised.
+fn spelt(term: &str, replaced: &[&str]) -> Vec<String> {
+    let last = replaced.last().copied().unwrap_or("");
+    let mark = &last[last.trim_end_matches(|c: char| !c.is_alphanumeric()).len()..];
+    let capital = replaced
+        .first()
+        .and_then(|w| w.chars().next())
+        .is_some_and(char::is_uppercase);
+    let titled: String = term
+        .split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = vec![format!("{term}{mark}"), format!("{titled}{mark}")];
+    if capital && !term.contains(' ') && term.chars().count() <= 4 {
+        out.push(format!("{}{mark}", term.to_uppercase()));
+    }
+    out.dedup();
     out
 }
 
@@ -193,6 +283,38 @@ mod tests {
             "{:?}",
             alts.iter().map(|a| &a.text).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn the_spoken_vocabulary_has_the_rules_words_names_services_and_fillers() {
+        let v = spoken_vocabulary();
+        for w in [
+            "install",
+            "rid",
+            "neovim",
+            "studio",
+            "bluetooth",
+            "please",
+            "computer",
+        ] {
+            assert!(v.iter().any(|x| x == w), "{w} missing");
+        }
+        assert!(
+            v.iter()
+                .all(|w| !w.is_empty() && *w == w.to_lowercase() && !w.contains(' ')),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_is_written_as_the_words_it_replaces_were() {
+        assert_eq!(spelt("docker", &["Darker."]), ["docker.", "Docker."]);
+        assert_eq!(
+            spelt("obs studio", &["up", "to", "Studio,"]),
+            ["obs studio,", "Obs Studio,"]
+        );
+        assert_eq!(spelt("neovim", &["oven?"]), ["neovim?", "Neovim?"]);
+        assert_eq!(spelt("vlc", &["L.", "C."]), ["vlc.", "Vlc.", "VLC."]);
     }
 
     #[test]

@@ -28,10 +28,11 @@ pub fn better_request(
     request: &str,
     index: &PackageIndex,
 ) -> Option<String> {
-    let alts = luminous_intent::sounds_like::alternatives(request, index, SCORED);
-    if alts.is_empty() {
+    use luminous_intent::sounds_like;
+    if sounds_like::is_sure(&luminous_intent::interpret(request, index)) {
         return None;
     }
+    let mut alts = sounds_like::alternatives_to(request, SCORED);
     let words: Vec<&str> = heard.split_whitespace().collect();
     let kept = words
         .len()
@@ -44,20 +45,55 @@ pub fn better_request(
             format!("{prefix} {t}")
         }
     };
+    if let Some(again) = heard_again(stt, kept) {
+        alts.extend(sounds_like::taken(again, 0.0, &alts));
+    }
+    if alts.is_empty() {
+        return None;
+    }
+    // Every spelling of every alternative, with the alternative it spells.
     let mut texts = vec![heard.to_owned()];
-    texts.extend(alts.iter().map(|a| whole(&a.text)));
+    let mut of: Vec<(usize, &str)> = vec![(0, heard)];
+    for (n, a) in alts.iter().enumerate() {
+        for t in std::iter::once(&a.text).chain(&a.spellings) {
+            texts.push(whole(t));
+            of.push((n, t));
+        }
+    }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let (best, gain) = best_against_first(&stt.score(&refs).ok()?)?;
-    let alt = &alts[best - 1];
+    let (n, spelt) = of[best];
+    let alt = &alts[n];
     if debug() {
         eprintln!(
             "Reconsidered {heard:?}: best {:?} ({} {:?}), {gain:.2} against it",
-            alt.text,
+            spelt,
             alt.interpretation.intent.name(),
             alt.interpretation.slots
         );
     }
-    (gain >= -MARGIN).then(|| alt.text.clone())
+    (gain >= -MARGIN).then(|| spelt.to_owned())
+}
+
+/// The request whisper hears in the audio last transcribed when kept within the words
+/// requests are made of (`sounds_like::spoken_vocabulary`), its first `kept` words (a wake
+/// phrase) left out; `None` when the settings do not hear requests again or whisper fails.
+fn heard_again(stt: &mut Transcriber, kept: usize) -> Option<String> {
+    use std::sync::OnceLock;
+    let penalty = stt.options().hear_again_penalty;
+    if penalty <= 0.0 {
+        return None;
+    }
+    static VOCABULARY: OnceLock<luminous_stt::Vocabulary> = OnceLock::new();
+    let vocabulary = VOCABULARY.get_or_init(|| {
+        luminous_stt::Vocabulary::new(luminous_intent::sounds_like::spoken_vocabulary())
+    });
+    let again = stt.transcribe_within(vocabulary, penalty).ok()?;
+    if debug() {
+        eprintln!("Heard again within the vocabulary: {again:?}");
+    }
+    let words: Vec<&str> = again.split_whitespace().skip(kept).collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// How much less likely (natural log) than whisper's own words the wake phrase in their place

@@ -10,6 +10,10 @@ use serde::Deserialize;
 /// the development sets, see docs/performance.md.
 pub const DEFAULT_BEAM: u8 = 1;
 
+/// How much a word outside the request vocabulary costs when an unsure request is heard
+/// again (`hear_again_penalty`); chosen on the development sets, see docs/performance.md.
+pub const DEFAULT_HEAR_AGAIN_PENALTY: f32 = 3.0;
+
 /// `whisper_beam`: 1 to 8, or a clear reason why not.
 fn beam_width<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
     let n = i64::deserialize(d)?;
@@ -47,6 +51,9 @@ pub struct FileConfig {
     /// hypotheses.
     #[serde(default, deserialize_with = "beam_width")]
     pub whisper_beam: Option<u8>,
+    /// How much less likely (natural log) a word outside what requests are made of is made
+    /// when a request the rules are unsure of is heard again; 0 does not hear it again.
+    pub hear_again_penalty: Option<f32>,
     /// A Piper voice (`.onnx`, with its `.onnx.json` beside it) instead of the default.
     pub voice: Option<String>,
     /// The ONNX Runtime library to use instead of the fetched one.
@@ -189,6 +196,8 @@ pub struct VoiceFiles {
     pub whisper_model: Option<PathBuf>,
     /// Whisper's beam width (1: greedy).
     pub whisper_beam: u8,
+    /// Hearing a request again within the request vocabulary: the penalty (0: never).
+    pub hear_again_penalty: f32,
     /// Piper voice.
     pub voice: Option<PathBuf>,
     /// ONNX Runtime library.
@@ -291,6 +300,11 @@ pub fn resolve(
     let voice = VoiceFiles {
         whisper_model: file.whisper_model.map(PathBuf::from),
         whisper_beam: file.whisper_beam.unwrap_or(DEFAULT_BEAM),
+        hear_again_penalty: file
+            .hear_again_penalty
+            .filter(|p| p.is_finite())
+            .unwrap_or(DEFAULT_HEAR_AGAIN_PENALTY)
+            .clamp(0.0, 100.0),
         voice: file.voice.map(PathBuf::from),
         onnxruntime: file.onnxruntime.map(PathBuf::from),
         wheels: file.model_wheels.map(PathBuf::from),

@@ -99,6 +99,7 @@ pub fn transcriber(
     let written = wake.map(luminous_intent::wake::as_written);
     let options = luminous_stt::Options {
         beam: files.whisper_beam,
+        hear_again_penalty: files.hear_again_penalty,
         ..luminous_stt::Options::with_wake(written.as_deref())
     };
     Ok(luminous_stt::Transcriber::load(&m.whisper, options)?)

@@ -329,6 +329,38 @@ fn requires_models_whisper_scores_what_might_have_been_said() {
     assert!(said.is_finite() && said < 0.0, "{said}");
 }
 
+/// Whisper decodes the audio it just transcribed again within a vocabulary: with no penalty
+/// the second decoding is the first one (the same greedy decoder), and with a heavy one every
+/// word it writes is a word of the vocabulary, whichever words it heard.
+#[test]
+fn requires_models_whisper_hears_again_within_a_vocabulary() {
+    let e = Env::new();
+    let wav = e.path("cowsay.wav");
+    speech::said_as(&wav, "en-gb", 130, "try cowsay");
+    let (samples, _) = luminous_audio::wav::read_16k_mono(&wav, 30.0).expect("reads");
+    let model = speech::models().join("models/ggml-tiny.en.bin");
+    let mut stt = luminous_stt::Transcriber::load(&model, luminous_stt::Options::default())
+        .expect("whisper loads");
+    let heard = stt.transcribe(&samples).expect("transcribes");
+    let words = ["try", "cowsay", "cow", "say", "install", "firefox"];
+    let vocabulary = luminous_stt::Vocabulary::new(words);
+    let free = stt.transcribe_within(&vocabulary, 0.0).expect("decodes");
+    assert_eq!(free, heard.text, "no penalty: the same decoding");
+    let within = stt.transcribe_within(&vocabulary, 100.0).expect("decodes");
+    let written: Vec<String> = within
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    assert!(!written.is_empty(), "{within:?}");
+    assert!(
+        written.iter().all(|w| words.contains(&w.as_str())),
+        "{within:?} (heard {:?}) has a word outside {words:?}",
+        heard.text
+    );
+    assert_eq!(written[0], "try", "{within:?}");
+}
+
 /// A name whisper mishears is heard through the rules: in this voice and at this speed
 /// whisper tiny.en writes "Try Cauce."; "cow say", which sounds alike and which the rules
 /// understand, fits the sound better and is taken (and `reconsidered_from` says what whisper

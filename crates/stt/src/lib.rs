@@ -3,7 +3,10 @@
 //! beam when asked), the command vocabulary as initial prompt, and blank or non-speech results
 //! discarded.
 
+mod constrained;
 mod score;
+
+pub use constrained::Vocabulary;
 
 use std::path::Path;
 
@@ -50,6 +53,10 @@ pub struct Options {
     /// How many hypotheses whisper keeps while decoding: 1 is greedy (the fastest), more is
     /// beam search, which can recover words a greedy pass gets wrong at a cost in time.
     pub beam: u8,
+    /// When a request is heard again within the words requests are made of
+    /// ([`Transcriber::transcribe_within`]), how much less likely (natural log) each token
+    /// that makes another word is made; 0: never heard again.
+    pub hear_again_penalty: f32,
 }
 
 impl Default for Options {
@@ -60,6 +67,7 @@ impl Default for Options {
             no_speech_threshold: 0.6,
             min_audio_ctx: 448,
             beam: 1,
+            hear_again_penalty: 0.0,
         }
     }
 }
@@ -93,6 +101,10 @@ pub struct Transcriber {
     state: WhisperState,
     _ctx: WhisperContext,
     options: Options,
+    /// Each token's text, read from the model when first needed (constrained decoding).
+    pieces: Option<std::sync::Arc<Vec<String>>>,
+    /// The token budget of the last transcription (it fits the audio's length).
+    budget: usize,
 }
 
 impl std::fmt::Debug for Transcriber {
@@ -129,6 +141,11 @@ fn is_non_speech(text: &str) -> bool {
 }
 
 impl Transcriber {
+    /// The options it was loaded with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// Load a whisper.cpp (ggml) model.
     pub fn load(path: &Path, options: Options) -> Result<Transcriber, SttError> {
         let shown = path.display().to_string();
@@ -160,6 +177,8 @@ impl Transcriber {
             state,
             _ctx: ctx,
             options,
+            pieces: None,
+            budget: 0,
         })
     }
 
@@ -196,6 +215,7 @@ impl Transcriber {
         // entropy of a repetitive result, recovers the right text.
         let budget = (seconds * 6.0) as i32 + 8;
         p.set_max_tokens(budget);
+        self.budget = usize::try_from(budget).unwrap_or(0);
         p.set_temperature_inc(0.2);
         p.set_entropy_thold(2.4);
         p.set_print_progress(false);
@@ -277,12 +297,13 @@ fn words_of(tokens: &[(String, f32)]) -> Vec<(String, f32)> {
     words
 }
 
-/// "Yes. Yes. Yes." becomes "Yes.": a decoding loop never adds meaning.
+/// "Yes. Yes. Yes." becomes "Yes.", and "Install Firefox, install Firefox," "Install
+/// Firefox": a decoding loop never adds meaning.
 fn collapse_repeats(text: &str) -> String {
     let mut sentences: Vec<&str> = Vec::new();
     let mut start = 0;
     for (i, c) in text.char_indices() {
-        if matches!(c, '.' | '?' | '!') {
+        if matches!(c, '.' | '?' | '!' | ',') {
             sentences.push(text[start..=i].trim());
             start = i + 1;
         }
@@ -292,7 +313,7 @@ fn collapse_repeats(text: &str) -> String {
     }
     let mut out: Vec<&str> = Vec::new();
     for s in sentences.into_iter().filter(|s| !s.is_empty()) {
-        let key = |x: &str| x.trim_end_matches(['.', '?', '!']).to_lowercase();
+        let key = |x: &str| x.trim_end_matches(['.', '?', '!', ',']).to_lowercase();
         // A cut-off repetition ("What can you") is a prefix of the sentence before it.
         if out
             .last()
@@ -302,7 +323,10 @@ fn collapse_repeats(text: &str) -> String {
         }
         out.push(s);
     }
-    out.join(" ")
+    // A loop cut off after a comma leaves one at the end.
+    let text = out.join(" ");
+    text.strip_suffix(',')
+        .map_or_else(|| text.clone(), str::to_owned)
 }
 
 #[cfg(test)]
@@ -367,6 +391,11 @@ mod tests {
             "Install Firefox. Yes."
         );
         assert_eq!(collapse_repeats("Roll back"), "Roll back");
+        assert_eq!(
+            collapse_repeats("Install Firefox, install Firefox, install Firefox,"),
+            "Install Firefox"
+        );
+        assert_eq!(collapse_repeats("Yes, do it."), "Yes, do it.");
     }
 
     #[test]

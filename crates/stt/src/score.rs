@@ -15,20 +15,8 @@ impl Transcriber {
     pub fn score(&mut self, texts: &[&str]) -> Result<Vec<f32>, SttError> {
         let fail = |e: whisper_rs::WhisperError| SttError::Transcribe(e.to_string());
         let threads = self.options.threads.max(1);
+        let start = self.start_tokens()?;
         let ctx = &self._ctx;
-        // The decoder's start, as whisper.cpp builds it for a transcription: the previous
-        // text marker and the prompt, then start of transcript (language and task on a
-        // multilingual model) and no timestamps.
-        let mut start: Vec<WhisperTokenId> = vec![ctx.token_prev()];
-        let prompt = ctx.tokenize(&self.options.prompt, 224).map_err(fail)?;
-        let room = (ctx.n_text_ctx() as usize / 2).saturating_sub(1);
-        start.extend(&prompt[prompt.len().saturating_sub(room)..]);
-        start.push(ctx.token_sot());
-        if ctx.is_multilingual() {
-            start.push(ctx.token_lang(whisper_rs::get_lang_id("en").unwrap_or(0)));
-            start.push(ctx.token_transcribe());
-        }
-        start.push(ctx.token_not());
         let eot = ctx.token_eot();
         let mut all: Vec<Vec<WhisperTokenId>> = Vec::with_capacity(texts.len());
         for text in texts {
@@ -42,15 +30,7 @@ impl Transcriber {
         // before it (the decoder's cache drops everything after the position decoded).
         let mut order: Vec<usize> = (0..all.len()).collect();
         order.sort_by(|&a, &b| all[a].cmp(&all[b]));
-        // whisper.cpp keeps token i's logits at row i and whisper-rs reads row 0: the start's
-        // last token goes alone, so that its logits are the ones read.
-        let last = start.len() - 1;
-        self.state
-            .decode(&start[..last], 0, threads)
-            .map_err(fail)?;
-        self.state
-            .decode(&start[last..], last, threads)
-            .map_err(fail)?;
+        self.decode_start(&start)?;
         // rows[i]: the logits after the start and the current text's first i tokens;
         // sums[i]: the log-probability of those i tokens.
         let mut rows: Vec<Vec<f32>> = vec![self.state.get_logits().map_err(fail)?.to_vec()];
@@ -81,6 +61,42 @@ impl Transcriber {
             prev = tokens;
         }
         Ok(out)
+    }
+
+    /// The decoder's start, as whisper.cpp builds it for a transcription: the previous text
+    /// marker and the prompt, then start of transcript (language and task on a multilingual
+    /// model) and no timestamps.
+    pub(crate) fn start_tokens(&self) -> Result<Vec<WhisperTokenId>, SttError> {
+        let fail = |e: whisper_rs::WhisperError| SttError::Transcribe(e.to_string());
+        let ctx = &self._ctx;
+        let mut start: Vec<WhisperTokenId> = vec![ctx.token_prev()];
+        let prompt = ctx.tokenize(&self.options.prompt, 224).map_err(fail)?;
+        let room = (ctx.n_text_ctx() as usize / 2).saturating_sub(1);
+        start.extend(&prompt[prompt.len().saturating_sub(room)..]);
+        start.push(ctx.token_sot());
+        if ctx.is_multilingual() {
+            start.push(ctx.token_lang(whisper_rs::get_lang_id("en").unwrap_or(0)));
+            start.push(ctx.token_transcribe());
+        }
+        start.push(ctx.token_not());
+        Ok(start)
+    }
+
+    /// Feed the decoder `start` against the audio last transcribed, so that its logits are
+    /// those for the first token of the text. whisper.cpp keeps token i's logits at row i and
+    /// whisper-rs reads row 0: the start's last token goes alone, so that its logits are the
+    /// ones read.
+    pub(crate) fn decode_start(&mut self, start: &[WhisperTokenId]) -> Result<(), SttError> {
+        let fail = |e: whisper_rs::WhisperError| SttError::Transcribe(e.to_string());
+        let threads = self.options.threads.max(1);
+        let last = start.len().saturating_sub(1);
+        self.state
+            .decode(&start[..last], 0, threads)
+            .map_err(fail)?;
+        self.state
+            .decode(&start[last..], last, threads)
+            .map_err(fail)?;
+        Ok(())
     }
 }
 
