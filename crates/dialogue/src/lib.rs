@@ -467,6 +467,11 @@ impl Dialogue {
                 ));
             }
             Action::Choose { .. } => {}
+            // A corrected reading asked about and confirmed is a clarification resolved too.
+            Action::Confirm { .. } if fresh => {
+                self.asked = None;
+                self.learnable = vocab::corrected(&interp);
+            }
             Action::Confirm { .. } | Action::Execute { .. } => self.asked = None,
             _ => {
                 self.asked = None;

@@ -51,6 +51,34 @@ pub fn phrase_of(heard: &str, verbs: &[&str]) -> Option<String> {
     (!phrase.is_empty() && phrase.len() <= 4).then(|| phrase.join(" "))
 }
 
+/// The phrase a request the engine corrected ("turn on the printer thing", understood as
+/// printing) teaches once its change goes through, when the user confirms the corrected
+/// reading: its words for the program or service, when they are not just a spelling of
+/// its name ("fierfox", "blue tooth") and the reading is the rules', not a model's guess.
+pub(crate) fn corrected(interp: &Interpretation) -> Option<Word> {
+    let corrected = interp
+        .notes
+        .iter()
+        .any(|n| matches!(n, luminous_intent::Note::Corrected { .. }));
+    if !corrected || !teaches(interp.intent) || crate::advice::is_guess(interp) {
+        return None;
+    }
+    let (slot, value) = taught_slot(&interp.slots)?;
+    let phrase = phrase_of(&interp.heard, words::verbs(interp.intent))?;
+    let letters = |t: &str| -> String { t.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let spelling = strsim::normalized_damerau_levenshtein(&letters(&phrase), &letters(value));
+    (spelling < SPELLING).then(|| Word {
+        phrase,
+        slot: slot.into(),
+        value: value.clone(),
+    })
+}
+
+/// Words at least this alike (letters only) to the name they were corrected to are a
+/// spelling of it, not a phrase of the user's: "fierfox" is 0.86 alike to "firefox", "the
+/// printer thing" 0.67 to "printing".
+const SPELLING: f64 = 0.75;
+
 /// The request with the first learned phrase it holds (the longest first, whole words
 /// only) put as its value: "remove my browser" becomes "remove firefox". None when it holds
 /// none.

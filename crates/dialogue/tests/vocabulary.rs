@@ -239,3 +239,79 @@ fn a_service_resolved_by_a_clarification_is_learned_too() {
         what.reply.text
     );
 }
+
+/// A reading the engine corrected ("the printer thing" is printing) and the user confirmed
+/// with a yes is a clarification resolved: its phrase is learned once the change went
+/// through. A name only misspelt ("fierfox") is not a phrase of the user's, and teaches
+/// nothing.
+#[test]
+fn a_corrected_reading_confirmed_by_yes_is_learned() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let ctx = Context::new(&index, Ok(&files), &settings);
+    let mut d = Dialogue::new(Preferences::default());
+    let asked = d.turn("turn on the printer thing", &ctx);
+    assert!(
+        asked.reply.text.starts_with("I understood printing."),
+        "{}",
+        asked.reply.text
+    );
+    let yes = d.turn("yes", &ctx);
+    let Action::Execute { plan } = &yes.action else {
+        panic!("runs after the yes: {yes:?}");
+    };
+    assert_eq!(d.take_learned(), None, "not before it went through");
+    let said = d.outcome(plan, &ok(), &ctx).text;
+    assert!(
+        said.contains("I will remember that the printer thing means printing."),
+        "{said}"
+    );
+    let learned = d.take_learned().expect("learned");
+    assert_eq!(
+        (
+            learned.slot.as_str(),
+            learned.value.as_str(),
+            learned.phrase.as_str()
+        ),
+        ("service", "printing", "printer thing")
+    );
+    let words = [learned];
+    let mut ctx = Context::new(&index, Ok(&files), &settings);
+    ctx.vocabulary = &words;
+    let direct = Dialogue::new(Preferences::default()).turn("turn off the printer thing", &ctx);
+    assert!(
+        matches!(&direct.action, Action::Confirm { plan } if plan.intent == IntentKind::DisableService && plan.subjects.iter().any(|s| s.contains("print"))),
+        "{direct:?}"
+    );
+    assert!(
+        !direct.reply.text.starts_with("I understood"),
+        "the learned phrase needs no correction: {}",
+        direct.reply.text
+    );
+
+    for (request, heard) in [
+        ("install fierfox", "Firefox"),
+        ("install thunderbrid", "Thunderbird"),
+        ("enable blutooth", "bluetooth"),
+    ] {
+        let ctx = Context::new(&index, Ok(&files), &settings);
+        let mut d = Dialogue::new(Preferences::default());
+        let asked = d.turn(request, &ctx);
+        assert!(
+            asked
+                .reply
+                .text
+                .starts_with(&format!("I understood {heard}.")),
+            "{request}: corrected first: {}",
+            asked.reply.text
+        );
+        let yes = d.turn("yes", &ctx);
+        let Action::Execute { plan } = &yes.action else {
+            panic!("{request}: runs after the yes: {asked:?} {yes:?}");
+        };
+        let said = d.outcome(plan, &ok(), &ctx).text;
+        assert!(!said.contains("remember"), "{request}: {said}");
+        assert_eq!(d.take_learned(), None, "{request}");
+    }
+}
