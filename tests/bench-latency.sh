@@ -12,6 +12,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 voice_models
+# LATENCY_SETTINGS: lines of Luminous's config.toml, a configuration to compare.
+mkdir -p "$XDG_CONFIG_HOME/luminous"
+printf '%s\n' "${LATENCY_SETTINGS:-}" >"$XDG_CONFIG_HOME/luminous/config.toml"
 cp tests/data/configuration.nix "$work/"
 
 private_pulse "$work"
