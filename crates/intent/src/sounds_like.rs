@@ -48,19 +48,27 @@ pub fn sound_of(words: &str) -> String {
         .collect()
 }
 
+/// The names people say: the curated programs' names and the names people say for them, and
+/// the services' names.
+fn names() -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for p in crate::curated_packages() {
+        names.push(p.pname);
+        names.extend(p.aliases);
+    }
+    for s in crate::services::SERVICES {
+        names.extend(s.aliases.iter().map(|a| (*a).to_owned()));
+    }
+    names
+}
+
 /// Everything that can be put in: the rules' own words, the curated programs' names and the
 /// names people say for them, and the services' names.
 fn terms() -> &'static [Term] {
     static TERMS: OnceLock<Vec<Term>> = OnceLock::new();
     TERMS.get_or_init(|| {
         let mut texts: Vec<String> = crate::interpret::vocabulary().to_vec();
-        for p in crate::curated_packages() {
-            texts.push(p.pname.clone());
-            texts.extend(p.aliases.iter().cloned());
-        }
-        for s in crate::services::SERVICES {
-            texts.extend(s.aliases.iter().map(|a| (*a).to_owned()));
-        }
+        texts.extend(names());
         for t in &mut texts {
             *t = t.to_lowercase();
         }
@@ -95,14 +103,8 @@ pub fn spoken_vocabulary() -> &'static [String] {
                 .iter()
                 .map(|w| (*w).to_owned()),
         );
-        for p in crate::curated_packages() {
-            texts.push(p.pname.clone());
-            texts.extend(p.aliases.iter().cloned());
-        }
-        for s in crate::services::SERVICES {
-            texts.push(s.id.to_owned());
-            texts.extend(s.aliases.iter().map(|a| (*a).to_owned()));
-        }
+        texts.extend(names());
+        texts.extend(crate::services::SERVICES.iter().map(|s| s.id.to_owned()));
         let mut words: Vec<String> = texts
             .iter()
             .flat_map(|t| t.split(|c: char| !(c.is_alphanumeric() || c == '\'')))

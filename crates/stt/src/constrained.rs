@@ -105,12 +105,13 @@ impl Transcriber {
         self.decode_start(&start)?;
         let mut text = String::new();
         let mut scratch = String::new();
-        let mut logits: Vec<f32>;
         for step in 0..self.budget.min(MAX_TOKENS) {
-            logits = self.state.get_logits().map_err(fail)?.to_vec();
+            let logits = self.state.get_logits().map_err(fail)?;
             let open = open_word(&text);
             let mut best: Option<(WhisperTokenId, f32)> = None;
-            for (id, l) in logits.iter().enumerate() {
+            // Past the end-of-text marker are whisper's own markers, never written here.
+            let text_and_end = usize::try_from(eot).map_or(0, |e| e + 1);
+            for (id, l) in logits.iter().enumerate().take(text_and_end) {
                 let Ok(token) = WhisperTokenId::try_from(id) else {
                     break;
                 };
@@ -120,8 +121,6 @@ impl Transcriber {
                     } else {
                         l - penalty
                     }
-                } else if token > eot {
-                    continue;
                 } else {
                     let piece = pieces.get(id).map_or("", String::as_str);
                     if piece.is_empty() {
