@@ -73,12 +73,20 @@ impl Voice {
             }
         }
         init_runtime(runtime)?;
-        let piper = piper_rs::Piper::new(onnx, config).map_err(|e| TtsError::Voice {
+        let bad = |why: String| TtsError::Voice {
             path: onnx.display().to_string(),
-            why: e.to_string(),
-        })?;
-        // The sample rate is in the settings; piper-rs reports it with each synthesis.
-        let sample_rate = read_sample_rate(config).unwrap_or(22_050);
+            why,
+        };
+        let settings: piper_rs::ModelConfig = std::fs::read_to_string(config)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+            .map_err(|why| TtsError::Voice {
+                path: config.display().to_string(),
+                why,
+            })?;
+        let sample_rate = settings.audio.sample_rate;
+        let session = session(onnx).map_err(bad)?;
+        let piper = piper_rs::Piper::from_session(session, settings);
         Ok(Voice { piper, sample_rate })
     }
 
@@ -120,16 +128,21 @@ impl Voice {
     }
 }
 
-fn read_sample_rate(config: &Path) -> Option<u32> {
-    let text = std::fs::read_to_string(config).ok()?;
-    let at = text.find("\"sample_rate\"")?;
-    let rest = &text[at + "\"sample_rate\"".len()..];
-    let digits: String = rest
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
+/// The ONNX Runtime session for a voice. Every sentence has a different length, so ONNX
+/// Runtime's memory pattern (buffers planned for one input shape and kept, planned again for
+/// each new one) only costs memory here: it is off. The CPU arena stays on: without it the
+/// first audio came later (docs/performance.md has both measured).
+fn session(onnx: &Path) -> Result<ort::session::Session, String> {
+    let e = |e: ort::Error<ort::session::builder::SessionBuilder>| e.to_string();
+    let cpu = ort::ep::CPU::default().with_arena_allocator(true).build();
+    ort::session::Session::builder()
+        .map_err(|e| e.to_string())?
+        .with_memory_pattern(false)
+        .map_err(e)?
+        .with_execution_providers([cpu])
+        .map_err(e)?
+        .commit_from_file(onnx)
+        .map_err(|e| e.to_string())
 }
 
 /// Below this a sample is silence (-40 dBFS).
