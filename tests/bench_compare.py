@@ -31,6 +31,9 @@ def main():
     ours_path, model_dir, voice_path, clip_dir, out_path = sys.argv[1:6]
     ours = json.loads(Path(ours_path).read_text())
     rows = [r for r in ours["results"] if "transcript" in r]
+    # The same prompt Luminous gives whisper (empty: none), as the issue asks of a comparison.
+    prompt = ours.get("prompt") or None
+    print("Both given the prompt:", repr(prompt or ""))
 
     t = time.perf_counter()
     # The settings Home Assistant's wyoming-faster-whisper uses on a CPU: int8, beam size 1.
@@ -51,7 +54,11 @@ def main():
         audio = read_16k(Path(clip_dir) / r["file"])
         t = time.perf_counter()
         segments, _ = model.transcribe(
-            audio, language="en", beam_size=1, condition_on_previous_text=False
+            audio,
+            language="en",
+            beam_size=1,
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
         )
         text = " ".join(s.text.strip() for s in segments).strip()
         stt.append((time.perf_counter() - t) * 1000)

@@ -7,12 +7,13 @@
 source "$(dirname "$0")/release.sh"
 cp tests/data/configuration.nix "$work/configuration.nix"
 export XDG_CONFIG_HOME="$work/config"
-# Models are kept between runs (as a user's would be); history is not.
-export XDG_DATA_HOME="${LUMINOUS_DEMO_DATA:-/var/tmp/luminous-demo-data}"
 request="${1:-please install firefox}"
 # The default models, as a user's `luminous models fetch` installs them (speech, voice, and
-# the sentence model for requests the rules do not understand).
-"$luminous" models fetch >/dev/null
+# the sentence model for requests the rules do not understand), kept between runs as a user's
+# would be; the history and preferences are not (tests/release.sh, `fresh_data`).
+shared="${LUMINOUS_DEMO_DATA:-/var/tmp/luminous-demo-data}"
+XDG_DATA_HOME="$shared" "$luminous" models fetch >/dev/null
+fresh_data "$shared"
 
 echo "Making a recording of someone saying: $request"
 espeak-ng -v en-us -s 160 -w "$work/request.wav" "$request"

@@ -1,9 +1,10 @@
 # Sourced (not run) by the scripts that use the release binary: installs what building needs,
 # builds it, and sets `luminous` (its path) and `work` (a scratch folder removed on exit; a
 # script with more to clean up sets its own trap, which must remove it too).
-# `voice_models` then points the data folder at the benchmarks' model cache and fetches the
-# speech models and the default language model (the sentence embedder, which a user's `auto`
-# setting uses once fetched) into it, so that a benchmark measures the defaults; `spoken` and `private_pulse` (below) serve the voice benchmarks.
+# `voice_models` then fetches the speech models and the default language model (the sentence
+# embedder, which a user's `auto` setting uses once fetched) into the benchmarks' model cache,
+# and gives the run a fresh data folder that uses them, so that a benchmark measures the
+# defaults; `spoken` and `private_pulse` (below) serve the voice benchmarks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tests/setup.sh
@@ -14,8 +15,23 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 voice_models() {
-  export XDG_DATA_HOME="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}" XDG_CONFIG_HOME="$work/config"
-  "$luminous" models fetch whisper-tiny.en onnxruntime silero-vad en_US-joe-medium embed-minilm-l6-v2 >/dev/null
+  local shared="${LUMINOUS_BENCH_DATA:-/var/tmp/luminous-bench-data}"
+  XDG_DATA_HOME="$shared" "$luminous" models fetch whisper-tiny.en onnxruntime silero-vad en_US-joe-medium embed-minilm-l6-v2 >/dev/null
+  fresh_data "$shared"
+  export XDG_CONFIG_HOME="$work/config"
+}
+
+# `fresh_data SHARED`: a data folder in $work whose models come from SHARED (another run's data
+# folder, kept between runs as a user's models are), and nothing else: the history, and the
+# preferences a request such as "be quiet" or "more detail" sets, are fresh for each run, so
+# that no run measures or shows what an earlier one left behind.
+fresh_data() {
+  mkdir -p "$work/data/luminous"
+  for d in models voices cache staging; do
+    mkdir -p "$1/luminous/$d"
+    ln -s "$1/luminous/$d" "$work/data/luminous/$d"
+  done
+  export XDG_DATA_HOME="$work/data"
 }
 
 # `bench_config LINES`: LINES of Luminous's config.toml (a configuration to compare; may be

@@ -14,15 +14,39 @@ pub const DEFAULT_BEAM: u8 = 1;
 /// again (`hear_again_penalty`); chosen on the development sets, see docs/performance.md.
 pub const DEFAULT_HEAR_AGAIN_PENALTY: f32 = 3.0;
 
-/// `whisper_beam`: 1 to 8, or a clear reason why not.
-fn beam_width<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+/// A whole number of the config file within `range`, or a clear reason why not: "`name` is
+/// N: it must be `must`".
+fn ranged<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    name: &str,
+    range: std::ops::RangeInclusive<i64>,
+    must: &str,
+) -> Result<i64, D::Error> {
     let n = i64::deserialize(d)?;
-    match u8::try_from(n) {
-        Ok(b @ 1..=8) => Ok(Some(b)),
-        _ => Err(serde::de::Error::custom(format!(
-            "whisper_beam is {n}: it must be 1 (greedy decoding) to 8"
-        ))),
+    if range.contains(&n) {
+        Ok(n)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{name} is {n}: it must be {must}"
+        )))
     }
+}
+
+/// `whisper_audio_context`: 64 to 1500 (20 ms steps).
+fn audio_context<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    let n = ranged(
+        d,
+        "whisper_audio_context",
+        64..=1500,
+        "64 to 1500 (steps of 20 ms of audio)",
+    )?;
+    Ok(i32::try_from(n).ok())
+}
+
+/// `whisper_beam`: 1 to 8.
+fn beam_width<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    let n = ranged(d, "whisper_beam", 1..=8, "1 (greedy decoding) to 8")?;
+    Ok(u8::try_from(n).ok())
 }
 
 /// The config file, every field optional.
@@ -51,6 +75,13 @@ pub struct FileConfig {
     /// hypotheses.
     #[serde(default, deserialize_with = "beam_width")]
     pub whisper_beam: Option<u8>,
+    /// The least audio context whisper encodes, in 20 ms steps (smaller is faster for short
+    /// requests; too small and whisper repeats itself or drops words).
+    #[serde(default, deserialize_with = "audio_context")]
+    pub whisper_audio_context: Option<i32>,
+    /// The words whisper is told to expect, instead of the built-in vocabulary ("": none,
+    /// which is faster, since whisper reads the prompt again for every utterance).
+    pub whisper_prompt: Option<String>,
     /// How much less likely (natural log) a word outside what requests are made of is made
     /// when a request the rules are unsure of is heard again; 0 does not hear it again.
     pub hear_again_penalty: Option<f32>,
@@ -196,6 +227,10 @@ pub struct VoiceFiles {
     pub whisper_model: Option<PathBuf>,
     /// Whisper's beam width (1: greedy).
     pub whisper_beam: u8,
+    /// The least audio context whisper encodes (20 ms steps).
+    pub whisper_audio_context: i32,
+    /// The vocabulary prompt; `None`: the built-in one.
+    pub whisper_prompt: Option<String>,
     /// Hearing a request again within the request vocabulary: the penalty (0: never).
     pub hear_again_penalty: f32,
     /// Piper voice.
@@ -300,6 +335,10 @@ pub fn resolve(
     let voice = VoiceFiles {
         whisper_model: file.whisper_model.map(PathBuf::from),
         whisper_beam: file.whisper_beam.unwrap_or(DEFAULT_BEAM),
+        whisper_audio_context: file
+            .whisper_audio_context
+            .unwrap_or(luminous_stt::DEFAULT_MIN_AUDIO_CTX),
+        whisper_prompt: file.whisper_prompt,
         hear_again_penalty: file
             .hear_again_penalty
             .filter(|p| p.is_finite())

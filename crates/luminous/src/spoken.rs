@@ -378,9 +378,11 @@ pub(crate) fn bench_voice(args: &TurnArgs, json: bool, dir: &Path) -> anyhow::Re
         "tts_load_ms": tts_load_ms,
     });
     if json {
+        // Whisper's prompt, so that a comparison gives another recogniser the same one.
+        let prompt = stt.options().prompt.clone();
         println!(
             "{}",
-            serde_json::json!({"results": rows, "medians": medians})
+            serde_json::json!({"results": rows, "medians": medians, "prompt": prompt})
         );
     } else {
         for r in &rows {

@@ -99,8 +99,15 @@ pub fn transcriber(
     let written = wake.map(luminous_intent::wake::as_written);
     let options = luminous_stt::Options {
         beam: files.whisper_beam,
+        min_audio_ctx: files.whisper_audio_context,
         hear_again_penalty: files.hear_again_penalty,
-        ..luminous_stt::Options::with_wake(written.as_deref())
+        ..luminous_stt::Options::with_prompt(
+            written.as_deref(),
+            files
+                .whisper_prompt
+                .as_deref()
+                .unwrap_or(luminous_stt::DEFAULT_PROMPT),
+        )
     };
     Ok(luminous_stt::Transcriber::load(&m.whisper, options)?)
 }

@@ -353,21 +353,35 @@ fn settings_file_is_read_and_mistakes_are_plain() {
         text(&out)
     );
     // A value out of range is a mistake too, said with what it must be.
-    for beam in ["0", "9", "-1"] {
+    let out_of_range = [
+        ("whisper_beam", "0", "1 (greedy"),
+        ("whisper_beam", "9", "1 (greedy"),
+        ("whisper_beam", "-1", "1 (greedy"),
+        ("whisper_audio_context", "0", "64 to 1500"),
+        ("whisper_audio_context", "63", "64 to 1500"),
+        ("whisper_audio_context", "1501", "64 to 1500"),
+    ];
+    for (name, value, must) in out_of_range {
         std::fs::write(
             e.path("cfg/luminous/config.toml"),
-            format!("whisper_beam = {beam}\n"),
+            format!("{name} = {value}\n"),
         )
         .expect("w");
         let out = e.run(&["ask", "help"]);
-        assert_eq!(out.status.code(), Some(2), "whisper_beam = {beam}");
+        assert_eq!(out.status.code(), Some(2), "{name} = {value}");
         assert!(
-            text(&out).contains(&format!("whisper_beam is {beam}: it must be 1")),
+            text(&out).contains(&format!("{name} is {value}: it must be {must}")),
             "{}",
             text(&out)
         );
     }
     std::fs::write(e.path("cfg/luminous/config.toml"), "whisper_beam = 4\n").expect("w");
+    assert_eq!(e.run(&["ask", "help"]).status.code(), Some(0));
+    std::fs::write(
+        e.path("cfg/luminous/config.toml"),
+        "whisper_audio_context = 256\nwhisper_prompt = \"\"\n",
+    )
+    .expect("w");
     assert_eq!(e.run(&["ask", "help"]).status.code(), Some(0));
 }
 

@@ -339,11 +339,22 @@ fn requires_models_whisper_hears_again_within_a_vocabulary() {
     speech::said_as(&wav, "en-gb", 130, "try cowsay");
     let (samples, _) = luminous_audio::wav::read_16k_mono(&wav, 30.0).expect("reads");
     let model = speech::models().join("models/ggml-tiny.en.bin");
+    let words = ["try", "cowsay", "cow", "say", "install", "firefox"];
+    let vocabulary = luminous_stt::Vocabulary::new(words);
+    // Our decoder starts as whisper.cpp's does without a prompt too (`whisper_prompt = ""`),
+    // on a clip clear enough that whisper needs no second, sampled try (its temperature
+    // fallback, which this greedy decoder does not repeat).
+    let clear = speech::spoken(e.dir.path(), "clear", "install firefox");
+    let (clear, _) = luminous_audio::wav::read_16k_mono(&clear, 30.0).expect("reads");
+    let mut bare =
+        luminous_stt::Transcriber::load(&model, luminous_stt::Options::with_prompt(None, ""))
+            .expect("whisper loads");
+    let heard = bare.transcribe(&clear).expect("transcribes");
+    let free = bare.transcribe_within(&vocabulary, 0.0).expect("decodes");
+    assert_eq!(free, heard.text, "no prompt, no penalty: the same decoding");
     let mut stt = luminous_stt::Transcriber::load(&model, luminous_stt::Options::default())
         .expect("whisper loads");
     let heard = stt.transcribe(&samples).expect("transcribes");
-    let words = ["try", "cowsay", "cow", "say", "install", "firefox"];
-    let vocabulary = luminous_stt::Vocabulary::new(words);
     let free = stt.transcribe_within(&vocabulary, 0.0).expect("decodes");
     assert_eq!(free, heard.text, "no penalty: the same decoding");
     let within = stt.transcribe_within(&vocabulary, 100.0).expect("decodes");

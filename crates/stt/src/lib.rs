@@ -38,6 +38,10 @@ pub enum SttError {
     Transcribe(String),
 }
 
+/// The least audio context for short clips, in 20 ms steps; chosen on the development sets
+/// (docs/performance.md).
+pub const DEFAULT_MIN_AUDIO_CTX: i32 = 448;
+
 /// Settings for short commands.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -65,7 +69,7 @@ impl Default for Options {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
             prompt: DEFAULT_PROMPT.to_owned(),
             no_speech_threshold: 0.6,
-            min_audio_ctx: 448,
+            min_audio_ctx: DEFAULT_MIN_AUDIO_CTX,
             beam: 1,
             hear_again_penalty: 0.0,
         }
@@ -78,22 +82,37 @@ impl Options {
     /// phrase as whisper should write it (`luminous_intent::wake::as_written`: the same
     /// spelling the wake phrase is scored in).
     pub fn with_wake(written: Option<&str>) -> Options {
-        let mut o = Options::default();
-        if let Some(p) = written.map(str::trim).filter(|p| !p.is_empty()) {
-            o.prompt = format!("{p}. {}", o.prompt);
+        Options::with_prompt(written, DEFAULT_PROMPT)
+    }
+
+    /// The defaults with `vocabulary` as the prompt instead of [`DEFAULT_PROMPT`] (empty: no
+    /// prompt, which is faster: whisper decodes every prompt token for every utterance), the
+    /// wake phrase `written` first as in [`Options::with_wake`].
+    pub fn with_prompt(written: Option<&str>, vocabulary: &str) -> Options {
+        let vocabulary = vocabulary.trim();
+        let prompt = match written.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) if vocabulary.is_empty() => format!("{p}."),
+            Some(p) => format!("{p}. {vocabulary}"),
+            None => vocabulary.to_owned(),
+        };
+        Options {
+            prompt,
+            ..Options::default()
         }
-        o
     }
 }
 
 /// What people say to Luminous, so whisper leans towards it: vocabulary, never whole
 /// requests (no one phrasing is favoured, and no benchmark's sentences): the verbs of the
-/// intents, the most popular programs of the curated package list (popularity 8 and 9), the
-/// services people switch most, and the answers.
-pub const DEFAULT_PROMPT: &str = "Install, remove, search, try, enable, disable, update, rebuild, \
-     roll back, generations, garbage. Firefox, VLC, LibreOffice, Visual Studio Code, Git, Chromium, \
-     Google Chrome, Thunderbird, Spotify, OBS Studio, GIMP, Neovim, Vim, Python, htop, Discord, \
-     Steam. Bluetooth, SSH, Docker, printing, firewall, sound. Yes. No. Cancel.";
+/// intents, program names whisper spells wrong without help (initialisms and made-up words),
+/// the services people switch most, and the answers ("cancel" was heard as "Console" without
+/// them). Short, because whisper decodes every prompt token again for each utterance: this
+/// one does as well as the longer list it replaced (every popular program) on the
+/// development sets and is about 100 ms faster a request on a 2-core machine
+/// (docs/performance.md, "The vocabulary prompt").
+pub const DEFAULT_PROMPT: &str = "Install, remove, try, enable, disable, update, rebuild, roll \
+     back. Firefox, VLC, GIMP, Neovim, htop, Spotify. Bluetooth, SSH, Docker, firewall. Yes. No. \
+     Cancel.";
 
 /// A loaded model with its decoding state, reused across utterances.
 pub struct Transcriber {
@@ -222,7 +241,9 @@ impl Transcriber {
         p.set_print_realtime(false);
         p.set_print_special(false);
         p.set_print_timestamps(false);
-        p.set_initial_prompt(&self.options.prompt);
+        if !self.options.prompt.is_empty() {
+            p.set_initial_prompt(&self.options.prompt);
+        }
         // One audio context step is 20 ms; keep a margin, and never go below what short
         // commands need to be recognised well.
         if seconds < 29.0 {
@@ -406,6 +427,15 @@ mod tests {
         );
         assert_eq!(Options::with_wake(None).prompt, DEFAULT_PROMPT);
         assert_eq!(Options::with_wake(Some("  ")).prompt, DEFAULT_PROMPT);
+        assert_eq!(
+            Options::with_prompt(Some("Hey Nix"), " ").prompt,
+            "Hey Nix."
+        );
+        assert_eq!(Options::with_prompt(None, "").prompt, "");
+        assert_eq!(
+            Options::with_prompt(Some("Hey Nix"), "Install, remove.").prompt,
+            "Hey Nix. Install, remove."
+        );
     }
 
     #[test]

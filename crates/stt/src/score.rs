@@ -69,10 +69,14 @@ impl Transcriber {
     pub(crate) fn start_tokens(&self) -> Result<Vec<WhisperTokenId>, SttError> {
         let fail = |e: whisper_rs::WhisperError| SttError::Transcribe(e.to_string());
         let ctx = &self._ctx;
-        let mut start: Vec<WhisperTokenId> = vec![ctx.token_prev()];
-        let prompt = ctx.tokenize(&self.options.prompt, 224).map_err(fail)?;
-        let room = (ctx.n_text_ctx() as usize / 2).saturating_sub(1);
-        start.extend(&prompt[prompt.len().saturating_sub(room)..]);
+        let mut start: Vec<WhisperTokenId> = Vec::new();
+        // Without a prompt whisper.cpp starts at the start-of-transcript marker.
+        if !self.options.prompt.is_empty() {
+            start.push(ctx.token_prev());
+            let prompt = ctx.tokenize(&self.options.prompt, 224).map_err(fail)?;
+            let room = (ctx.n_text_ctx() as usize / 2).saturating_sub(1);
+            start.extend(&prompt[prompt.len().saturating_sub(room)..]);
+        }
         start.push(ctx.token_sot());
         if ctx.is_multilingual() {
             start.push(ctx.token_lang(whisper_rs::get_lang_id("en").unwrap_or(0)));
