@@ -77,17 +77,11 @@ impl Default for Options {
 }
 
 impl Options {
-    /// The defaults, with the wake phrase first in the prompt ("Hey Nix. Install, ..."), so
-    /// whisper spells it as it is rather than as a word it knows better. `written` is the
-    /// phrase as whisper should write it (`luminous_intent::wake::as_written`: the same
-    /// spelling the wake phrase is scored in).
-    pub fn with_wake(written: Option<&str>) -> Options {
-        Options::with_prompt(written, DEFAULT_PROMPT)
-    }
-
-    /// The defaults with `vocabulary` as the prompt instead of [`DEFAULT_PROMPT`] (empty: no
-    /// prompt, which is faster: whisper decodes every prompt token for every utterance), the
-    /// wake phrase `written` first as in [`Options::with_wake`].
+    /// The defaults with `vocabulary` as the prompt (usually [`DEFAULT_PROMPT`]; empty: no
+    /// prompt, which is faster: whisper decodes every prompt token for every utterance), and
+    /// the wake phrase first in it ("Hey Nix. Install, ..."), so whisper spells it as it is
+    /// rather than as a word it knows better. `written` is the phrase as whisper should write
+    /// it (`luminous_intent::wake::as_written`: the same spelling the wake phrase is scored in).
     pub fn with_prompt(written: Option<&str>, vocabulary: &str) -> Options {
         let vocabulary = vocabulary.trim();
         let prompt = match written.map(str::trim).filter(|p| !p.is_empty()) {
@@ -422,11 +416,17 @@ mod tests {
     #[test]
     fn the_wake_phrase_leads_the_prompt() {
         assert_eq!(
-            Options::with_wake(Some("Hey Nix")).prompt,
+            Options::with_prompt(Some("Hey Nix"), DEFAULT_PROMPT).prompt,
             format!("Hey Nix. {DEFAULT_PROMPT}")
         );
-        assert_eq!(Options::with_wake(None).prompt, DEFAULT_PROMPT);
-        assert_eq!(Options::with_wake(Some("  ")).prompt, DEFAULT_PROMPT);
+        assert_eq!(
+            Options::with_prompt(None, DEFAULT_PROMPT).prompt,
+            DEFAULT_PROMPT
+        );
+        assert_eq!(
+            Options::with_prompt(Some("  "), DEFAULT_PROMPT).prompt,
+            DEFAULT_PROMPT
+        );
         assert_eq!(
             Options::with_prompt(Some("Hey Nix"), " ").prompt,
             "Hey Nix."
