@@ -187,6 +187,42 @@ fn requires_models_piper_speech_is_understood_by_whisper() {
 }
 
 #[test]
+fn requires_models_a_long_sentence_said_in_pieces_is_heard_whole() {
+    // Longer than Piper is given in one run, so it is said in pieces (cut between words,
+    // before a joining word): every part is heard, in order.
+    let e = Env::new();
+    let wav = e.path("long.wav");
+    let sentence = "Please write down that the rebuild stopped because the printer driver \
+        that the configuration names is gone and nothing was changed.";
+    let out = e.run(&["say", "--to", wav.to_str().expect("utf8"), sentence]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = e.json(&[
+        "hear",
+        "--json",
+        "--dry-run",
+        "--quiet",
+        wav.to_str().expect("utf8"),
+    ]);
+    let heard = v["transcript"].as_str().unwrap_or("").to_lowercase();
+    let mut from = 0;
+    for part in [
+        "write down",
+        "rebuild",
+        "printer driver",
+        "configuration",
+        "nothing was changed",
+    ] {
+        let at = heard[from..].find(part);
+        assert!(at.is_some(), "{part:?} not heard in order: {heard:?}");
+        from += at.unwrap_or(0) + part.len();
+    }
+}
+
+#[test]
 fn requires_models_hear_answers_aloud_with_timings() {
     let e = Env::new();
     let raw = e.path("raw.wav");

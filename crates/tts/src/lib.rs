@@ -4,6 +4,10 @@
 
 use std::path::Path;
 
+mod pieces;
+
+pub use pieces::{LONGEST_PIECE, LONGEST_SOUNDS, sentences, sound_pieces, speakable};
+
 /// Why speech could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum TtsError {
@@ -51,6 +55,8 @@ pub fn init_runtime(lib: &Path) -> Result<(), TtsError> {
 pub struct Voice {
     piper: piper_rs::Piper,
     sample_rate: u32,
+    /// The espeak-ng voice that turns this voice's text into phonemes.
+    espeak: String,
 }
 
 impl std::fmt::Debug for Voice {
@@ -85,9 +91,14 @@ impl Voice {
                 why,
             })?;
         let sample_rate = settings.audio.sample_rate;
+        let espeak = settings.espeak.voice.clone();
         let session = session(onnx).map_err(bad)?;
         let piper = piper_rs::Piper::from_session(session, settings);
-        Ok(Voice { piper, sample_rate })
+        Ok(Voice {
+            piper,
+            sample_rate,
+            espeak,
+        })
     }
 
     /// Samples per second of what [`Voice::speak`] produces.
@@ -97,21 +108,30 @@ impl Voice {
 
     /// Speak `text` at `rate` (1.0 normal, 2.0 twice as fast), one sentence at a time:
     /// `chunk` gets each sentence's samples as soon as they exist and returns false to stop.
+    /// A sentence whose sounds are longer than [`LONGEST_SOUNDS`] at this rate is said in
+    /// pieces, so that no one run of Piper's model needs more memory than that.
     pub fn speak(
         &mut self,
         text: &str,
         rate: f32,
         mut chunk: impl FnMut(&[f32]) -> bool,
     ) -> Result<(), TtsError> {
-        let length_scale = 1.0 / rate.clamp(0.25, 4.0);
+        let rate = rate.clamp(0.25, 4.0);
+        let length_scale = 1.0 / rate;
+        let longest = ((LONGEST_SOUNDS as f32 * rate) as usize).max(LONGEST_SOUNDS / 4);
         for sentence in sentences(&speakable(text)) {
-            let (samples, sr) = self
-                .piper
-                .create(&sentence, false, None, Some(length_scale), None, None)
-                .map_err(|e| TtsError::Synthesis(e.to_string()))?;
-            self.sample_rate = sr;
-            if !chunk(trimmed(&samples, sr)) {
-                break;
+            let phonemes = espeak_rs::text_to_phonemes(&sentence, &self.espeak, None)
+                .map_err(|e| TtsError::Synthesis(e.to_string()))?
+                .join(" ");
+            for piece in sound_pieces(&phonemes, longest) {
+                let (samples, sr) = self
+                    .piper
+                    .create(piece, true, None, Some(length_scale), None, None)
+                    .map_err(|e| TtsError::Synthesis(e.to_string()))?;
+                self.sample_rate = sr;
+                if !chunk(trimmed(&samples, sr)) {
+                    return Ok(());
+                }
             }
         }
         Ok(())
@@ -165,69 +185,9 @@ pub fn trimmed(samples: &[f32], rate: u32) -> &[f32] {
     &samples[start..end]
 }
 
-/// Text as it should be read aloud: file names and options say their dots and dashes
-/// ("configuration.nix" is "configuration dot nix", not the end of a sentence).
-pub fn speakable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
-        let next = chars.get(i + 1).copied();
-        let word = |ch: Option<char>| ch.is_some_and(char::is_alphanumeric);
-        match c {
-            '.' if word(prev) && next.is_some_and(char::is_alphabetic) => out.push_str(" dot "),
-            '-' if next == Some('-') && !word(prev) => out.push_str("dash "),
-            '-' if prev == Some('-') => out.push_str("dash "),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Split text into sentences to speak one at a time; a very long sentence is split at commas
-/// so the first sound comes quickly.
-pub fn sentences(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        cur.push(c);
-        let next_is_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
-        let end = matches!(c, '.' | '?' | '!' | ':') && next_is_space;
-        let long_clause = c == ',' && next_is_space && cur.len() > 80;
-        if end || long_clause {
-            let s = cur.trim().to_owned();
-            if s.chars().any(char::is_alphanumeric) {
-                out.push(s);
-            }
-            cur.clear();
-        }
-    }
-    let s = cur.trim().to_owned();
-    if s.chars().any(char::is_alphanumeric) {
-        out.push(s);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sentence_split() {
-        assert_eq!(
-            sentences("Install Firefox? Say yes or no."),
-            vec!["Install Firefox?", "Say yes or no."]
-        );
-        assert_eq!(
-            sentences("Version 1.2 is out. Done"),
-            vec!["Version 1.2 is out.", "Done"]
-        );
-        assert_eq!(sentences("  ... "), Vec::<String>::new());
-        let long = "I found 5 packages for music player, and the first one, which is Rhythmbox, plays music from your library, then";
-        assert!(sentences(long).len() >= 2);
-    }
 
     #[test]
     fn silence_around_a_sentence_is_cut_to_a_pause() {
@@ -242,19 +202,6 @@ mod tests {
         assert!(trimmed(&[0.0; 50], rate).is_empty());
         // Nothing to cut: the sentence is kept whole.
         assert_eq!(trimmed(&[0.5, 0.5], rate), &[0.5, 0.5]);
-    }
-
-    #[test]
-    fn file_names_are_speakable() {
-        assert_eq!(
-            speakable("I will change configuration.nix and rebuild."),
-            "I will change configuration dot nix and rebuild."
-        );
-        assert_eq!(
-            speakable("Run it with --yes. Done."),
-            "Run it with dash dash yes. Done."
-        );
-        assert_eq!(speakable("Version 1.2 is out."), "Version 1.2 is out.");
     }
 
     #[test]
