@@ -50,6 +50,34 @@ impl Env {
             .output()
             .expect("runs")
     }
+    /// `text` said by Piper at `rate` into the WAV file `name`.
+    fn said(&self, name: &str, rate: &str, text: &str) -> PathBuf {
+        let wav = self.path(name);
+        let out = self.run(&[
+            "say",
+            "--rate",
+            rate,
+            "--to",
+            wav.to_str().expect("utf8"),
+            text,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        wav
+    }
+    /// `hear --json` of a recording, quiet and changing nothing.
+    fn heard(&self, wav: &std::path::Path) -> serde_json::Value {
+        self.json(&[
+            "hear",
+            "--json",
+            "--dry-run",
+            "--quiet",
+            wav.to_str().expect("utf8"),
+        ])
+    }
     fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.run(args);
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -156,28 +184,13 @@ fn requires_models_piper_speech_is_understood_by_whisper() {
     let e = Env::new();
     let mut lengths = Vec::new();
     for rate in ["1", "2", "2.5"] {
-        let wav = e.path(&format!("said-{rate}.wav"));
-        let out = e.run(&[
-            "say",
-            "--rate",
+        let wav = e.said(
+            &format!("said-{rate}.wav"),
             rate,
-            "--to",
-            wav.to_str().expect("utf8"),
             "Please install Thunderbird.",
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
         );
         lengths.push(std::fs::metadata(&wav).expect("wav").len());
-        let v = e.json(&[
-            "hear",
-            "--json",
-            "--dry-run",
-            "--quiet",
-            wav.to_str().expect("utf8"),
-        ]);
+        let v = e.heard(&wav);
         assert_eq!(v["intent"], "install_package", "rate {rate}: {v}");
         assert_eq!(v["slots"]["package"], "thunderbird", "rate {rate}: {v}");
     }
@@ -191,22 +204,9 @@ fn requires_models_a_long_sentence_said_in_pieces_is_heard_whole() {
     // Longer than Piper is given in one run, so it is said in pieces (cut between words,
     // before a joining word): every part is heard, in order.
     let e = Env::new();
-    let wav = e.path("long.wav");
     let sentence = "Please write down that the rebuild stopped because the printer driver \
         that the configuration names is gone and nothing was changed.";
-    let out = e.run(&["say", "--to", wav.to_str().expect("utf8"), sentence]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v = e.json(&[
-        "hear",
-        "--json",
-        "--dry-run",
-        "--quiet",
-        wav.to_str().expect("utf8"),
-    ]);
+    let v = e.heard(&e.said("long.wav", "1", sentence));
     let heard = v["transcript"].as_str().unwrap_or("").to_lowercase();
     let mut from = 0;
     for part in [
@@ -279,13 +279,7 @@ fn requires_models_hear_answers_aloud_with_timings() {
     // varies run to run and whisper tiny now and then mishears a short word ("and spall
     // firefox", "s or no" for "yes or no"), so the question is known by its object, its
     // action and the "or no" that ends a yes/no question.
-    let heard = e.json(&[
-        "hear",
-        "--json",
-        "--quiet",
-        "--dry-run",
-        reply.to_str().expect("utf8"),
-    ]);
+    let heard = e.heard(&reply);
     let t = heard["transcript"].as_str().unwrap_or("").to_lowercase();
     assert!(
         t.contains("firefox") && t.contains("rebuild") && t.contains("or no"),
