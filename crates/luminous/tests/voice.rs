@@ -413,7 +413,7 @@ fn requires_models_a_misheard_name_is_heard_through_the_rules() {
     let wav = e.path("cowsay.wav");
     speech::said_as(&wav, "en-gb", 130, "try cowsay");
     let w = wav.to_str().expect("utf8");
-    let v = e.json(&["hear", "--json", "--quiet", "--dry-run", w]);
+    let v = e.heard(&wav);
     assert_eq!(
         (v["intent"].as_str(), v["slots"]["package"].as_str()),
         (Some("try_package"), Some("cowsay")),
@@ -509,7 +509,7 @@ fn requires_models_voice_activity_holds_up_in_noise() {
         // The noise 6 dB lower than alone: the detector is tested above; this is about where
         // an utterance in noise begins and ends, not how well tiny.en hears through it.
         sox(&["-m", s, "-v", "0.5", c, m]);
-        let v = e.json(&["hear", "--json", "--quiet", "--dry-run", m]);
+        let v = e.heard(&mixed);
         // Understood, or asked about as exactly that in one yes/no question (as the
         // benchmarks count it): "fire fast" heard through noise is offered as Firefox.
         let offered = v["options"]
@@ -728,7 +728,7 @@ fn requires_models_bad_audio_gets_a_clear_answer() {
         assert!(v["plan"].is_null(), "{file}: nothing is planned from noise");
         assert_ne!(v["intent"], "install_package", "{file}");
     }
-    let v = e.json(&["hear", "--json", "--quiet", "--dry-run", &p("clipped.wav")]);
+    let v = e.heard(&e.path("clipped.wav"));
     assert_eq!(
         v["slots"]["service"], "bluetooth",
         "clipped speech is still understood: {v}"

@@ -24,11 +24,10 @@ pub fn speakable(text: &str) -> String {
 /// A clause longer than this (in bytes) is split at a comma when one comes.
 const LONG_CLAUSE: usize = 80;
 
-/// No piece given to Piper is longer than this (in bytes) unless a single word is: Piper's
-/// working memory grows with the length of what it says in one go (about 1 MB a character
-/// with the joe-medium voice, kept by ONNX Runtime's arena afterwards), so one long sentence
-/// without commas, such as a quoted command or error, would raise the memory the assistant
-/// keeps for the rest of its life (docs/performance.md).
+/// No sentence piece is longer than this (in bytes) unless a single word is. This cut is
+/// about sense: it falls after a comma or before a joining word, where a pause sounds
+/// natural. The memory bound is [`LONGEST_SOUNDS`], applied to every piece afterwards by its
+/// phonemes; cutting here first means that bound rarely has to cut at a bare space.
 pub const LONGEST_PIECE: usize = 110;
 
 /// Words before which a long sentence without commas may be split with the least harm to
