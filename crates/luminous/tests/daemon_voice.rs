@@ -102,14 +102,26 @@ fn sleep_signal(system: &Bus, going: bool) {
     .expect("PrepareForSleep");
 }
 
-/// What whisper hears in `wav` from `from` seconds on (`luminous hear`, not spoken).
-fn transcribe_from(e: &Env, wav: &Path, from: f64, name: &str) -> String {
+/// What whisper hears in `wav` between `from` and `to` seconds (`luminous hear`, not
+/// spoken). Every pause in it is first cut to 0.3 s: on a loaded machine the next sentence
+/// of a reply may be ready only after a long pause, and `hear` takes a recording's first
+/// utterance, so one reply is made one utterance again.
+fn transcribe_between(e: &Env, wav: &Path, (from, to): (f64, f64), name: &str) -> String {
     let part = e.path(name);
     sox(&[
         wav.to_str().expect("utf8"),
         part.to_str().expect("utf8"),
         "trim",
         &format!("{from:.2}"),
+        &format!("={to:.2}"),
+        "silence",
+        "-l",
+        "1",
+        "0.05",
+        "1%",
+        "-1",
+        "0.3",
+        "1%",
     ]);
     let out = e
         .cmd()
@@ -285,6 +297,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
         "the microphone opens again on unlock",
     );
     spoken_out(&c, &recording);
+    let kept_said_by = t0.elapsed().as_secs_f64();
 
     // Push-to-talk with hands-free off, on the desktop's shortcut through the portal:
     // speech without the key is not heard; with it, it is.
@@ -362,7 +375,7 @@ fn requires_audio_the_service_listens_speaks_and_is_silent_while_you_are_away() 
     let silent = peak(&recording, locked_at + 0.3, unlocked_at);
     assert!(silent < 0.01, "speech while locked: peak {silent}");
     assert!(seconds(&recording) > unlocked_at);
-    let said = transcribe_from(&e, &recording, unlocked_at, "kept.wav");
+    let said = transcribe_between(&e, &recording, (unlocked_at, kept_said_by), "kept.wav");
     // Piper renders each reply a little differently (its noise scales) and whisper now and
     // then mishears the first word or two of one ("all you were away", "while you are
     // away"), so the kept reply is known by its closing word and the result it carries.
