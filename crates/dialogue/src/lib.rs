@@ -542,6 +542,20 @@ impl Dialogue {
             );
             return keep(pending, &text);
         }
+        // "what can you do" while asked is about the assistant, not about the question: what
+        // it can do, then the question again, unchanged. A bare "help" is about the question
+        // (below: its details).
+        if interp.intent == IntentKind::Help
+            && interp.confidence >= luminous_intent::ACT_THRESHOLD
+            && !text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .eq(["help"])
+        {
+            let text = words::join(words::help(), &short_question(&pending, ctx.index));
+            return keep(pending, &text);
+        }
         let echo = echo_words(&pending, ctx.index);
         let echo: Vec<&str> = echo.iter().map(String::as_str).collect();
         let reading = answer::read(text, &echo);

@@ -323,6 +323,65 @@ fn a_one_option_question_takes_the_same_rule() {
 }
 
 #[test]
+fn asking_what_it_can_do_while_asked_answers_that_and_asks_again() {
+    let index = curated_index();
+    let files = files();
+    let settings = Settings::default();
+    let ctx = Context::new(&index, Ok(&files), &settings);
+    for (request, question) in [
+        ("install firefox", "Install Firefox and rebuild? Yes or no?"),
+        ("find a music player", ""),
+    ] {
+        for about in ["what can you do", "What can I say?", "what do you know?"] {
+            let mut d = Dialogue::new(Preferences::default());
+            let first = d.turn(request, &ctx);
+            let asked = first.reply.text.clone();
+            assert!(
+                matches!(first.action, Action::Confirm { .. } | Action::Choose { .. }),
+                "{request}: {asked}"
+            );
+            if !question.is_empty() {
+                assert_eq!(asked, question);
+            }
+            let t = d.turn(about, &ctx);
+            assert!(
+                t.reply.text.starts_with("You can say:"),
+                "{about}: {}",
+                t.reply.text
+            );
+            // The question stays, unchanged, and is asked again at the end.
+            assert_eq!(
+                std::mem::discriminant(&t.action),
+                std::mem::discriminant(&first.action),
+                "{about}: {:?}",
+                t.action
+            );
+            let lower = t.reply.text.to_lowercase();
+            let again = lower.ends_with("yes or no.") || lower.ends_with("or cancel.");
+            assert!(again, "{about}: {}", t.reply.text);
+            if !question.is_empty() {
+                assert!(
+                    t.reply.text.contains("Install Firefox"),
+                    "{about}: {}",
+                    t.reply.text
+                );
+                assert!(matches!(d.turn("yes", &ctx).action, Action::Execute { .. }));
+            }
+        }
+    }
+    // A bare "help" while asked is about the question: its details.
+    let mut d = Dialogue::new(Preferences::default());
+    d.turn("install firefox", &ctx);
+    let t = d.turn("help", &ctx);
+    assert!(
+        t.reply.text.contains("configuration.nix"),
+        "{}",
+        t.reply.text
+    );
+    assert!(matches!(t.action, Action::Confirm { .. }));
+}
+
+#[test]
 fn a_confirmation_is_brief_and_tell_me_more_gives_the_details() {
     let index = curated_index();
     let files = files();

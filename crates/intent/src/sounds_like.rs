@@ -16,7 +16,8 @@ use crate::{ACT_THRESHOLD, IntentKind, Interpretation, PackageIndex};
 pub struct Alternative {
     /// The sentence.
     pub text: String,
-    /// How alike the replaced words and the new ones sound, 0 to 1.
+    /// How alike the replaced words and the new ones sound, 0 to 1 (for a sentence heard
+    /// again, the whole of it against what was heard).
     pub likeness: f32,
     /// The rules' reading of it.
     pub interpretation: Interpretation,

@@ -46,7 +46,11 @@ pub fn better_request(
         }
     };
     if let Some(again) = heard_again(stt, kept) {
-        alts.extend(sounds_like::taken(again, 0.0, &alts));
+        let alike = sounds_like::likeness(
+            &sounds_like::sound_of(request),
+            &sounds_like::sound_of(&again),
+        );
+        alts.extend(sounds_like::taken(again, alike, &alts));
     }
     if alts.is_empty() {
         return None;

@@ -21,11 +21,11 @@ pub fn speakable(text: &str) -> String {
     out
 }
 
-/// A clause longer than this (in bytes) is split at a comma when one comes.
+/// A clause longer than this (in characters) is split at a comma when one comes.
 const LONG_CLAUSE: usize = 80;
 
-/// No sentence piece is longer than this (in bytes) unless a single word is. This cut is
-/// about sense: it falls after a comma or before a joining word, where a pause sounds
+/// No sentence piece is longer than this (in characters) unless a single word is. This cut
+/// is about sense: it falls after a comma or before a joining word, where a pause sounds
 /// natural. The memory bound is [`LONGEST_SOUNDS`], applied to every piece afterwards by its
 /// phonemes; cutting here first means that bound rarely has to cut at a bare space.
 pub const LONGEST_PIECE: usize = 110;
@@ -38,7 +38,7 @@ const JOINS: [&str; 9] = [
 
 /// Split text into sentences to speak one at a time: a long sentence is split at commas so
 /// the first sound comes quickly, and one still longer than [`LONGEST_PIECE`] into pieces
-/// within that length (see [`split_point`]).
+/// within that length (see [`between_words`]).
 pub fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -47,7 +47,7 @@ pub fn sentences(text: &str) -> Vec<String> {
         cur.push(c);
         let next_is_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
         let end = matches!(c, '.' | '?' | '!' | ':') && next_is_space;
-        let long_clause = c == ',' && next_is_space && cur.len() > LONG_CLAUSE;
+        let long_clause = c == ',' && next_is_space && cur.chars().count() > LONG_CLAUSE;
         if end || long_clause {
             bounded(&cur, &mut out);
             cur.clear();
@@ -57,45 +57,16 @@ pub fn sentences(text: &str) -> Vec<String> {
     out
 }
 
-/// Push `clause` to `out` in pieces of at most [`LONGEST_PIECE`] bytes (a longer word whole).
+/// Push `clause` to `out` in pieces of at most [`LONGEST_PIECE`] characters (a longer word
+/// whole), leaving out pieces with nothing to say ("...").
 fn bounded(clause: &str, out: &mut Vec<String>) {
-    let mut rest = clause.trim();
-    while rest.len() > LONGEST_PIECE {
-        let Some(at) = split_point(rest) else { break };
-        let (piece, tail) = rest.split_at(at);
-        if piece.chars().any(char::is_alphanumeric) {
-            out.push(piece.trim().to_owned());
-        }
-        rest = tail.trim_start();
-    }
-    if rest.chars().any(char::is_alphanumeric) {
-        out.push(rest.to_owned());
-    }
-}
-
-/// Where to cut `clause`, which is too long to say in one piece, so that the first piece is
-/// within [`LONGEST_PIECE`]: after its last comma there, else before its last joining word,
-/// else at its last space; never in the first quarter of the bound, so no piece is a stub.
-/// None when there is no space to cut at.
-fn split_point(clause: &str) -> Option<usize> {
-    let floor = LONGEST_PIECE / 4;
-    let within = |i: &usize| *i > floor && *i <= LONGEST_PIECE;
-    let spaces = || {
-        clause
-            .char_indices()
-            .filter(|&(_, c)| c == ' ')
-            .map(|(i, _)| i)
-            .filter(within)
-    };
-    let after_comma = spaces().rfind(|&i| clause[..i].ends_with(','));
-    let before_join = spaces().rfind(|&i| {
-        let word = clause[i + 1..].split_whitespace().next().unwrap_or("");
-        JOINS.contains(&word.to_lowercase().as_str())
-    });
-    after_comma
-        .or(before_join)
-        .or_else(|| spaces().next_back())
-        .or_else(|| clause.find(' '))
+    let pieces = between_words(clause, LONGEST_PIECE, &JOINS);
+    out.extend(
+        pieces
+            .into_iter()
+            .filter(|p| p.chars().any(char::is_alphanumeric))
+            .map(str::to_owned),
+    );
 }
 
 /// The most phonemes (characters of espeak-ng's IPA) Piper is given in one run at the
@@ -106,34 +77,55 @@ fn split_point(clause: &str) -> Option<usize> {
 /// by its letters (docs/performance.md).
 pub const LONGEST_SOUNDS: usize = 100;
 
-/// `phonemes` in pieces of at most `longest` characters, cut between words (after a clause's
-/// punctuation when there is one in the second half of a piece); a word longer than that
-/// whole.
+/// `phonemes` in pieces of at most `longest` characters (see [`between_words`]; the
+/// joining words of text are not recognisable in IPA, so a piece ends after a clause's
+/// punctuation or at a space).
 pub fn sound_pieces(phonemes: &str, longest: usize) -> Vec<&str> {
+    between_words(phonemes, longest, &[])
+}
+
+/// `text` in pieces of at most `longest` characters, cut between words: after the last
+/// comma or semicolon within the bound, else before the last of `joins` there, else at the
+/// last space; never in the first quarter of the bound, so no piece is a stub. A word longer
+/// than the bound is kept whole. Nothing is lost or reordered: the pieces joined by spaces
+/// are the trimmed text.
+fn between_words<'a>(text: &'a str, longest: usize, joins: &[&str]) -> Vec<&'a str> {
     let mut out = Vec::new();
-    let mut rest = phonemes.trim();
+    let mut rest = text.trim();
     while rest.chars().count() > longest {
-        let end = rest
-            .char_indices()
-            .nth(longest)
-            .map_or(rest.len(), |(i, _)| i);
-        let head = &rest[..end];
-        let half = head.len() / 2;
-        let cut = head
-            .char_indices()
-            .filter(|&(i, c)| c == ' ' && i >= half && head[..i].ends_with([',', ';']))
-            .map(|(i, _)| i)
-            .next_back()
-            .or_else(|| head.rfind(' ').filter(|&i| i > 0))
-            .or_else(|| rest.find(' '));
-        let Some(cut) = cut else { break };
-        out.push(rest[..cut].trim_end());
-        rest = rest[cut..].trim_start();
+        let Some(at) = split_point(rest, longest, joins) else {
+            break;
+        };
+        out.push(rest[..at].trim_end());
+        rest = rest[at..].trim_start();
     }
     if !rest.is_empty() {
         out.push(rest);
     }
     out
+}
+
+/// Where to cut `clause`, longer than `longest` characters, as [`between_words`] says: the
+/// byte index of a space, or None when there is none.
+fn split_point(clause: &str, longest: usize, joins: &[&str]) -> Option<usize> {
+    let floor = longest / 4;
+    let spaces: Vec<usize> = clause
+        .char_indices()
+        .enumerate()
+        .take_while(|&(n, _)| n <= longest)
+        .filter(|&(n, (_, c))| c == ' ' && n > floor)
+        .map(|(_, (i, _))| i)
+        .collect();
+    let spaces = || spaces.iter().copied();
+    let after_comma = spaces().rfind(|&i| clause[..i].ends_with([',', ';']));
+    let before_join = spaces().rfind(|&i| {
+        let word = clause[i + 1..].split_whitespace().next().unwrap_or("");
+        joins.contains(&word.to_lowercase().as_str())
+    });
+    after_comma
+        .or(before_join)
+        .or_else(|| spaces().next_back())
+        .or_else(|| clause.find(' ').filter(|&i| i > 0))
 }
 
 #[cfg(test)]
@@ -191,7 +183,7 @@ mod tests {
         assert!(pieces.iter().all(|p| p.chars().count() <= 60), "{pieces:?}");
         // Every word kept, in order, none cut inside.
         assert_eq!(pieces.join(" "), ipa);
-        // A comma in the second half of a piece is where it ends.
+        // A comma past the first quarter of a piece is where it ends.
         assert!(pieces.iter().any(|p| p.ends_with("tˈɛsts,")), "{pieces:?}");
         // Within the bound: one piece; a single long word: whole.
         assert_eq!(sound_pieces("həlˈoʊ wˈɜːld.", 60), vec!["həlˈoʊ wˈɜːld."]);
