@@ -332,7 +332,12 @@ fn asking_what_it_can_do_while_asked_answers_that_and_asks_again() {
         ("install firefox", "Install Firefox and rebuild? Yes or no?"),
         ("find a music player", ""),
     ] {
-        for about in ["what can you do", "What can I say?", "what do you know?"] {
+        for about in [
+            "what can you do",
+            "What can I say?",
+            "what do you know?",
+            "um, what do you know",
+        ] {
             let mut d = Dialogue::new(Preferences::default());
             let first = d.turn(request, &ctx);
             let asked = first.reply.text.clone();

@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use crate::index::{MatchKind, PackageIndex};
-use crate::normalize::normalize;
+use crate::normalize::{normalize, without_hesitations};
 use crate::registry::{IntentSpec, REGISTRY, Rule};
 use crate::template::{ANY, Captures, Template};
 use crate::{Candidate, IntentKind, Interpretation, Note, Slots, services};
@@ -76,9 +76,10 @@ fn match_rules(tokens: &[String]) -> Option<RuleMatch> {
 }
 
 /// The best rule over the filler-free tokens or, when that is more specific, the raw ones
-/// ("what can you do" loses its meaning once "can you" is dropped as politeness).
+/// without hesitations ("what can you do" loses its meaning once "can you" is dropped as
+/// politeness; "um, what can you do" means the same).
 fn match_either(tokens: &[String], raw: &[String]) -> Option<RuleMatch> {
-    match (best_rule(tokens), best_rule(raw)) {
+    match (best_rule(tokens), best_rule(&without_hesitations(raw))) {
         (Some(a), Some(b)) => Some(if b.0 > a.0 { b.1 } else { a.1 }),
         (a, b) => a.or(b).map(|(_, m)| m),
     }

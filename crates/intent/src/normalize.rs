@@ -99,17 +99,12 @@ pub(crate) const FILLER_PHRASES: &[&[&str]] = &[
     &["you", "know"],
 ];
 
-/// Single-word fillers. "like" and "just" are kept out on purpose where they carry meaning.
+/// Hesitation sounds: they never carry meaning, not even in an answer or a rule's own words.
+pub(crate) const HESITATIONS: &[&str] = &["um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "ah"];
+
+/// Single-word fillers besides the hesitations. "like" and "just" are kept out on purpose
+/// where they carry meaning.
 pub(crate) const FILLER_WORDS: &[&str] = &[
-    "um",
-    "umm",
-    "uh",
-    "uhh",
-    "er",
-    "erm",
-    "hmm",
-    "hm",
-    "ah",
     "please",
     "pls",
     "plz",
@@ -258,6 +253,19 @@ fn join_spoken_symbols(tokens: Vec<String>) -> Vec<String> {
     out
 }
 
+fn is_filler_word(word: &str) -> bool {
+    HESITATIONS.contains(&word) || FILLER_WORDS.contains(&word)
+}
+
+/// `tokens` without hesitation sounds ("um what do you know" -> "what do you know").
+pub(crate) fn without_hesitations(tokens: &[String]) -> Vec<String> {
+    tokens
+        .iter()
+        .filter(|t| !HESITATIONS.contains(&t.as_str()))
+        .cloned()
+        .collect()
+}
+
 fn drop_fillers(tokens: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
@@ -274,7 +282,7 @@ fn drop_fillers(tokens: Vec<String>) -> Vec<String> {
                 continue 'outer;
             }
         }
-        if !FILLER_WORDS.contains(&tokens[i].as_str()) {
+        if !is_filler_word(&tokens[i]) {
             out.push(tokens[i].clone());
         }
         i += 1;

@@ -102,6 +102,7 @@ pub fn spoken_vocabulary() -> &'static [String] {
         texts.extend(
             crate::normalize::FILLER_WORDS
                 .iter()
+                .chain(crate::normalize::HESITATIONS)
                 .map(|w| (*w).to_owned()),
         );
         texts.extend(names());

@@ -131,6 +131,9 @@ fn other_intents() {
         expect!["search_package [query=next cloud] 0.96"],
     );
     check("what can you do", expect!["help [] 0.96"]);
+    // A hesitation before a rule that needs its politeness words changes nothing.
+    check("um, what can you do", expect!["help [] 0.96"]);
+    check("uh what do you know", expect!["help [] 0.96"]);
     check(
         "undo the last system change",
         expect!["undo_change [] 0.96"],
