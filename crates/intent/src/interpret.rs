@@ -790,19 +790,30 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
             }
         }
         // Several words, one of which plainly names a package: "firefox rm", "the latest
-        // git" (git, not the stray nixVersions.latest).
+        // git" (git, not the stray nixVersions.latest). When several do, a program people
+        // ask for by name wins, then a word the rules do not use to say what to do: "can i
+        // run inkscape once" means Inkscape, though nixpkgs has a package called run.
         if words.len() > 1 {
+            let mut named: Option<(u8, usize)> = None;
             for w in words {
                 let Some(m) = index.lookup_exact(w, 1).into_iter().next() else {
                     continue;
                 };
-                if !is_stray(index, m.package, w) {
-                    return One::Found {
-                        attr: attr_of(m.package),
-                        how: MatchKind::Exact,
-                    };
+                if is_stray(index, m.package, w) {
+                    stray.get_or_insert_with(|| attr_of(m.package));
+                    continue;
                 }
-                stray.get_or_insert_with(|| attr_of(m.package));
+                let asked_for = index.package(m.package).is_some_and(|p| p.popularity > 0);
+                let rank = 2 * u8::from(asked_for) + u8::from(!crate::registry::is_rule_word(w));
+                if named.is_none_or(|(best, _)| rank > best) {
+                    named = Some((rank, m.package));
+                }
+            }
+            if let Some((_, package)) = named {
+                return One::Found {
+                    attr: attr_of(package),
+                    how: MatchKind::Exact,
+                };
             }
         }
         if let Some(attr) = stray {

@@ -93,9 +93,8 @@ fn terms() -> &'static [Term] {
 pub fn spoken_vocabulary() -> &'static [String] {
     static WORDS: OnceLock<Vec<String>> = OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut texts: Vec<String> = Vec::new();
+        let mut texts: Vec<String> = crate::registry::rule_words().to_vec();
         for spec in crate::registry::REGISTRY {
-            texts.extend(spec.rules.iter().map(|r| r.template.to_owned()));
             texts.extend(spec.examples.iter().map(|(e, _)| (*e).to_owned()));
         }
         texts.extend(crate::normalize::FILLER_PHRASES.iter().map(|p| p.join(" ")));

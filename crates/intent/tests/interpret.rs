@@ -292,7 +292,37 @@ fn nixpkgs_shaped() -> luminous_intent::PackageIndex {
         pkg("perlPackages.version", 0),
         pkg("emacsPackages.state", 0),
         pkg("python3Packages.requests", 0),
+        pkg("run", 0),
+        pkg("open", 0),
+        pkg("inkscape", 0),
+        pkg("krita", 0),
+        pkg("sbclPackages.can", 0),
     ])
+}
+
+#[test]
+fn a_word_that_says_what_to_do_loses_to_the_program_it_is_done_with() {
+    // nixpkgs has packages called run and open; in these sentences they are what to do.
+    let index = nixpkgs_shaped();
+    let check = |input: &str, expect: Expect| check_in(&index, input, expect);
+    check(
+        "can i run inkscape once without installing",
+        expect!["try_package [package=inkscape] 0.96"],
+    );
+    check(
+        "could i run krita without installing it",
+        expect!["try_package [package=krita] 0.95"],
+    );
+    check(
+        "can i open gimp without installing",
+        expect!["try_package [package=gimp] 0.96"],
+    );
+    // Named whole, they are the programs.
+    check("try run", expect!["try_package [package=run] 0.96"]);
+    check(
+        "install open",
+        expect!["install_package [package=open] 0.96"],
+    );
 }
 
 #[test]
