@@ -32,24 +32,28 @@ fn compiled() -> &'static [Compiled] {
     })
 }
 
-/// Every literal word of every template: the vocabulary that repair corrects towards.
-pub(crate) fn vocabulary() -> &'static [String] {
-    static VOCAB: OnceLock<Vec<String>> = OnceLock::new();
-    VOCAB.get_or_init(|| {
-        let mut words: Vec<String> = REGISTRY
+/// Every literal word of every template, sorted: the words requests say what to do with
+/// ("run", "open", "install", "once"). Repair corrects mistyped command words towards those
+/// of four letters or more, and a word of them that is also a package's name is seldom the
+/// program meant.
+pub(crate) fn template_words() -> &'static [String] {
+    static WORDS: OnceLock<Vec<String>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut words: Vec<String> = compiled()
             .iter()
-            .flat_map(|s| s.rules.iter())
-            .flat_map(|r| {
-                r.template
-                    .split(|c: char| c.is_whitespace() || "()|?".contains(c))
-            })
-            .filter(|w| w.len() >= 4 && !w.starts_with('{') && *w != "*")
+            .flat_map(|c| c.template.words())
             .map(str::to_owned)
             .collect();
         words.sort_unstable();
         words.dedup();
         words
     })
+}
+
+fn is_template_word(word: &str) -> bool {
+    template_words()
+        .binary_search_by(|w| w.as_str().cmp(word))
+        .is_ok()
 }
 
 /// Parse a spoken choice: "2", "2nd", "second", "two" (already digits after normalisation).
@@ -268,11 +272,12 @@ fn repair(tokens: &[String]) -> Option<Vec<String>> {
     let mut fixed = tokens.to_vec();
     let mut changed = false;
     for t in fixed.iter_mut().take(2) {
-        if t.len() < 4 || vocabulary().iter().any(|v| v == t) {
+        if t.len() < 4 || is_template_word(t) {
             continue;
         }
-        let best = vocabulary()
+        let best = template_words()
             .iter()
+            .filter(|v| v.len() >= 4)
             .map(|v| (v, strsim::jaro_winkler(v, t)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((v, score)) = best
@@ -804,7 +809,7 @@ fn resolve_one(words: &[&str], index: &PackageIndex, category: bool) -> One {
                     continue;
                 }
                 let asked_for = index.package(m.package).is_some_and(|p| p.popularity > 0);
-                let rank = 2 * u8::from(asked_for) + u8::from(!crate::registry::is_rule_word(w));
+                let rank = 2 * u8::from(asked_for) + u8::from(!is_template_word(w));
                 if named.is_none_or(|(best, _)| rank > best) {
                     named = Some((rank, m.package));
                 }

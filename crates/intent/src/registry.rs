@@ -59,49 +59,6 @@ const FORGET: &[(&str, &str)] = &[("action", "forget")];
 const TEACH: &[(&str, &str)] = &[("action", "teach")];
 const FORGET_ALL: &[(&str, &str)] = &[("action", "forget_all")];
 
-/// Every word the rules' templates are made of, lower case and sorted, slot names left out:
-/// the words requests say what to do with ("run", "open", "install", "once"). A word of them
-/// that is also a package's name is seldom the program meant.
-pub fn rule_words() -> &'static [String] {
-    static WORDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    WORDS.get_or_init(|| {
-        let mut words: Vec<String> = REGISTRY
-            .iter()
-            .flat_map(|spec| spec.rules.iter())
-            .flat_map(|rule| {
-                let mut literal = String::new();
-                let mut in_slot = false;
-                for c in rule.template.chars() {
-                    match c {
-                        '{' => in_slot = true,
-                        '}' => in_slot = false,
-                        _ if !in_slot => literal.push(c),
-                        _ => {}
-                    }
-                    if c == '}' {
-                        literal.push(' ');
-                    }
-                }
-                literal
-                    .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-                    .filter(|w| !w.is_empty())
-                    .map(str::to_lowercase)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        words.sort_unstable();
-        words.dedup();
-        words
-    })
-}
-
-/// Whether `word` is one of [`rule_words`].
-pub fn is_rule_word(word: &str) -> bool {
-    rule_words()
-        .binary_search_by(|w| w.as_str().cmp(word))
-        .is_ok()
-}
-
 /// The registry, in a fixed order (ties between equally specific templates go to the earlier).
 pub const REGISTRY: &[IntentSpec] = &[
     IntentSpec {

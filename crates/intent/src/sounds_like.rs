@@ -68,7 +68,11 @@ fn names() -> Vec<String> {
 fn terms() -> &'static [Term] {
     static TERMS: OnceLock<Vec<Term>> = OnceLock::new();
     TERMS.get_or_init(|| {
-        let mut texts: Vec<String> = crate::interpret::vocabulary().to_vec();
+        let mut texts: Vec<String> = crate::interpret::template_words()
+            .iter()
+            .filter(|w| w.len() >= 4)
+            .cloned()
+            .collect();
         texts.extend(names());
         for t in &mut texts {
             *t = t.to_lowercase();
@@ -93,7 +97,7 @@ fn terms() -> &'static [Term] {
 pub fn spoken_vocabulary() -> &'static [String] {
     static WORDS: OnceLock<Vec<String>> = OnceLock::new();
     WORDS.get_or_init(|| {
-        let mut texts: Vec<String> = crate::registry::rule_words().to_vec();
+        let mut texts: Vec<String> = crate::interpret::template_words().to_vec();
         for spec in crate::registry::REGISTRY {
             texts.extend(spec.examples.iter().map(|(e, _)| (*e).to_owned()));
         }

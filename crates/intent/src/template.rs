@@ -81,6 +81,21 @@ impl Template {
         Some(Template { items, source })
     }
 
+    /// Its literal words, those of every alternative included (slots and `*` left out).
+    pub fn words(&self) -> Vec<&str> {
+        let mut words = Vec::new();
+        for item in &self.items {
+            match item {
+                Item::Word(w) => words.push(w.as_str()),
+                Item::Alt { options, .. } => {
+                    words.extend(options.iter().flatten().map(String::as_str));
+                }
+                Item::Any | Item::Capture(_) => {}
+            }
+        }
+        words
+    }
+
     /// The template as written.
     pub fn source(&self) -> &'static str {
         self.source
