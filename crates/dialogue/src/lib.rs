@@ -547,11 +547,7 @@ impl Dialogue {
         // (below: its details).
         if interp.intent == IntentKind::Help
             && interp.confidence >= luminous_intent::ACT_THRESHOLD
-            && !text
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .eq(["help"])
+            && luminous_intent::normalize::normalize(text).raw != ["help"]
         {
             let text = words::join(words::help(), &short_question(&pending, ctx.index));
             return keep(pending, &text);
