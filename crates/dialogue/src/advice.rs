@@ -237,6 +237,38 @@ const COMMON: &[&str] = &[
     "see",
 ];
 
+/// Words that ask for a search rather than name what is searched for.
+const SEARCHING: &[&str] = &[
+    "find",
+    "search",
+    "look",
+    "looking",
+    "locate",
+    "where",
+    "anything",
+    "programs",
+    "apps",
+    "packages",
+    "tool",
+    "tools",
+    "good",
+    "best",
+    "recommend",
+    "suggest",
+];
+
+/// What a search the model picked looks for: the words of the utterance, in order, less the
+/// common ones and those that only ask for a search ("where can i find a video player":
+/// "video player"). Empty when nothing is left.
+fn search_query(words: &[&str]) -> String {
+    words
+        .iter()
+        .copied()
+        .filter(|w| !COMMON.contains(w) && !SEARCHING.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// True when the reading is the language model's guess (only ever offered as a question).
 pub fn is_guess(interp: &Interpretation) -> bool {
     interp.notes.iter().any(|n| matches!(n, Note::Guessed))
@@ -305,7 +337,7 @@ fn plain() -> Vec<Candidate> {
 
 /// The readings of a request no rule matched that are of the kind the model picked: for a
 /// package or a service, one for each name the words hold (the index is searched only for
-/// those kinds); else the plain readings of that kind (a rebuild is a switch: the model picks
+/// those kinds); for a search, one for what the words look for; else the plain readings of that kind (a rebuild is a switch: the model picks
 /// the kind only).
 pub fn of_kind(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
     let mut c = of_kind_all(kind, interp, index);
@@ -343,6 +375,16 @@ fn of_kind_all(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) 
                 }
             })
             .collect(),
+        IntentKind::SearchPackage => {
+            let query = search_query(&words);
+            (!query.is_empty())
+                .then(|| Candidate {
+                    intent: kind,
+                    slots: Slots::from([("query".to_owned(), query)]),
+                })
+                .into_iter()
+                .collect()
+        }
         _ => plain().into_iter().filter(|c| c.intent == kind).collect(),
     }
 }

@@ -204,6 +204,11 @@ fn option_name(c: &Candidate, index: &PackageIndex) -> String {
     {
         return s.spoken.to_owned();
     }
+    if c.intent == IntentKind::SearchPackage
+        && let Some(query) = c.slots.get("query")
+    {
+        return format!("search for {query}");
+    }
     if c.intent == IntentKind::SetPreference {
         let slot = |k: &str| c.slots.get(k).map(String::as_str);
         return match (slot("name"), slot("value")) {

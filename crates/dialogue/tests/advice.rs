@@ -128,6 +128,34 @@ fn close_calls_silence_and_missing_names_leave_the_rules_reply() {
 }
 
 #[test]
+fn a_search_picked_looks_for_what_the_words_name_and_not_for_the_asking() {
+    let a = fake(IntentKind::SearchPackage, Some(0.0));
+    let said = talk(&a, &["where would i get something that plays music", "yes"]);
+    assert_eq!(
+        said[0].0,
+        "I am not sure I understood. Did you want to search for plays music? Say yes or no."
+    );
+    // The yes searches: what was found is offered, nothing installed yet.
+    assert!(
+        said[1].0.starts_with("I found") && said[1].0.contains("plays music"),
+        "{}",
+        said[1].0
+    );
+    assert!(
+        matches!(&said[1].1, Action::Choose { options } if !options.is_empty()),
+        "{:?}",
+        said[1]
+    );
+    // Nothing left to look for once the asking words are gone: the rules' reply stands.
+    let empty = talk(&a, &["where can i find something good"]);
+    assert!(
+        empty[0].0.starts_with("I did not understand that."),
+        "{}",
+        empty[0].0
+    );
+}
+
+#[test]
 fn a_request_the_rules_are_sure_of_never_reaches_the_model() {
     let a = fake(IntentKind::RemovePackage, Some(0.0));
     let said = talk(
