@@ -130,7 +130,7 @@ fn close_calls_silence_and_missing_names_leave_the_rules_reply() {
 #[test]
 fn a_search_picked_looks_for_what_the_words_name_and_not_for_the_asking() {
     let a = fake(IntentKind::SearchPackage, Some(0.0));
-    let said = talk(&a, &["where would i get something that plays music", "yes"]);
+    let said = talk(&a, &["got anything that plays music", "yes"]);
     assert_eq!(
         said[0].0,
         "I am not sure I understood. Did you want to search for plays music? Say yes or no."
@@ -147,7 +147,7 @@ fn a_search_picked_looks_for_what_the_words_name_and_not_for_the_asking() {
         said[1]
     );
     // Nothing left to look for once the asking words are gone: the rules' reply stands.
-    let empty = talk(&a, &["where can i find something good"]);
+    let empty = talk(&a, &["got anything good"]);
     assert!(
         empty[0].0.starts_with("I did not understand that."),
         "{}",

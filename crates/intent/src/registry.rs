@@ -92,7 +92,7 @@ pub const REGISTRY: &[IntentSpec] = &[
         slots: &["package"],
         changes_system: true,
         rules: &[
-            r("(remove|uninstall|delete|purge|drop) {package}"),
+            r("(remove|uninstall|delete|purge|drop|ditch|trash|scrap|bin|dump) {package}"),
             // "of" is short and often misheard ("get rid on steam"): never an install.
             r("get rid (of|on|off|a)? {package}"),
             r("take {package} (off|away|out)"),
@@ -104,6 +104,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("uninstall the gimp", "package=gimp"),
             ("remove firefox please", "package=firefox"),
             ("I don't need htop anymore", "package=htop"),
+            ("ditch the gimp package", "package=gimp"),
         ],
     },
     IntentSpec {
@@ -118,6 +119,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("do you (have|know) (a|an|any)? {query}"),
             r("(what|which) {query} (can|could|should) (i|we)? (install|use|get)"),
             r("(recommend|suggest) (a|an|some)? {query}"),
+            r("where (can|could|do|would|might|should) (i|we|one) (find|get) {query}"),
             r("(show|list) (me)? {query} (packages|programs|apps)"),
         ],
         examples: &[
@@ -127,6 +129,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("look for thunderbrid", "query=thunderbrid"),
             ("which pdf viewer should I install", "query=pdf viewer"),
             ("search for a pdf reader", "query=pdf reader"),
+            ("where can I get a pdf reader", "query=pdf reader"),
         ],
     },
     IntentSpec {
@@ -218,6 +221,10 @@ pub const REGISTRY: &[IntentSpec] = &[
         rules: &[
             f("(rebuild|re build|nixos rebuild) *", SWITCH),
             f(
+                "(redo|repeat|rerun|re run) (the|my|a)? (system)? (build|rebuild|switch) *",
+                SWITCH,
+            ),
+            f(
                 "(apply|activate) (the|my|these|those)? (changes|configuration|config|settings) *",
                 SWITCH,
             ),
@@ -237,7 +244,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             f("nixos rebuild test *", TEST),
             f("(dry build|dry run|dry rebuild) *", DRY),
             f(
-                "(check|see|test) (if|whether) (the|my)? (configuration|config|system) (builds|will build|would build|can build) *",
+                "(check|see|test) (if|whether) (the|my)? (configuration|config|system) (builds|will build|would build|can build|compiles|will compile|would compile|can compile|evaluates) *",
                 DRY,
             ),
             f(
@@ -250,6 +257,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("rebuild the system", "mode=switch"),
             ("apply my configuration", "mode=switch"),
             ("nixos rebuild switch", "mode=switch"),
+            ("redo the rebuild", "mode=switch"),
             ("rebuild for the next boot", "mode=boot"),
             ("try the new configuration", "mode=test"),
             ("check if my configuration builds", "mode=dry-build"),
@@ -265,6 +273,13 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("(roll back|rollback|roll it back) *"),
             r("(go back|revert|return) (to)? (the|a)? (previous|last|old|older|earlier|prior) *"),
             r(
+                "(go|step|move|switch) (back)? (1|a) (generation|version) (back|earlier|older|before)? *",
+            ),
+            // An update that broke something: the generation before it is what the user had.
+            r(
+                "(the|my|that|this)? (last|latest|recent|new)? (update|upgrade) (broke|ruined|wrecked|killed|messed up) (my|the|our) *",
+            ),
+            r(
                 "(restore|boot) (the|a)? (previous|last|old|older|earlier|prior) (generation|version|configuration|system|state) *",
             ),
         ],
@@ -272,6 +287,8 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("roll back", ""),
             ("go back to the previous generation", ""),
             ("revert to the last generation", ""),
+            ("go back one generation", ""),
+            ("the latest upgrade broke my sound", ""),
         ],
     },
     IntentSpec {
@@ -285,6 +302,9 @@ pub const REGISTRY: &[IntentSpec] = &[
                 "(undo|revert|reverse) (the|my|your|that)? (last|latest|previous|recent)? (system)? (change|changes|edit|edits|thing|step|install|installation|one) *",
             ),
             r("take (that|it) back"),
+            r(
+                "(cancel|forget|drop|scrap|throw away) (the|my|your|that)? (last|latest|previous|recent)? (change|changes|edit|edits) (you made|you did|you just made)? *",
+            ),
         ],
         examples: &[
             ("undo", ""),
@@ -292,6 +312,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("undo the last change", ""),
             ("undo the last system change", ""),
             ("revert that", ""),
+            ("forget the last edit you made", ""),
         ],
     },
     IntentSpec {
@@ -319,7 +340,10 @@ pub const REGISTRY: &[IntentSpec] = &[
         slots: &[],
         changes_system: true,
         rules: &[
-            r("(clean|clear|tidy) up *"),
+            r("(clean|clear|tidy) (up|away|out) *"),
+            r(
+                "(clean|clear|delete|remove|throw out|throw away|get rid of) (the|all|all the|my|some)? (old)? (junk|clutter|cruft|leftovers|rubbish) *",
+            ),
             r("(clean|clear|tidy) (the|my)? (nix)? (store|system|disk|cache) *"),
             r("(collect|run) (the)? garbage *"),
             r("garbage (collect|collection|collector) *"),
@@ -334,6 +358,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("collect garbage", ""),
             ("free up some disk space", ""),
             ("delete old generations", ""),
+            ("throw out the old junk", ""),
         ],
     },
     IntentSpec {
@@ -379,7 +404,7 @@ pub const REGISTRY: &[IntentSpec] = &[
         slots: &["service", "option"],
         changes_system: true,
         rules: &[
-            r("(disable|deactivate|turn off|switch off|stop) {service}"),
+            r("(disable|deactivate|turn off|switch off|shut off|stop|kill) {service}"),
             r("(turn|switch) {service} off"),
         ],
         examples: &[
@@ -400,7 +425,9 @@ pub const REGISTRY: &[IntentSpec] = &[
         changes_system: false,
         rules: &[
             r("why *"),
-            r("what (is|went|is going) wrong *"),
+            r(
+                "(explain|tell me|say)? what (is|went|is going|has gone|goes) (wrong|sideways|bad|awry) *",
+            ),
             r(
                 "(explain|show|read|check|diagnose|debug) (the|my|this|that)? (error|errors|problem|problems|failure|config|configuration|build) *",
             ),
@@ -417,6 +444,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("why won't my configuration build", ""),
             ("what's wrong with my config", ""),
             ("explain the error", ""),
+            ("what has gone wrong", ""),
         ],
     },
     IntentSpec {
@@ -428,6 +456,10 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("how (much|full|big) * (disk|space|storage|store) *"),
             r("how (full|big) is (my|the)? (disk|drive|store|nix store|hard drive) *"),
             r("(disk|storage) (space|usage|use) *"),
+            r("how much (free)? room *"),
+            r(
+                "(is there|do i have|have i got|do we have) (enough|any|much|some)? (free)? (disk)? (space|room|storage) (left|free|available|remaining)? *",
+            ),
             r("* (free|left|remaining|available) (disk)? (space|storage) *"),
             r("(show|check) (the|my)? (disk|storage|space) *"),
         ],
@@ -435,6 +467,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("how much disk space do I have", ""),
             ("how full is my disk", ""),
             ("disk usage", ""),
+            ("is there enough room on my disk", ""),
         ],
     },
     IntentSpec {
@@ -448,11 +481,13 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("(tell me|talk) about (my|this|the)? (system|computer|machine) *"),
             r("(what|which) (system|os|nixos|kernel|operating system) *"),
             r("(nixos|kernel) version"),
+            r("what (does|is) (my|this|the) (system|computer|machine|laptop|pc) (run|running) *"),
         ],
         examples: &[
             ("what version of nixos am I running", ""),
             ("system info", ""),
             ("tell me about my computer", ""),
+            ("what is this computer running", ""),
         ],
     },
     IntentSpec {
@@ -467,11 +502,14 @@ pub const REGISTRY: &[IntentSpec] = &[
             r("how (does|do) (this|you|it) work"),
             r("(i need|need|get) help *"),
             r("what can i (say|ask|do) *"),
+            r("what (are you|are you actually) (able to do|capable of)"),
+            r("(how|what) (can|could) you help (me)? (with)?"),
         ],
         examples: &[
             ("what can you do", ""),
             ("help", ""),
             ("what can I say", ""),
+            ("what are you capable of", ""),
         ],
     },
     IntentSpec {
@@ -566,6 +604,10 @@ pub const REGISTRY: &[IntentSpec] = &[
                 &[("name", "speech_rate"), ("value", "faster")],
             ),
             f(
+                "(hurry|hurry up) (when|while)? (you)? (talk|speak|read|are talking|are speaking|are reading)",
+                &[("name", "speech_rate"), ("value", "faster")],
+            ),
+            f(
                 "speed (up|it up)",
                 &[("name", "speech_rate"), ("value", "faster")],
             ),
@@ -610,6 +652,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("talk slower", "name=speech_rate,value=slower"),
             ("please speak faster", "name=speech_rate,value=faster"),
             ("make it talk faster", "name=speech_rate,value=faster"),
+            ("hurry up when you speak", "name=speech_rate,value=faster"),
             ("be more brief", "name=verbosity,value=brief"),
             ("back to normal detail", "name=verbosity,value=normal"),
             ("quiet mode", "name=quiet,value=on"),
