@@ -30,12 +30,10 @@ def score(out_json, clips, label=""):
         text, intent, slot = (clips / r["file"]).with_suffix(".txt").read_text().rstrip("\n").split("\t")
         wanted = [s for s in slot.split("/") if s]
 
-        def fits(i, slots):
-            return i == intent and (not wanted or any(w in slots.values() for w in wanted))
-
         slots = r.get("slots") or {}
         offers = r.get("options") or []
-        ok = fits(r.get("intent"), slots) or (len(offers) == 1 and fits(offers[0]["intent"], offers[0]["slots"]))
+        ok = fits_as(intent, wanted, r.get("intent"), slots) or (
+            len(offers) == 1 and fits_as(intent, wanted, offers[0]["intent"], offers[0]["slots"]))
         right += ok
         if not ok:
             misses.append(f"{text}: heard {r.get('transcript')!r}, understood {r.get('intent')} {slots}")
