@@ -29,8 +29,13 @@ use luminous_stt::Transcript;
 const BARGE_IN_AFTER: usize = 2;
 
 /// Frames of silence (30 ms each) after which the words so far are transcribed ahead of the
-/// end of the utterance.
-const SPECULATE_AFTER: usize = 6;
+/// end of the utterance. Whisper takes longer than the pause that commits a whole request
+/// ([`END_WHOLE_AFTER`]), so starting it earlier is what brings the answer sooner.
+const SPECULATE_AFTER: usize = 3;
+
+/// Frames of silence (30 ms each) after which an utterance whose early transcript is a whole
+/// request ends, instead of after the segmenter's hangover.
+const END_WHOLE_AFTER: usize = 6;
 
 /// A toggled capture in which nobody speaks ends after this long.
 const TOGGLE_SILENT_FOR: Duration = Duration::from_secs(8);
@@ -172,9 +177,10 @@ pub struct Ears {
     whole: Box<dyn Fn(&str) -> bool + Send>,
     seg: Segmenter,
     talk: TalkSpans,
-    /// The speculative transcript: the span of speech it covers, and what whisper made of
-    /// it (`None` when whisper failed: the failure is met again when the utterance ends).
-    early: Option<((u64, u64), Option<Transcript>)>,
+    /// The speculative transcript: the span of speech it covers, what whisper made of it
+    /// (`None` when whisper failed: the failure is met again when the utterance ends), and
+    /// whether it is a whole request.
+    early: Option<((u64, u64), Option<Transcript>, bool)>,
     listening: bool,
     capture: Option<Capture>,
     reply: Reply,
@@ -385,32 +391,36 @@ impl Ears {
         }
         let in_speech = self.seg.in_speech();
         out.extend(self.speech_changed(in_speech || !done.is_empty()));
+        let quiet = self.seg.trailing_silence().unwrap_or(0);
         if done.is_empty()
             && self
                 .capture
                 .as_ref()
                 .is_none_or(|c| c.hold == Hold::Toggled)
-            && self
-                .seg
-                .trailing_silence()
-                .is_some_and(|n| n >= SPECULATE_AFTER)
+            && quiet >= SPECULATE_AFTER
             && let Some(u) = self.seg.so_far()
-            && self
-                .early
-                .as_ref()
-                .is_none_or(|(k, _)| *k != (u.start_ms, u.end_ms))
         {
-            let heard = stt.transcribe(&u.samples).ok();
-            let whole = heard.as_ref().is_some_and(|t| {
-                let request = self
-                    .opts
-                    .wake
-                    .as_deref()
-                    .and_then(|w| luminous_intent::wake::strip_wake(&t.text, w));
-                (self.whole)(request.as_deref().unwrap_or(&t.text))
-            });
-            self.early = Some(((u.start_ms, u.end_ms), heard));
-            if whole {
+            let key = (u.start_ms, u.end_ms);
+            if self.early.as_ref().is_none_or(|(k, _, _)| *k != key) {
+                let heard = stt.transcribe(&u.samples).ok();
+                let whole = heard.as_ref().is_some_and(|t| {
+                    let request = self
+                        .opts
+                        .wake
+                        .as_deref()
+                        .and_then(|w| luminous_intent::wake::strip_wake(&t.text, w));
+                    (self.whole)(request.as_deref().unwrap_or(&t.text))
+                });
+                self.early = Some((key, heard, whole));
+            }
+            // Whisper ran while the pause went on; a whole request ends once the pause is
+            // long enough to be the end of a turn, and no speech came after the words.
+            if quiet >= END_WHOLE_AFTER
+                && self
+                    .early
+                    .as_ref()
+                    .is_some_and(|(k, _, whole)| *k == key && *whole)
+            {
                 done.extend(self.seg.finish());
             }
         }
@@ -444,8 +454,8 @@ impl Ears {
         let ahead = self
             .early
             .take()
-            .filter(|(k, _)| *k == (u.start_ms, u.end_ms))
-            .and_then(|(_, text)| text);
+            .filter(|(k, _, _)| *k == (u.start_ms, u.end_ms))
+            .and_then(|(_, text, _)| text);
         let transcript = match ahead.map_or_else(|| stt.transcribe(&u.samples), Ok) {
             Ok(t) => t,
             Err(e) => return vec![Heard::Failed(e)],

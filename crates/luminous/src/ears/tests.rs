@@ -370,6 +370,25 @@ fn a_whole_request_ends_before_the_pause_has_passed() {
 }
 
 #[test]
+fn a_pause_shorter_than_the_end_of_a_turn_never_cuts_a_whole_request() {
+    // Whisper runs early in the pause, and "install firefox" is whole; but the user goes on
+    // before the pause is long enough to end the turn, so the request is all of it.
+    let mut rig = Rig::new(wake(), true, |t| t == "install firefox");
+    let heard = rig.run(&[
+        Begin("hey nix install firefox", 1.5),
+        Quiet(0.14),
+        Say("and vlc", 0.6),
+        Quiet(1.0),
+    ]);
+    assert_eq!(
+        summary(&heard),
+        vec![r#"request "install firefox and vlc""#],
+        "{heard:?}"
+    );
+    assert!(rig.stt.calls >= 2, "whisper ran early, in the short pause");
+}
+
+#[test]
 fn audio_is_wanted_only_while_listening_or_capturing() {
     let mut rig = Rig::new(wake(), false, never);
     assert!(!rig.ears.wants_audio());
