@@ -275,6 +275,10 @@ pub const REGISTRY: &[IntentSpec] = &[
             r(
                 "(go|step|move|switch) (back)? (1|a) (generation|version) (back|earlier|older|before)? *",
             ),
+            // Everything as it was: the system, not a program ("put firefox back" installs).
+            r(
+                "(put|set|turn|bring|change) (things|everything|it all|all|the system|my system|the computer|my computer|the machine|my machine) back *",
+            ),
             // An update that broke something: the generation before it is what the user had.
             r(
                 "(the|my|that|this)? (last|latest|recent|new)? (update|upgrade) (broke|ruined|wrecked|killed|messed up) (my|the|our) *",
@@ -289,6 +293,7 @@ pub const REGISTRY: &[IntentSpec] = &[
             ("revert to the last generation", ""),
             ("go back one generation", ""),
             ("the latest upgrade broke my sound", ""),
+            ("set everything back to how it was", ""),
         ],
     },
     IntentSpec {
