@@ -112,6 +112,9 @@ pub(crate) fn notes_prefix(i: &Interpretation, index: &PackageIndex) -> String {
             }
             Note::Truncated => parts.push("That was very long, so I only read its start.".into()),
             Note::Guessed => parts.push("I am not sure I understood.".into()),
+            Note::Later { text } => {
+                parts.push(format!("One thing at a time: ask me to {text} after this."));
+            }
             // With exactly one option, the offer itself says it ("It would work with ...").
             Note::UnknownPackage { heard, .. } if i.options.len() != 1 => {
                 parts.push(format!("There is no package called {heard}."));

@@ -784,3 +784,22 @@ fn rebuilds_name_the_configuration_and_the_host() {
     "#]]
     .assert_eq(&transcript(Ok(CONFIG), channel, &["try ripgrep"]));
 }
+
+#[test]
+fn two_requests_at_once_do_the_first_and_say_how_to_ask_the_second() {
+    check(
+        &["remove vlc and install mpv", "yes"],
+        expect![[r#"
+            > remove vlc and install mpv
+            One thing at a time: ask me to install mpv after this. Remove VLC and rebuild? Yes or no?
+              [confirm: Remove VLC from the system (High)]
+              [edit /etc/nixos/configuration.nix: -    vlc]
+              [run as root: nixos-rebuild switch]
+            > yes
+            Remove VLC from the system: starting.
+              [execute: Remove VLC from the system (High)]
+              [edit /etc/nixos/configuration.nix: -    vlc]
+              [run as root: nixos-rebuild switch]
+        "#]],
+    );
+}

@@ -169,6 +169,22 @@ pub fn interpret(text: &str, index: &PackageIndex) -> Interpretation {
         };
     }
 
+    // Two requests in one breath ("remove vlc and install mpv"): the first is read and the
+    // second left for the user to ask after it, never folded into the first (mpv removed).
+    if let Some((first, rest)) = second_request(&tokens, index) {
+        let mut interp = interpret(&first.join(" "), index);
+        let included = rest.intent == IntentKind::RebuildSystem
+            && rest.slots.get("mode").is_some_and(|m| m == "switch")
+            && interp.intent.changes_system();
+        if !included {
+            interp.notes.push(Note::Later {
+                text: rest_words(&tokens, first.len()).join(" "),
+            });
+        }
+        interp.notes.splice(0..0, notes);
+        return interp;
+    }
+
     let (rule_match, repaired) = match match_either(&tokens, &n.raw) {
         Some(m) => (Some(m), false),
         None => match repair(&tokens) {
@@ -235,8 +251,58 @@ fn without_first_word(tokens: &[String], index: &PackageIndex) -> Option<Candida
     if rest.len() < 2 {
         return None;
     }
-    let m = match_rules(rest)?;
-    let interp = from_rule(m, rest.len(), index, &mut Vec::new());
+    clear_request(rest, index)
+}
+
+/// Words that join a second request to the first ("and", "then").
+const JOINS: &[&str] = &["and", "then"];
+/// Words that may lead the second request after the join ("and then", "and after that").
+const LATER_LEAD: &[&str] = &["then", "also", "after", "that", "afterwards", "next"];
+
+/// The words after the join at `first_len`, without the words that only lead them.
+fn rest_words(tokens: &[String], first_len: usize) -> &[String] {
+    let mut rest = tokens.get(first_len + 1..).unwrap_or_default();
+    while rest
+        .first()
+        .is_some_and(|w| LATER_LEAD.contains(&w.as_str()))
+    {
+        rest = &rest[1..];
+    }
+    rest
+}
+
+/// A second request joined to a first ("enable ssh and install htop"): the words of the
+/// first, which a rule must match, and what the second asks, a clear request on its own. A
+/// list of names ("install firefox and vlc") has no second request: "vlc" asks nothing.
+fn second_request<'a>(
+    tokens: &'a [String],
+    index: &PackageIndex,
+) -> Option<(&'a [String], Candidate)> {
+    tokens.iter().enumerate().skip(1).find_map(|(i, t)| {
+        if !JOINS.contains(&t.as_str()) {
+            return None;
+        }
+        let first = &tokens[..i];
+        let rest = clear_request(rest_words(tokens, i), index)?;
+        let answer = |kind: IntentKind| {
+            matches!(
+                kind,
+                IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+            )
+        };
+        let m = match_rules(first)?;
+        (!answer(m.compiled.spec.kind) && !answer(rest.intent)).then_some((first, rest))
+    })
+}
+
+/// What `words` ask for when that is a clear request with all it needs (a rule sure of it,
+/// not an answer to a question).
+fn clear_request(words: &[String], index: &PackageIndex) -> Option<Candidate> {
+    if words.is_empty() {
+        return None;
+    }
+    let m = match_rules(words)?;
+    let interp = from_rule(m, words.len(), index, &mut Vec::new());
     let request = !matches!(
         interp.intent,
         IntentKind::Unknown | IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat

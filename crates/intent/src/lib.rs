@@ -141,6 +141,12 @@ pub enum Note {
     /// No rule was sure; the reading (and the options) are the local language model's
     /// guess, only ever offered as a question.
     Guessed,
+    /// A second request in the same utterance ("remove vlc and install mpv"): only the
+    /// first was read; this one is for the user to ask after it.
+    Later {
+        /// The second request's words.
+        text: String,
+    },
 }
 
 /// The engine's reading of one utterance.

@@ -531,3 +531,34 @@ fn getting_a_service_going_turns_it_on_and_a_program_is_not_a_service() {
         expect!["install_package [package=firefox] 0.96"],
     );
 }
+
+#[test]
+fn a_second_request_in_the_same_breath_is_left_for_later_never_folded_in() {
+    // Before, mpv was read as a second package to remove.
+    check(
+        "remove vlc and install mpv",
+        expect![[
+            r#"remove_package [package=vlc] 0.96 note={"kind":"later","text":"install mpv"}"#
+        ]],
+    );
+    check(
+        "enable ssh and then install htop",
+        expect![[
+            r#"enable_service [option=services.openssh.enable,service=ssh] 0.96 note={"kind":"later","text":"install htop"}"#
+        ]],
+    );
+    check(
+        "roll back and after that clean up",
+        expect![[r#"rollback_system [] 0.96 note={"kind":"later","text":"clean up"}"#]],
+    );
+    // A list of names is one request.
+    check(
+        "install firefox and vlc",
+        expect!["install_package [package=firefox,packages=firefox vlc] 0.96"],
+    );
+    // The install rebuilds anyway: nothing is left for later.
+    check(
+        "install firefox and then rebuild",
+        expect!["install_package [package=firefox] 0.96"],
+    );
+}
