@@ -731,6 +731,12 @@ fn resolve_packages(phrase: &[String], index: &PackageIndex, notes: &mut Vec<Not
         if category {
             out.category_query = Some(said.clone());
         }
+        // Names said one after another ("firefox, vlc and gimp": the commas are gone): each
+        // word a program's own name, and the words together no program's.
+        if let Some(names) = list_of_names(&cleaned, index) {
+            out.attrs.extend(names);
+            continue;
+        }
         match resolve_one(&cleaned, index, category) {
             One::Found { attr, how } => {
                 if how != MatchKind::Exact
@@ -763,6 +769,23 @@ fn resolve_packages(phrase: &[String], index: &PackageIndex, notes: &mut Vec<Not
     }
     out.attrs.dedup();
     out
+}
+
+/// The packages of `words` when each word names a top-level package whole and the words
+/// together name none: a list said without "and".
+fn list_of_names(words: &[&str], index: &PackageIndex) -> Option<Vec<String>> {
+    if words.len() < 2 || !index.lookup_exact(&words.join(" "), 1).is_empty() {
+        return None;
+    }
+    words
+        .iter()
+        .map(|w| {
+            let m = index.lookup_exact(w, 1).into_iter().next()?;
+            (!is_stray(index, m.package, w) && !is_template_word(w))
+                .then(|| index.package(m.package).map(|p| p.attr.to_owned()))
+                .flatten()
+        })
+        .collect()
 }
 
 fn exact_attr(index: &PackageIndex, name: &str) -> Option<String> {

@@ -556,6 +556,20 @@ fn a_second_request_in_the_same_breath_is_left_for_later_never_folded_in() {
         "install firefox and vlc",
         expect!["install_package [package=firefox,packages=firefox vlc] 0.96"],
     );
+    // Said one after another, the commas gone: each is installed, none dropped.
+    check(
+        "install firefox, vlc and gimp",
+        expect!["install_package [package=firefox,packages=firefox vlc gimp] 0.96"],
+    );
+    check(
+        "install firefox vlc",
+        expect!["install_package [package=firefox,packages=firefox vlc] 0.96"],
+    );
+    // Words that together name one program are that program.
+    check(
+        "install obs studio",
+        expect!["install_package [package=obs-studio] 0.96"],
+    );
     // The install rebuilds anyway: nothing is left for later.
     check(
         "install firefox and then rebuild",
