@@ -254,6 +254,9 @@ fn without_first_word(tokens: &[String], index: &PackageIndex) -> Option<Candida
     clear_request(rest, index)
 }
 
+/// What may be done with what a search finds, said after it ("and install it").
+const FIND_THEN: &[&str] = &["install", "add", "get", "try", "run", "use", "open", "put"];
+
 /// Words that join a second request to the first ("and", "then").
 const JOINS: &[&str] = &["and", "then"];
 /// Words that may lead the second request after the join ("and then", "and after that").
@@ -426,11 +429,22 @@ fn from_rule(
             }
         }
         IntentKind::SearchPackage => {
-            let query = clean_phrase(
+            let mut query = clean_phrase(
                 m.caps.get("query").map_or(&[][..], Vec::as_slice),
                 SEARCH_LEAD,
                 &[],
             );
+            // "find a music player and install it": what to do with a find is not what is
+            // looked for (the answer offers to install what it finds).
+            if let Some(at) = (0..query.len()).find(|&i| {
+                JOINS.contains(&query[i])
+                    && query[i + 1..]
+                        .iter()
+                        .find(|w| !LATER_LEAD.contains(w))
+                        .is_some_and(|w| FIND_THEN.contains(w))
+            }) {
+                query.truncate(at);
+            }
             if query.is_empty() {
                 confidence = 0.5;
             } else {

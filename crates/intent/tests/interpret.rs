@@ -570,6 +570,19 @@ fn a_second_request_in_the_same_breath_is_left_for_later_never_folded_in() {
         "install obs studio",
         expect!["install_package [package=obs-studio] 0.96"],
     );
+    // What to do with a find is not part of what is looked for.
+    check(
+        "find a music player and install it",
+        expect!["search_package [query=music player] 0.96"],
+    );
+    check(
+        "look for a pdf reader and then add it",
+        expect!["search_package [query=pdf reader] 0.96"],
+    );
+    check(
+        "search for rock and roll games",
+        expect!["search_package [query=rock and roll games] 0.96"],
+    );
     // The install rebuilds anyway: nothing is left for later.
     check(
         "install firefox and then rebuild",
