@@ -337,8 +337,8 @@ fn plain() -> Vec<Candidate> {
 
 /// The readings of a request no rule matched that are of the kind the model picked: for a
 /// package or a service, one for each name the words hold (the index is searched only for
-/// those kinds); for a search, one for what the words look for; else the plain readings of that kind (a rebuild is a switch: the model picks
-/// the kind only).
+/// those kinds); for a search, one for what the words look for; else the plain readings of
+/// that kind (a rebuild is a switch: the model picks the kind only).
 pub fn of_kind(kind: IntentKind, interp: &Interpretation, index: &PackageIndex) -> Vec<Candidate> {
     let mut c = of_kind_all(kind, interp, index);
     if kind == IntentKind::RebuildSystem {

@@ -50,6 +50,18 @@ pub(crate) fn template_words() -> &'static [String] {
     })
 }
 
+/// The shortest template word repair and the sound matching correct towards: shorter ones
+/// ("on", "up", "a") are too near too many words.
+const COMMAND_WORD_MIN: usize = 4;
+
+/// The template words of [`COMMAND_WORD_MIN`] letters or more: those a misheard or
+/// mistyped command word is corrected towards.
+pub(crate) fn command_words() -> impl Iterator<Item = &'static String> {
+    template_words()
+        .iter()
+        .filter(|w| w.len() >= COMMAND_WORD_MIN)
+}
+
 fn is_template_word(word: &str) -> bool {
     template_words()
         .binary_search_by(|w| w.as_str().cmp(word))
@@ -263,11 +275,11 @@ const JOINS: &[&str] = &["and", "then"];
 const LATER_LEAD: &[&str] = &["then", "also", "after", "that", "afterwards", "next"];
 
 /// The words after the join at `first_len`, without the words that only lead them.
-fn rest_words(tokens: &[String], first_len: usize) -> &[String] {
+fn rest_words<S: AsRef<str>>(tokens: &[S], first_len: usize) -> &[S] {
     let mut rest = tokens.get(first_len + 1..).unwrap_or_default();
     while rest
         .first()
-        .is_some_and(|w| LATER_LEAD.contains(&w.as_str()))
+        .is_some_and(|w| LATER_LEAD.contains(&w.as_ref()))
     {
         rest = &rest[1..];
     }
@@ -286,16 +298,21 @@ fn second_request<'a>(
             return None;
         }
         let first = &tokens[..i];
-        let rest = clear_request(rest_words(tokens, i), index)?;
-        let answer = |kind: IntentKind| {
-            matches!(
-                kind,
-                IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
-            )
-        };
-        let m = match_rules(first)?;
-        (!answer(m.compiled.spec.kind) && !answer(rest.intent)).then_some((first, rest))
+        if is_answer(match_rules(first)?.compiled.spec.kind) {
+            return None;
+        }
+        // A clear request is never an answer.
+        Some((first, clear_request(rest_words(tokens, i), index)?))
     })
+}
+
+/// Whether requests of `kind` answer a question (yes, no, cancel, say it again) rather than
+/// ask for something.
+fn is_answer(kind: IntentKind) -> bool {
+    matches!(
+        kind,
+        IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
+    )
 }
 
 /// What `words` ask for when that is a clear request with all it needs (a rule sure of it,
@@ -306,10 +323,7 @@ fn clear_request(words: &[String], index: &PackageIndex) -> Option<Candidate> {
     }
     let m = match_rules(words)?;
     let interp = from_rule(m, words.len(), index, &mut Vec::new());
-    let request = !matches!(
-        interp.intent,
-        IntentKind::Unknown | IntentKind::Confirm | IntentKind::Cancel | IntentKind::Repeat
-    );
+    let request = interp.intent != IntentKind::Unknown && !is_answer(interp.intent);
     let required = crate::registry::has_required_slots(interp.intent, &interp.slots);
     (request && required && interp.confidence >= 0.85).then_some(Candidate {
         intent: interp.intent,
@@ -341,12 +355,10 @@ fn repair(tokens: &[String]) -> Option<Vec<String>> {
     let mut fixed = tokens.to_vec();
     let mut changed = false;
     for t in fixed.iter_mut().take(2) {
-        if t.len() < 4 || is_template_word(t) {
+        if t.len() < COMMAND_WORD_MIN || is_template_word(t) {
             continue;
         }
-        let best = template_words()
-            .iter()
-            .filter(|v| v.len() >= 4)
+        let best = command_words()
             .map(|v| (v, strsim::jaro_winkler(v, t)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((v, score)) = best
@@ -438,9 +450,8 @@ fn from_rule(
             // looked for (the answer offers to install what it finds).
             if let Some(at) = (0..query.len()).find(|&i| {
                 JOINS.contains(&query[i])
-                    && query[i + 1..]
-                        .iter()
-                        .find(|w| !LATER_LEAD.contains(w))
+                    && rest_words(&query, i)
+                        .first()
                         .is_some_and(|w| FIND_THEN.contains(w))
             }) {
                 query.truncate(at);

@@ -68,11 +68,7 @@ fn names() -> Vec<String> {
 fn terms() -> &'static [Term] {
     static TERMS: OnceLock<Vec<Term>> = OnceLock::new();
     TERMS.get_or_init(|| {
-        let mut texts: Vec<String> = crate::interpret::template_words()
-            .iter()
-            .filter(|w| w.len() >= 4)
-            .cloned()
-            .collect();
+        let mut texts: Vec<String> = crate::interpret::command_words().cloned().collect();
         texts.extend(names());
         for t in &mut texts {
             *t = t.to_lowercase();
